@@ -1,0 +1,43 @@
+// Adds up the unit (vitest) and end-to-end (Playwright) reports into one closing line,
+// and lists every skipped test with its reason so nothing passes silently.
+import { existsSync, readFileSync } from 'node:fs';
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const skips = [];
+
+if (existsSync('test-results/unit.json')) {
+  const unit = JSON.parse(readFileSync('test-results/unit.json', 'utf8'));
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+  skipped += unit.numPendingTests + unit.numTodoTests;
+} else {
+  failed += 1;
+  console.log('No unit test report (test-results/unit.json): the unit stage did not run to the end.');
+}
+
+if (existsSync('test-results/e2e.json')) {
+  const e2e = JSON.parse(readFileSync('test-results/e2e.json', 'utf8'));
+  passed += e2e.stats.expected + e2e.stats.flaky;
+  failed += e2e.stats.unexpected;
+  skipped += e2e.stats.skipped;
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests) {
+        if (t.status === 'skipped') {
+          const reason = t.annotations.find((a) => a.type === 'skip')?.description ?? 'no reason given';
+          skips.push(`${spec.title}: ${reason}`);
+        }
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of e2e.suites) walk(suite);
+} else {
+  failed += 1;
+  console.log('No end-to-end report (test-results/e2e.json): the e2e stage did not run to the end.');
+}
+
+for (const s of skips) console.log(`skipped: ${s}`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,0 +1,37 @@
+// Launches the real Electron app where an Electron binary exists. Here (no binary can be downloaded)
+// it is skipped with the reason printed, never counted as passed.
+import { test, expect, _electron as electron } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// @ts-expect-error: a plain .mjs helper shared with scripts/start.mjs
+import { findElectron } from '../../scripts/electron-binary.mjs';
+
+const found = findElectron() as { path: string } | { reason: string };
+const reason = 'reason' in found ? `Electron smoke test needs the Electron binary: ${found.reason}` : '';
+if (reason) console.log(`SKIP ${reason}`);
+
+test('the Electron app opens a locked-down window with the renderer', async () => {
+  test.skip(Boolean(reason), reason);
+  const app = await electron.launch({
+    args: ['.'],
+    env: { ...process.env, COMFY_DESK_DATA: mkdtempSync(join(tmpdir(), 'comfy-desk-electron-')) },
+  });
+  try {
+    const window = await app.firstWindow();
+    await expect(window.getByRole('navigation')).toBeVisible();
+    const prefs = await app.evaluate(({ BrowserWindow }) => {
+      const wc = BrowserWindow.getAllWindows()[0]!.webContents;
+      const p = wc.getLastWebPreferences();
+      return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration };
+    });
+    expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+    expect(await window.evaluate(() => Object.keys((globalThis as unknown as { desk: object }).desk).sort())).toEqual([
+      'invoke',
+      'on',
+    ]);
+  } finally {
+    await app.close();
+  }
+});

@@ -1,0 +1,331 @@
+// The engine: composes the journal, the keychain, the logger and the connection monitor, and
+// implements every command of the contract. Plain Node: never imports 'electron'.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type {
+  AppInfo,
+  CommandHandlers,
+  ConnectionState,
+  EventName,
+  EventPayload,
+  MediaVariant,
+  ServerProfile,
+  Settings,
+} from '../../shared/contract';
+import { DeskError } from '../../shared/errors';
+import { checkServerDetailed, connectionStateFor, type DetailedCheck } from './server-check';
+import { ConnectionMonitor } from './connection';
+import { integrityCheck, openJournal, type IntegrityReport } from './journal/db';
+import { SettingsStore } from './journal/settings';
+import { Logger, Redactor, type LogLevel } from './log';
+import { ensureDataPaths, APP_NAME, type DataPaths } from './paths';
+import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
+
+export interface EngineOptions {
+  /** The data folder; defaults to COMFY_DESK_DATA or the platform's app-data folder for "Comfy Desk". */
+  dataDir?: string;
+  shell: 'electron' | 'host';
+  /** Where keys live; defaults to the OS keychain through keytar. */
+  secrets?: SecretStore;
+  /** The keychain service name for the default store (tests use their own). */
+  keychainService?: string;
+  /** How often the active server is probed while online (default 15 s). */
+  probeIntervalMs?: number;
+  /** Set false to never probe the server on its own (tests); key.test still works. Default true. */
+  monitor?: boolean;
+  version?: string;
+  /** A folder with Electron-ABI builds of native modules (better_sqlite3.node), when running under Electron. */
+  nativeDir?: string;
+  logLevel?: LogLevel;
+}
+
+/** A stored media file, for the desk-media:// protocol and the host's /media/ route. */
+export interface MediaFile {
+  path: string;
+  mime: string;
+  size: number;
+}
+
+type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
+type AnyListener = (name: EventName, payload: unknown) => void;
+
+export class Engine {
+  readonly handlers: CommandHandlers;
+  readonly redact: (text: string) => string;
+  private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  private readonly anyListeners = new Set<AnyListener>();
+  private closed = false;
+
+  private constructor(
+    readonly paths: DataPaths,
+    readonly shell: 'electron' | 'host',
+    readonly version: string,
+    readonly redactor: Redactor,
+    readonly log: Logger,
+    /** The journal; later modules (jobs, outputs) build on it. */
+    readonly journal: Database,
+    readonly settings: SettingsStore,
+    readonly keys: KeyVault,
+    private readonly monitor: ConnectionMonitor,
+  ) {
+    this.redact = redactor.redact;
+    this.handlers = this.makeHandlers();
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    const paths = ensureDataPaths(options.dataDir);
+    const redactor = new Redactor();
+    const log = new Logger({ dir: paths.logDir, redactor, level: options.logLevel ?? 'info' });
+    let journal: Database;
+    try {
+      journal = openJournal(paths.journalPath, options.nativeDir ? { nativeDir: options.nativeDir } : {});
+    } catch (err) {
+      log.error('journal open failed', { path: paths.journalPath, error: err });
+      throw err;
+    }
+    const settings = new SettingsStore(journal);
+    const store = options.secrets ?? new KeytarSecretStore(options.keychainService ? { service: options.keychainService } : {});
+    const keys = new KeyVault(store, {
+      onSecret: (secret) => redactor.add(secret),
+      onKeychainFailure: (message) => log.warn('keychain failed; the key is kept in memory for this session', { message }),
+    });
+    const version = options.version ?? readVersion();
+
+    // The monitor needs the engine to emit; the engine needs the monitor. Tie them with a late binding.
+    let emit: (state: ConnectionState) => void = () => undefined;
+    const monitor = new ConnectionMonitor({
+      activeProfileId: () => settings.getSettings().activeProfileId,
+      probe: async (profileId) => {
+        const profile = settings.getProfile(profileId);
+        if (!profile) return { outcome: 'other', check: { ok: false, message: 'The active server profile no longer exists.' } };
+        return check(profile, keys, redactor);
+      },
+      onChange: (state) => emit(state),
+      ...(options.probeIntervalMs !== undefined ? { intervalMs: options.probeIntervalMs } : {}),
+    });
+    const engine = new Engine(paths, options.shell, version, redactor, log, journal, settings, keys, monitor);
+    emit = (state) => {
+      engine.log.info('connection', { profileId: state.profileId, state: state.state, message: state.message });
+      engine.emit('connection.changed', state);
+    };
+
+    const keychain = await keys.keychain();
+    log.info('engine opened', {
+      version,
+      shell: options.shell,
+      dataDir: paths.dataDir,
+      keychain: keychain.available ? 'available' : 'unavailable',
+    });
+    if (!keychain.available) log.warn('keychain unavailable', { message: keychain.message });
+    if (options.monitor !== false) void monitor.start();
+    return engine;
+  }
+
+  get dataDir(): string {
+    return this.paths.dataDir;
+  }
+
+  /** Subscribe to one event; returns the unsubscribe function. */
+  on<E extends EventName>(name: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    const wrapped = listener as (payload: unknown) => void;
+    set.add(wrapped);
+    return () => void set.delete(wrapped);
+  }
+
+  /** Subscribe to every event (the ipcMain wiring and the host bridge forward these). */
+  onAny(listener: AnyListener): () => void {
+    this.anyListeners.add(listener);
+    return () => void this.anyListeners.delete(listener);
+  }
+
+  private emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    if (this.closed) return;
+    for (const listener of [...(this.listeners.get(name) ?? [])]) this.safely(name, () => listener(payload));
+    for (const listener of [...this.anyListeners]) this.safely(name, () => listener(name, payload));
+  }
+
+  private safely(name: EventName, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error('event listener failed', { event: name, error: err });
+    }
+  }
+
+  /** The connection state of the active profile. */
+  get connection(): ConnectionState {
+    return this.monitor.state;
+  }
+
+  /** For the WebSocket (later): feed its view of the connection in. */
+  reportConnection(update: { state: ConnectionState['state']; message: string; profileId?: string }): void {
+    this.monitor.report(update);
+  }
+
+  /** Probe the active server now; resolves when the answer is in. */
+  probeConnection(): Promise<void> {
+    return this.monitor.probeNow();
+  }
+
+  integrityCheck(): IntegrityReport {
+    return integrityCheck(this.journal);
+  }
+
+  /** A stored output by content hash. The output store comes with later work; until then nothing is stored. */
+  media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
+    void hash;
+    void variant;
+    return Promise.resolve(null);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.monitor.stop();
+    this.log.info('engine closed');
+    this.closed = true;
+    this.listeners.clear();
+    this.anyListeners.clear();
+    this.journal.close();
+  }
+
+  private requireProfile(id: string): ServerProfile {
+    const profile = this.settings.getProfile(id);
+    if (!profile) throw new DeskError('not_found', `There is no server profile "${id}".`);
+    return profile;
+  }
+
+  private get activeId(): string {
+    return this.settings.getSettings().activeProfileId;
+  }
+
+  private makeHandlers(): CommandHandlers {
+    const handlers = {
+      'app.info': async (): Promise<AppInfo> => ({
+        name: APP_NAME,
+        version: this.version,
+        shell: this.shell,
+        platform: process.platform,
+        dataDir: this.paths.dataDir,
+        journalPath: this.paths.journalPath,
+        storeDir: this.paths.storeDir,
+        logDir: this.paths.logDir,
+        keychain: await this.keys.keychain(),
+      }),
+
+      'settings.get': () => this.settings.getSettings(),
+
+      'settings.set': (patch) => {
+        const before = this.settings.getSettings();
+        const after = this.settings.setSettings(patch);
+        if (!sameSettings(before, after)) {
+          this.log.info('settings changed', { ...patch });
+          this.emit('settings.changed', after);
+        }
+        if (before.activeProfileId !== after.activeProfileId) {
+          this.emit('profiles.changed', this.settings.listProfiles());
+          void this.monitor.restart();
+        }
+        return after;
+      },
+
+      'profiles.list': () => this.settings.listProfiles(),
+
+      'profiles.save': (input) => {
+        const before = input.id !== undefined ? this.settings.getProfile(input.id) : null;
+        const saved = this.settings.saveProfile(input);
+        this.log.info(before ? 'profile updated' : 'profile created', { id: saved.id, kind: saved.kind, url: saved.url });
+        this.emit('profiles.changed', this.settings.listProfiles());
+        if (saved.id === this.activeId && (!before || before.url !== saved.url || before.kind !== saved.kind)) {
+          void this.monitor.restart();
+        }
+        return saved;
+      },
+
+      'profiles.remove': async ({ id }) => {
+        const before = this.settings.getSettings();
+        const list = this.settings.removeProfile(id);
+        // The removed profile's key goes with it.
+        await this.keys.clear(id).catch((err: unknown) => this.log.warn('could not delete the key of a removed profile', { id, error: err }));
+        this.log.info('profile removed', { id });
+        this.emit('profiles.changed', list);
+        if (before.activeProfileId !== list.activeId) {
+          this.emit('settings.changed', this.settings.getSettings());
+          void this.monitor.restart();
+        }
+        return list;
+      },
+
+      'key.status': ({ profileId }) => {
+        this.requireProfile(profileId);
+        return this.keys.status(profileId);
+      },
+
+      'key.set': async ({ profileId, key }) => {
+        this.requireProfile(profileId);
+        this.redactor.add(key);
+        const status = await this.keys.set(profileId, key);
+        this.log.info('key set', { profileId, storage: status.storage, last4: status.last4 });
+        this.emit('key.changed', status);
+        if (profileId === this.activeId) void this.monitor.restart();
+        return status;
+      },
+
+      'key.clear': async ({ profileId }) => {
+        this.requireProfile(profileId);
+        const status = await this.keys.clear(profileId);
+        this.log.info('key cleared', { profileId });
+        this.emit('key.changed', status);
+        if (profileId === this.activeId) void this.monitor.restart();
+        return status;
+      },
+
+      'key.test': async ({ profileId }) => {
+        const profile = this.requireProfile(profileId);
+        const result = await check(profile, this.keys, this.redactor);
+        this.log.info('key tested', { profileId, outcome: result.outcome, status: result.check.status });
+        if (profileId === this.activeId) {
+          this.monitor.report({ profileId, state: connectionStateFor(result.outcome), message: result.check.message });
+        }
+        return result.check;
+      },
+
+      'connection.get': () => this.monitor.state,
+    } satisfies CommandHandlers;
+    return handlers;
+  }
+}
+
+async function check(profile: ServerProfile, keys: KeyVault, redactor: Redactor): Promise<DetailedCheck> {
+  const key = profile.kind === 'cloud' ? await keys.get(profile.id) : null;
+  return checkServerDetailed(profile, key, { redact: redactor.redact });
+}
+
+function sameSettings(a: Settings, b: Settings): boolean {
+  return (
+    a.activeProfileId === b.activeProfileId &&
+    a.theme === b.theme &&
+    a.downloadConcurrency === b.downloadConcurrency &&
+    a.notifications === b.notifications
+  );
+}
+
+/** The app version from package.json, found by walking up from this file (works from source and from out/). */
+function readVersion(): string {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'comfy-desk' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // keep walking
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return '0.0.0';
+}
+

@@ -1,0 +1,12 @@
+// Every migration, in order. One file per migration (NNNN-name.ts), each `{ version, name, up(db) }`;
+// to add one, write the file and append it here. Versions must be 1, 2, 3, … without gaps.
+import type { Database } from 'better-sqlite3';
+import m0001 from './0001-settings';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [m0001];

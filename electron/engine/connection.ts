@@ -53,10 +53,10 @@ export class ConnectionMonitor {
 
   /** The profile or its key changed: forget the old state, say "connecting", probe now. */
   restart(): Promise<void> {
-    if (!this.running) return Promise.resolve(); // stopped, or never started (monitoring off)
     this.generation++;
     this.failures = 0;
     this.set({ profileId: this.options.activeProfileId(), state: 'connecting', message: 'Connecting…' });
+    if (!this.running) return Promise.resolve(); // monitoring is off: no probe until start()
     return this.probeNow();
   }
 

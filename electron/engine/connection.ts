@@ -26,6 +26,8 @@ export class ConnectionMonitor {
   private generation = 0;
   private running = false;
   private inFlight: Promise<void> | undefined;
+  /** The waits chosen after each probe, newest last (kept short; for diagnostics and tests). */
+  readonly delays: number[] = [];
 
   constructor(private readonly options: ConnectionMonitorOptions) {
     this.intervalMs = options.intervalMs ?? 15_000;
@@ -101,6 +103,8 @@ export class ConnectionMonitor {
     if (state === 'no_key') return; // nothing to do until a key is set (restart() comes then)
     const delay =
       state === 'online' ? this.intervalMs : Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.max(0, this.failures - 1));
+    this.delays.push(delay);
+    if (this.delays.length > 20) this.delays.shift();
     this.timer = setTimeout(() => void this.probeNow(), delay);
     this.timer.unref?.();
   }

@@ -15,7 +15,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'electron/main/index.ts'),
           host: resolve(root, 'electron/host/main.ts'),
-          cli: resolve(root, 'electron/cli/main.ts'),
+          cli: resolve(root, 'electron/cli/bin.ts'),
         },
       },
     },

@@ -4,6 +4,7 @@
 import * as v from './schema';
 import type { Validator } from './schema';
 import type { WireResult } from './errors';
+import type { GalleryItem, JobEvent, JobState, JobSummary, OutputItem } from './jobs';
 
 // ---------- types that travel over the contract ----------
 
@@ -83,6 +84,53 @@ export interface ProfileList {
   activeId: string;
 }
 
+export interface JobDetail {
+  job: JobSummary;
+  /** The API-format prompt that ran (never with a key in it). */
+  prompt: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+  events: JobEvent[];
+  outputs: OutputItem[];
+}
+
+export interface JobPage {
+  items: JobSummary[];
+  /** Pass back as `before` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface RemoteQueueEntry {
+  promptId: string;
+  /** Our job, when the entry is one of ours. */
+  jobId: string | null;
+  number: number;
+}
+
+export interface RemoteQueue {
+  running: RemoteQueueEntry[];
+  pending: RemoteQueueEntry[];
+}
+
+export interface GalleryPage {
+  items: GalleryItem[];
+  nextCursor: string | null;
+}
+
+export interface JobPreview {
+  jobId: string;
+  /** image/jpeg or image/png */
+  mime: string;
+  /** The frame as base64, latest wins. */
+  data: string;
+}
+
+export interface JobFinished {
+  jobId: string;
+  state: JobState;
+  title: string;
+  body: string;
+}
+
 // ---------- validators for what comes from the renderer ----------
 
 const profileId = v.id;
@@ -103,6 +151,59 @@ const profileInput = v.object({
   url: v.httpUrl,
 });
 export type ProfileInput = v.Infer<typeof profileInput>;
+
+const jobId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const jobState = v.literal(
+  'draft',
+  'outbox',
+  'submitting',
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+);
+const cursor = v.string({ min: 1, max: 200 });
+
+const submitInput = v.object({
+  profileId: v.optional(profileId),
+  /** API-format workflow: checked for shape by the engine, bounded here. */
+  workflow: v.json({ maxBytes: 8_000_000 }),
+  name: v.string({ min: 1, max: 200 }),
+  inputs: v.optional(v.record(v.json({ maxBytes: 1_000_000 }), { maxKeys: 2000 })),
+  count: v.optional(v.integer({ min: 1, max: 100 })),
+  seed: v.optional(v.literal('fixed', 'random', 'increment')),
+});
+export type SubmitInput = v.Infer<typeof submitInput>;
+
+const jobsQuery = v.object({
+  profileId: v.optional(profileId),
+  states: v.optional(v.array(jobState, { max: 9 })),
+  limit: v.optional(v.integer({ min: 1, max: 500 })),
+  before: v.optional(cursor),
+});
+export type JobsQuery = v.Infer<typeof jobsQuery>;
+
+const galleryFilter = {
+  search: v.optional(v.string({ max: 500 })),
+  profileId: v.optional(profileId),
+  jobStates: v.optional(v.array(jobState, { max: 9 })),
+  kinds: v.optional(v.array(v.literal('image', 'video', 'audio', 'text'), { max: 4 })),
+  from: v.optional(v.number({ min: 0 })),
+  to: v.optional(v.number({ min: 0 })),
+  favorites: v.optional(v.boolean),
+  workflowId: v.optional(v.string({ min: 1, max: 64 })),
+};
+const galleryQuery = v.object({
+  ...galleryFilter,
+  sort: v.optional(v.literal('newest', 'oldest')),
+  limit: v.optional(v.integer({ min: 1, max: 1000 })),
+  after: v.optional(cursor),
+});
+export type GalleryQuery = v.Infer<typeof galleryQuery>;
+const galleryCount = v.object(galleryFilter);
+export type GalleryFilter = v.Infer<typeof galleryCount>;
 
 // ---------- the table ----------
 
@@ -136,6 +237,20 @@ export const commands = {
   'key.clear': command<KeyStatus>()(v.object({ profileId })),
   'key.test': command<ServerCheck>()(v.object({ profileId })),
   'connection.get': command<ConnectionState>()(v.none),
+  'jobs.submit': command<JobSummary[]>()(submitInput),
+  'jobs.list': command<JobPage>()(jobsQuery),
+  'jobs.get': command<JobDetail>()(v.object({ id: jobId })),
+  'jobs.cancel': command<JobSummary>()(v.object({ id: jobId })),
+  'jobs.interrupt': command<void>()(v.object({ id: v.optional(jobId), profileId: v.optional(profileId) })),
+  'jobs.clearPending': command<{ cleared: number }>()(v.object({ profileId: v.optional(profileId) })),
+  'jobs.rerun': command<JobSummary>()(v.object({ id: jobId, newSeed: v.optional(v.boolean) })),
+  'queue.remote': command<RemoteQueue>()(v.object({ profileId: v.optional(profileId) })),
+  'sync.run': command<{ imported: number }>()(v.object({ profileId: v.optional(profileId) })),
+  'gallery.page': command<GalleryPage>()(galleryQuery),
+  'gallery.count': command<{ count: number }>()(galleryCount),
+  'outputs.favorite': command<void>()(
+    v.object({ ids: v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 }), favorite: v.boolean }),
+  ),
 } as const;
 
 export const events = {
@@ -143,6 +258,11 @@ export const events = {
   'settings.changed': event<Settings>(),
   'profiles.changed': event<ProfileList>(),
   'key.changed': event<KeyStatus>(),
+  'job.changed': event<JobSummary>(),
+  'job.preview': event<JobPreview>(),
+  /** A job reached a final state: the shell shows an OS notification if the window is not focused. */
+  'job.finished': event<JobFinished>(),
+  'output.changed': event<OutputItem>(),
 } as const;
 
 // ---------- types derived from the table ----------

@@ -21,6 +21,7 @@ import { SettingsStore } from './journal/settings';
 import { Logger, Redactor, type LogLevel } from './log';
 import { ensureDataPaths, APP_NAME, type DataPaths } from './paths';
 import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
+import { JobsModule, type JobsTimings } from './jobs/module';
 
 export interface EngineOptions {
   /** The data folder; defaults to COMFY_DESK_DATA or the platform's app-data folder for "Comfy Desk". */
@@ -38,6 +39,10 @@ export interface EngineOptions {
   /** A folder with Electron-ABI builds of native modules (better_sqlite3.node), when running under Electron. */
   nativeDir?: string;
   logLevel?: LogLevel;
+  /** Timings of the job machinery (tests make them short). */
+  timings?: JobsTimings;
+  /** Set false to open the journal without connecting or resuming jobs (CLI read-only commands). */
+  startJobs?: boolean;
 }
 
 /** A stored media file, for the desk-media:// protocol and the host's /media/ route. */
@@ -68,10 +73,26 @@ export class Engine {
     readonly settings: SettingsStore,
     readonly keys: KeyVault,
     private readonly monitor: ConnectionMonitor,
+    timings: JobsTimings | undefined,
   ) {
     this.redact = redactor.redact;
+    this.jobs = new JobsModule({
+      db: journal,
+      storeDir: paths.storeDir,
+      settings,
+      keys,
+      log,
+      emit: (name, payload) => this.emit(name, payload),
+      reportConnection: (update) => {
+        if (update.profileId === this.activeId) this.monitor.report(update);
+      },
+      ...(timings ? { timings } : {}),
+    });
     this.handlers = this.makeHandlers();
   }
+
+  /** Jobs, outputs, downloads and the gallery. */
+  readonly jobs: JobsModule;
 
   static async open(options: EngineOptions): Promise<Engine> {
     const paths = ensureDataPaths(options.dataDir);
@@ -104,7 +125,7 @@ export class Engine {
       onChange: (state) => emit(state),
       ...(options.probeIntervalMs !== undefined ? { intervalMs: options.probeIntervalMs } : {}),
     });
-    const engine = new Engine(paths, options.shell, version, redactor, log, journal, settings, keys, monitor);
+    const engine = new Engine(paths, options.shell, version, redactor, log, journal, settings, keys, monitor, options.timings);
     emit = (state) => {
       engine.log.info('connection', { profileId: state.profileId, state: state.state, message: state.message });
       engine.emit('connection.changed', state);
@@ -119,6 +140,7 @@ export class Engine {
     });
     if (!keychain.available) log.warn('keychain unavailable', { message: keychain.message });
     if (options.monitor !== false) void monitor.start();
+    if (options.startJobs !== false) await engine.jobs.start();
     return engine;
   }
 
@@ -174,15 +196,14 @@ export class Engine {
     return integrityCheck(this.journal);
   }
 
-  /** A stored output by content hash. The output store comes with later work; until then nothing is stored. */
+  /** A stored output by content hash, for the media protocol (Electron) and /media/ (host). */
   media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
-    void hash;
-    void variant;
-    return Promise.resolve(null);
+    return this.jobs.media(hash, variant);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.jobs.close();
     this.monitor.stop();
     this.log.info('engine closed');
     this.closed = true;
@@ -227,6 +248,10 @@ export class Engine {
         if (before.activeProfileId !== after.activeProfileId) {
           this.emit('profiles.changed', this.settings.listProfiles());
           void this.monitor.restart();
+          this.jobs.refreshSessions();
+        }
+        if (before.downloadConcurrency !== after.downloadConcurrency) {
+          this.jobs.setDownloadConcurrency(after.downloadConcurrency);
         }
         return after;
       },
@@ -241,6 +266,7 @@ export class Engine {
         if (saved.id === this.activeId && (!before || before.url !== saved.url || before.kind !== saved.kind)) {
           void this.monitor.restart();
         }
+        this.jobs.refreshSessions();
         return saved;
       },
 
@@ -270,6 +296,7 @@ export class Engine {
         this.log.info('key set', { profileId, storage: status.storage, last4: status.last4 });
         this.emit('key.changed', status);
         if (profileId === this.activeId) void this.monitor.restart();
+        this.jobs.refreshSessions();
         return status;
       },
 
@@ -279,6 +306,7 @@ export class Engine {
         this.log.info('key cleared', { profileId });
         this.emit('key.changed', status);
         if (profileId === this.activeId) void this.monitor.restart();
+        this.jobs.refreshSessions();
         return status;
       },
 
@@ -293,6 +321,8 @@ export class Engine {
       },
 
       'connection.get': () => this.monitor.state,
+
+      ...this.jobs.handlers(),
     } satisfies CommandHandlers;
     return handlers;
   }

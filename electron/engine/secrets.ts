@@ -158,6 +158,12 @@ export class KeyVault {
     return this.store.status();
   }
 
+  /** A key for this process only (the CLI's COMFY_API_KEY): held in memory, never stored anywhere. */
+  useForSession(profileId: string, key: string): void {
+    this.events.onSecret?.(key);
+    this.memory.set(profileId, key);
+  }
+
   async get(profileId: string): Promise<string | null> {
     const inMemory = this.memory.get(profileId);
     if (inMemory !== undefined) return inMemory;

@@ -2,6 +2,7 @@
 // to add one, write the file and append it here. Versions must be 1, 2, 3, … without gaps.
 import type { Database } from 'better-sqlite3';
 import m0001 from './0001-settings';
+import m0002 from './0002-jobs';
 
 export interface Migration {
   readonly version: number;
@@ -9,4 +10,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001];
+export const migrations: readonly Migration[] = [m0001, m0002];

@@ -1,0 +1,34 @@
+// A one-line progress bar for the CLI on a terminal; plain lines (one per change of state) otherwise.
+import { isFinalJobState, type JobSummary } from '../../shared/jobs';
+
+export class ProgressLine {
+  private lastLine = '';
+  private readonly tty: boolean;
+
+  constructor(private readonly stream: NodeJS.WritableStream & { isTTY?: boolean }) {
+    this.tty = Boolean(stream.isTTY);
+  }
+
+  update(jobs: JobSummary[]): void {
+    const done = jobs.filter((j) => isFinalJobState(j.state)).length;
+    const overall = jobs.reduce((sum, j) => sum + (j.state === 'completed' ? 1 : (j.progress?.overall ?? 0)), 0) / Math.max(1, jobs.length);
+    const running = jobs.find((j) => j.state === 'running');
+    const node = running?.progress?.nodeTitle ? ` ${running.progress.nodeTitle}` : '';
+    const states = [...new Set(jobs.map((j) => j.state))].join(', ');
+    if (this.tty) {
+      const width = 30;
+      const filled = Math.round(overall * width);
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(overall * 100)}%  ${done}/${jobs.length} done${node}`;
+      if (line !== this.lastLine) this.stream.write(`\r${line.padEnd(this.lastLine.length)}`);
+      this.lastLine = line;
+    } else {
+      const line = `${done}/${jobs.length} done (${states})`;
+      if (line !== this.lastLine) this.stream.write(`${line}\n`);
+      this.lastLine = line;
+    }
+  }
+
+  done(): void {
+    if (this.tty && this.lastLine) this.stream.write('\n');
+  }
+}

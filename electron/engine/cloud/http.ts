@@ -1,0 +1,352 @@
+// HTTP to one ComfyUI server (Comfy Cloud or local) with undici: a keep-alive pool per server,
+// timeouts, and every failure turned into a DeskError that names the cause for a person.
+// The API key is added here and only here, as a header; the signed storage URL of a 302 is fetched
+// through a separate agent without it.
+import { Agent, Pool, type Dispatcher } from 'undici';
+import { DeskError } from '../../../shared/errors';
+import type { ServerKind } from '../../../shared/contract';
+
+export interface ServerTarget {
+  kind: ServerKind;
+  /** Origin plus optional base path, no trailing slash. */
+  url: string;
+}
+
+export interface HttpOptions {
+  /** Returns the key for this server, or null (local servers need none). Read per request: keys change. */
+  apiKey: () => string | null | Promise<string | null>;
+  timeoutMs?: number;
+  /** How many times an idempotent request is retried on 5xx / network failure. */
+  retries?: number;
+  retryBaseMs?: number;
+  log?: { warn(message: string, fields?: Record<string, unknown>): void };
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Multipart and other prepared bodies. */
+  rawBody?: Dispatcher.DispatchOptions['body'];
+  headers?: Record<string, string>;
+  /** GETs are retried on 5xx and network errors; a POST is not (its outcome may be unknown). */
+  idempotent?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface OpenedBody {
+  status: number;
+  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): void };
+  /** Total size of the resource when the server says it (Content-Length, or Content-Range's total). */
+  size?: number;
+  mime?: string;
+}
+
+const JSON_LIMIT = 64 * 1024 * 1024;
+
+/** Signed storage URLs live on other origins and must never see the key: one shared keyless agent. */
+const storageAgent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+
+export class ComfyHttp {
+  private readonly pool: Pool;
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly target: ServerTarget,
+    private readonly options: HttpOptions,
+  ) {
+    const url = new URL(target.url);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.pool = new Pool(this.origin, { connections: 8, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** A path under the server's API prefix (the local server answers both with and without /api). */
+  apiPath(path: string): string {
+    return `${this.basePath}/api${path}`;
+  }
+
+  /** JSON request/response with typed errors; retries idempotent requests on 5xx and network errors. */
+  async json(method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, options: RequestOptions = {}): Promise<unknown> {
+    const attempts = options.idempotent === false || method !== 'GET' ? 1 : 1 + (this.options.retries ?? 2);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(backoff(attempt, this.options.retryBaseMs ?? 250), options.signal);
+      try {
+        return await this.jsonOnce(method, path, options);
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof DeskError) || !isRetryable(err)) throw err;
+        this.options.log?.warn('request failed, retrying', { method, path, attempt, code: err.code });
+      }
+    }
+    throw lastError;
+  }
+
+  private async jsonOnce(method: string, path: string, options: RequestOptions): Promise<unknown> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(await this.authHeaders()),
+      ...options.headers,
+    };
+    let body = options.rawBody;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const response = await this.send(method, this.apiPath(path) + queryString(options.query), headers, body, options);
+    const text = await readText(response.body, JSON_LIMIT);
+    return parseJsonResponse(response.statusCode, response.headers['content-type'], text, `${method} ${path}`);
+  }
+
+  /**
+   * Opens a generated file for streaming. Cloud answers 302 to a signed URL on another origin, which
+   * is followed by hand WITHOUT the key; a local server answers 200 with the bytes. `offset` asks
+   * for the rest of a partial download (206) where the storage supports it.
+   */
+  async openView(
+    ref: { filename: string; subfolder: string; type: string },
+    offset = 0,
+    signal?: AbortSignal,
+  ): Promise<OpenedBody> {
+    const query = queryString({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
+    const range: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+    const first = await this.send('GET', this.apiPath('/view') + query, { ...(await this.authHeaders()), ...range }, undefined, {
+      signal,
+    });
+    if (first.statusCode >= 300 && first.statusCode < 400) {
+      first.body.resume();
+      const location = first.headers.location;
+      if (typeof location !== 'string') throw new DeskError('bad_response', 'The server redirected without a location.');
+      const signed = new URL(location, this.origin);
+      if (signed.protocol !== 'https:' && signed.protocol !== 'http:') {
+        throw new DeskError('bad_response', 'The server redirected to an unsupported address.');
+      }
+      const second = await sendTo(storageAgent, signed, 'GET', { ...range }, undefined, this.timeoutMs, signal);
+      return opened(second, 'storage');
+    }
+    return opened(first, 'server');
+  }
+
+  private async authHeaders(): Promise<Record<string, string>> {
+    const key = await this.options.apiKey();
+    return key ? { 'x-api-key': key } : {};
+  }
+
+  private send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: Dispatcher.DispatchOptions['body'] | undefined,
+    options: { timeoutMs?: number; signal?: AbortSignal | undefined },
+  ): Promise<Dispatcher.ResponseData> {
+    return sendTo(
+      this.pool,
+      new URL(path, this.origin),
+      method,
+      headers,
+      body,
+      options.timeoutMs ?? this.timeoutMs,
+      options.signal,
+    );
+  }
+}
+
+async function sendTo(
+  dispatcher: Dispatcher,
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Dispatcher.DispatchOptions['body'] | undefined,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Dispatcher.ResponseData> {
+  try {
+    return await dispatcher.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: body ?? null,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal,
+    });
+  } catch (err) {
+    throw networkError(err, url);
+  }
+}
+
+function opened(response: Dispatcher.ResponseData, from: 'server' | 'storage'): OpenedBody {
+  const status = response.statusCode;
+  if (status !== 200 && status !== 206) {
+    const failure = statusError(status, null, `download from ${from}`);
+    response.body.resume();
+    throw failure;
+  }
+  const length = Number(response.headers['content-length']);
+  const rangeTotal = /\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''))?.[1];
+  const size = rangeTotal !== undefined ? Number(rangeTotal) : Number.isFinite(length) ? length : undefined;
+  const mime = response.headers['content-type'];
+  return {
+    status,
+    body: response.body,
+    ...(size !== undefined ? { size } : {}),
+    ...(typeof mime === 'string' ? { mime } : {}),
+  };
+}
+
+async function readText(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      body.destroy();
+      throw new DeskError('bad_response', `The server sent more than ${limit / 1024 / 1024} MB where JSON was expected.`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Turns a status + body into a value or a DeskError a person can act on. */
+export function parseJsonResponse(
+  status: number,
+  contentType: string | string[] | undefined,
+  text: string,
+  what: string,
+): unknown {
+  const looksHtml = /^\s*</.test(text) || String(contentType ?? '').includes('text/html');
+  let parsed: unknown;
+  let parseError: string | null = null;
+  if (!looksHtml && text.length > 0) {
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      parseError = (err as Error).message;
+    }
+  }
+  if (status >= 200 && status < 300) {
+    if (looksHtml) {
+      throw new DeskError(
+        'bad_response',
+        'The server answered with a web page instead of data. Check that the address is a ComfyUI server.',
+        { status },
+      );
+    }
+    if (parseError !== null) {
+      throw new DeskError('bad_response', `The server sent malformed JSON for ${what}: ${parseError}`, { status });
+    }
+    return parsed ?? null;
+  }
+  throw statusError(status, looksHtml ? null : parsed, what);
+}
+
+export function statusError(status: number, body: unknown, what: string): DeskError {
+  const serverMessage = messageOf(body);
+  const suffix = serverMessage ? ` (server: ${serverMessage})` : '';
+  switch (true) {
+    case status === 400:
+      return new DeskError('rejected', `The server refused ${what}${suffix}.`, { status, details: body });
+    case status === 401:
+      return new DeskError(
+        'unauthorized',
+        'The server refused the API key (401). It is missing, mistyped or revoked: create a key at platform.comfy.org → API Keys and set it in Settings.',
+        { status },
+      );
+    case status === 402:
+      return new DeskError(
+        'payment_required',
+        'Not enough credits to run this (402). Add credits to your Comfy account, then try again.',
+        { status },
+      );
+    case status === 403:
+      return new DeskError('unauthorized', `Access denied (403) for ${what}${suffix}.`, { status });
+    case status === 404:
+      return new DeskError('not_found', `Not found on the server (404): ${what}${suffix}.`, { status });
+    case status === 413:
+      return new DeskError('rejected', `The server refused the file as too large (413)${suffix}.`, { status });
+    case status === 429:
+      return new DeskError(
+        'rate_limited',
+        'The server is turning requests away (429): the subscription is inactive or too many requests were sent. Check your Comfy Cloud plan, or wait and retry.',
+        { status },
+      );
+    case status >= 500:
+      return new DeskError(
+        'server_error',
+        `The server had a problem (${status})${suffix}. Comfy Desk will retry; nothing is lost.`,
+        { status },
+      );
+    default:
+      return new DeskError('bad_response', `Unexpected answer ${status} for ${what}${suffix}.`, { status });
+  }
+}
+
+function messageOf(body: unknown): string | null {
+  if (!body || typeof body !== 'object') return null;
+  const b = body as { message?: unknown; error?: unknown };
+  if (typeof b.message === 'string') return b.message.slice(0, 300);
+  if (typeof b.error === 'string') return b.error.slice(0, 300);
+  if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string') {
+    return ((b.error as { message: string }).message).slice(0, 300);
+  }
+  return null;
+}
+
+function networkError(err: unknown, url: URL): DeskError {
+  if (err instanceof DeskError) return err;
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e.name === 'AbortError') return new DeskError('network', 'The request was cancelled.', { cause: err });
+  const reason =
+    e.code === 'ECONNREFUSED'
+      ? 'nothing is listening there'
+      : e.code === 'ENOTFOUND'
+        ? 'the name does not resolve'
+        : e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT'
+          ? 'it did not answer in time'
+          : e.code === 'ECONNRESET' || e.code === 'UND_ERR_SOCKET'
+            ? 'the connection was cut'
+            : (e.code ?? e.message ?? 'unknown error');
+  return new DeskError('network', `Cannot reach ${url.host}: ${reason}.`, { cause: err });
+}
+
+export function isRetryable(err: DeskError): boolean {
+  return err.code === 'network' || err.code === 'server_error';
+}
+
+export function backoff(attempt: number, baseMs: number, capMs = 30_000): number {
+  const exp = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DeskError('network', 'The request was cancelled.'));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new DeskError('network', 'The request was cancelled.'));
+      },
+      { once: true },
+    );
+  });
+}
+
+function queryString(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,96 @@
+// Downloads every output the journal knows of into the content-addressed store, a bounded number at
+// a time. Unfinished downloads are in the journal (state remote/downloading), so a restart resumes them.
+import type { OutputItem } from '../../../shared/jobs';
+import type { OpenedBody } from '../cloud/http';
+import type { JobJournal } from '../journal/jobs';
+import { createLimiter, downloadTo, makeThumbnail, type Limiter, type OutputStore } from '../store';
+
+export interface DownloaderDeps {
+  journal: JobJournal;
+  store: OutputStore;
+  /** Opens an output's bytes on the server it came from (following a 302 to signed storage without the key). */
+  open(profileId: string, ref: OutputItem, offset: number, signal: AbortSignal): Promise<OpenedBody>;
+  concurrency: number;
+  outputChanged(item: OutputItem): void;
+  log: { warn(m: string, f?: Record<string, unknown>): void; info(m: string, f?: Record<string, unknown>): void };
+  attempts?: number;
+  retryBaseMs?: number;
+}
+
+export class Downloader {
+  private readonly limiter: Limiter;
+  private readonly queued = new Set<number>();
+  private readonly abort = new AbortController();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly deps: DownloaderDeps) {
+    this.limiter = createLimiter(deps.concurrency);
+  }
+
+  setConcurrency(n: number): void {
+    this.limiter.setLimit(n);
+  }
+
+  /** Everything not yet stored, e.g. after a restart or a reconnect. */
+  resumeAll(): void {
+    for (const output of this.deps.journal.pendingOutputs()) this.enqueue(output, output.profileId);
+  }
+
+  enqueue(item: OutputItem, profileId: string): void {
+    if (item.state === 'stored' || this.queued.has(item.id) || this.abort.signal.aborted) return;
+    this.queued.add(item.id);
+    const task = this.limiter
+      .run(() => this.download(item, profileId))
+      .catch((err: unknown) => this.deps.log.warn('download task failed', { output: item.id, error: String(err) }))
+      .finally(() => {
+        this.queued.delete(item.id);
+        this.running.delete(task);
+      });
+    this.running.add(task);
+  }
+
+  /** Resolves when nothing is queued or downloading (the CLI and tests wait on it). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+
+  private async download(item: OutputItem, profileId: string): Promise<void> {
+    const { journal, store } = this.deps;
+    journal.markOutput(item.id, 'downloading', null, true);
+    try {
+      const stored = await downloadTo(
+        store,
+        `output-${item.id}`,
+        (offset) => this.deps.open(profileId, item, offset, this.abort.signal),
+        {
+          signal: this.abort.signal,
+          ...(this.deps.attempts !== undefined ? { attempts: this.deps.attempts } : {}),
+          ...(this.deps.retryBaseMs !== undefined ? { baseDelayMs: this.deps.retryBaseMs } : {}),
+        },
+      );
+      let dims: { width: number | null; height: number | null } = { width: null, height: null };
+      let hasThumb = false;
+      if (stored.mime.startsWith('image/')) {
+        try {
+          const thumb = await makeThumbnail(store, stored.hash);
+          dims = { width: thumb.width, height: thumb.height };
+          hasThumb = true;
+        } catch (err) {
+          // A broken image is still kept: the gallery shows it without a thumbnail.
+          this.deps.log.warn('no thumbnail', { output: item.id, error: (err as Error).message });
+        }
+      }
+      journal.outputStored(item.id, { ...stored, ...dims, hasThumb });
+    } catch (err) {
+      if (this.abort.signal.aborted) return; // shutting down: stays "downloading", resumed next start
+      journal.markOutput(item.id, 'failed', (err as Error).message);
+      this.deps.log.warn('download failed', { output: item.id, error: (err as Error).message });
+    }
+    const after = journal.output(item.id);
+    if (after) this.deps.outputChanged(after);
+  }
+}

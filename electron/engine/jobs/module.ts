@@ -1,0 +1,341 @@
+// Composes the job machinery for the engine: one session per server profile in use, the job
+// service, downloads into the store, sync, and the contract handlers for jobs, queue and gallery.
+import type { Database } from 'better-sqlite3';
+import type { CommandHandlers, EventName, EventPayload, ServerProfile } from '../../../shared/contract';
+import { DeskError } from '../../../shared/errors';
+import { isFinalJobState, type JobState, type JobSummary } from '../../../shared/jobs';
+import type { SocketState } from '../cloud/socket';
+import { GalleryQueries } from '../journal/gallery';
+import { JobJournal, toSummary } from '../journal/jobs';
+import type { SettingsStore } from '../journal/settings';
+import type { Logger } from '../log';
+import { OutputStore } from '../store';
+import type { KeyVault } from '../secrets';
+import { parseApiWorkflow } from '../workflows/api-format';
+import { Downloader } from './downloads';
+import { JobService } from './service';
+import { ServerSession, type Preview } from './session';
+import { syncJobs } from './sync';
+
+export interface JobsTimings {
+  pingIntervalMs?: number;
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** How often open jobs are checked against the server while the socket is down (and 6× that while up). */
+  reconcileIntervalMs?: number;
+  retryBaseMs?: number;
+  downloadAttempts?: number;
+  /** Minimum gap between two previews of one job sent to the renderer. */
+  previewIntervalMs?: number;
+}
+
+export interface JobsModuleDeps {
+  db: Database;
+  storeDir: string;
+  settings: SettingsStore;
+  keys: KeyVault;
+  log: Logger;
+  emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
+  reportConnection(update: { profileId: string; state: 'online' | 'offline' | 'unauthorized'; message: string }): void;
+  timings?: JobsTimings;
+}
+
+type JobHandlerNames =
+  | 'jobs.submit'
+  | 'jobs.list'
+  | 'jobs.get'
+  | 'jobs.cancel'
+  | 'jobs.interrupt'
+  | 'jobs.clearPending'
+  | 'jobs.rerun'
+  | 'queue.remote'
+  | 'sync.run'
+  | 'gallery.page'
+  | 'gallery.count'
+  | 'outputs.favorite';
+
+export class JobsModule {
+  readonly journal: JobJournal;
+  readonly gallery: GalleryQueries;
+  readonly store: OutputStore;
+  readonly downloads: Downloader;
+  readonly service: JobService;
+  private readonly sessions = new Map<string, ServerSession>();
+  private readonly objectInfos = new Map<string, Record<string, unknown>>();
+  private readonly lastState = new Map<string, JobState>();
+  private readonly previews = new Map<string, { last: number; pending: Preview | null; timer: NodeJS.Timeout | null }>();
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: JobsModuleDeps) {
+    const t = deps.timings ?? {};
+    this.journal = new JobJournal(deps.db);
+    this.gallery = new GalleryQueries(deps.db, this.journal);
+    this.store = new OutputStore(deps.storeDir);
+    this.downloads = new Downloader({
+      journal: this.journal,
+      store: this.store,
+      open: (profileId, ref, offset, signal) => this.session(profileId).http.openView(ref, offset, signal),
+      concurrency: deps.settings.getSettings().downloadConcurrency,
+      outputChanged: (item) => deps.emit('output.changed', item),
+      log: deps.log,
+      ...(t.downloadAttempts !== undefined ? { attempts: t.downloadAttempts } : {}),
+      ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
+    });
+    this.service = new JobService({
+      journal: this.journal,
+      downloads: this.downloads,
+      session: (id) => this.session(id),
+      apiKey: (id) => this.keyFor(id),
+      objectInfo: (id) => this.objectInfos.get(id) ?? null,
+      jobChanged: (job) => this.jobChanged(job),
+      log: deps.log,
+      ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
+    });
+  }
+
+  /** On start: clean temp files, resume downloads, connect, and check every open job. */
+  async start(): Promise<void> {
+    await this.store.removeTemp();
+    for (const job of this.journal.openJobs()) this.lastState.set(job.id, job.state);
+    this.downloads.resumeAll();
+    const profiles = new Set([this.activeProfileId(), ...this.journal.openJobs().map((j) => j.profileId)]);
+    for (const id of profiles) if (this.deps.settings.getProfile(id)) this.session(id);
+    this.scheduleReconcile();
+  }
+
+  /** The live session of a profile, created (and connected) on first use. */
+  session(profileId: string): ServerSession {
+    const profile = this.deps.settings.getProfile(profileId);
+    if (!profile) throw new DeskError('not_found', `There is no server profile "${profileId}".`);
+    const existing = this.sessions.get(profileId);
+    if (existing && sameServer(existing.profile, profile)) return existing;
+    if (existing) void existing.close();
+    const t = this.deps.timings ?? {};
+    const session = new ServerSession(profile, this.journal, {
+      apiKey: () => this.keyFor(profileId),
+      log: this.deps.log,
+      pingIntervalMs: t.pingIntervalMs,
+      reconnectBaseMs: t.reconnectBaseMs,
+      reconnectMaxMs: t.reconnectMaxMs,
+      httpRetryBaseMs: t.retryBaseMs,
+      hooks: {
+        jobsChanged: (ids) => {
+          for (const id of ids) {
+            const job = this.journal.get(id);
+            if (job) this.jobChanged(toSummary(job));
+          }
+        },
+        outputAdded: (item, job) => this.downloads.enqueue(item, job.profileId),
+        socketState: (id, state, detail) => this.socketState(id, state, detail),
+        preview: (preview) => this.preview(preview),
+      },
+    });
+    this.sessions.set(profileId, session);
+    if (!this.closed) session.start();
+    return session;
+  }
+
+  /** Profiles or keys changed: sessions reconnect with what is current. */
+  refreshSessions(): void {
+    for (const [id, session] of this.sessions) {
+      const profile = this.deps.settings.getProfile(id);
+      if (!profile || !sameServer(session.profile, profile)) {
+        this.sessions.delete(id);
+        void session.close();
+        if (profile) this.session(id);
+      } else {
+        session.socket.reconnectNow();
+      }
+    }
+    this.session(this.activeProfileId());
+  }
+
+  setDownloadConcurrency(n: number): void {
+    this.downloads.setConcurrency(n);
+  }
+
+  async media(hash: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string; size: number } | null> {
+    return this.store.media(hash, variant);
+  }
+
+  handlers(): Pick<CommandHandlers, JobHandlerNames> {
+    const profileOr = (id?: string): string => id ?? this.activeProfileId();
+    return {
+      'jobs.submit': (input) => {
+        const workflow = parseApiWorkflow(input.workflow);
+        const profileId = profileOr(input.profileId);
+        if (!this.deps.settings.getProfile(profileId)) throw new DeskError('not_found', `No server profile "${profileId}".`);
+        return this.service.submit({
+          profileId,
+          workflow,
+          name: input.name,
+          ...(input.inputs ? { inputs: input.inputs } : {}),
+          ...(input.count ? { count: input.count } : {}),
+          ...(input.seed ? { seed: input.seed } : {}),
+        });
+      },
+      'jobs.list': (query) => this.gallery.jobs(query),
+      'jobs.get': ({ id }) => {
+        const job = this.journal.get(id);
+        if (!job) throw new DeskError('not_found', `There is no job ${id}.`);
+        return {
+          job: toSummary(job),
+          prompt: job.prompt,
+          inputs: (job.inputs ?? {}) as Record<string, unknown>,
+          events: this.journal.events(id),
+          outputs: this.journal.outputs(id),
+        };
+      },
+      'jobs.cancel': ({ id }) => this.service.cancel(id),
+      'jobs.interrupt': async ({ id, profileId }) => {
+        const job = id ? this.journal.get(id) : null;
+        await this.service.interrupt(job?.profileId ?? profileOr(profileId), id);
+      },
+      'jobs.clearPending': async ({ profileId }) => ({ cleared: await this.service.clearPending(profileOr(profileId)) }),
+      'jobs.rerun': ({ id, newSeed }) => this.service.rerun(id, newSeed ?? false),
+      'queue.remote': async ({ profileId }) => {
+        const session = this.session(profileOr(profileId));
+        const queue = await session.api.queue();
+        const entry = (q: { promptId: string; number: number }) => ({
+          promptId: q.promptId,
+          number: q.number,
+          jobId: this.journal.byPromptId(session.profile.id, q.promptId)?.id ?? null,
+        });
+        return { running: queue.running.map(entry), pending: queue.pending.map(entry) };
+      },
+      'sync.run': async ({ profileId }) => ({ imported: await this.sync(profileOr(profileId)) }),
+      'gallery.page': (query) => this.gallery.page(query),
+      'gallery.count': (filter) => ({ count: this.gallery.count(filter) }),
+      'outputs.favorite': ({ ids, favorite }) => {
+        this.gallery.setFavorite(ids, favorite);
+        for (const id of ids) {
+          const item = this.journal.output(id);
+          if (item) this.deps.emit('output.changed', item);
+        }
+      },
+    };
+  }
+
+  async sync(profileId: string): Promise<number> {
+    const imported = await syncJobs({
+      journal: this.journal,
+      session: this.session(profileId),
+      downloadOutputs: true,
+      enqueueDownload: (item, id) => this.downloads.enqueue(item, id),
+      log: this.deps.log,
+    });
+    this.deps.log.info('sync done', { profileId, imported });
+    return imported;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.service.close();
+    this.downloads.close();
+    for (const p of this.previews.values()) if (p.timer) clearTimeout(p.timer);
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+  }
+
+  private activeProfileId(): string {
+    return this.deps.settings.getSettings().activeProfileId;
+  }
+
+  private async keyFor(profileId: string): Promise<string | null> {
+    const profile = this.deps.settings.getProfile(profileId);
+    // A local server never receives the Cloud key.
+    return profile?.kind === 'cloud' ? this.deps.keys.get(profileId) : null;
+  }
+
+  private jobChanged(job: JobSummary): void {
+    const before = this.lastState.get(job.id);
+    this.lastState.set(job.id, job.state);
+    this.deps.emit('job.changed', job);
+    if (isFinalJobState(job.state) && before !== undefined && !isFinalJobState(before)) {
+      this.lastState.delete(job.id);
+      if (job.state === 'completed') void this.service.verifyOutputs(job.id);
+      this.deps.emit('job.finished', {
+        jobId: job.id,
+        state: job.state,
+        title: `${job.workflowName}: ${job.state}`,
+        body: job.error?.message ?? (job.state === 'completed' ? `${job.outputCount} output(s)` : job.state),
+      });
+    }
+  }
+
+  private socketState(profileId: string, state: SocketState, detail: string): void {
+    this.deps.log.info('socket', { profileId, state, detail });
+    if (state === 'open') {
+      // Back online: whatever happened meanwhile is read from the server, and the outbox is sent.
+      void this.service.reconcile(profileId).then(() => this.downloads.resumeAll());
+      this.service.serverReachable(profileId);
+      void this.loadObjectInfo(profileId);
+      this.deps.reportConnection({ profileId, state: 'online', message: 'Connected' });
+    } else if (state === 'unauthorized') {
+      this.deps.reportConnection({ profileId, state: 'unauthorized', message: 'The server refused the API key.' });
+    } else if (state === 'closed' && detail !== 'stopped') {
+      this.deps.reportConnection({
+        profileId,
+        state: 'offline',
+        message: 'The connection to the server was lost; reconnecting.',
+      });
+    }
+    this.scheduleReconcile();
+  }
+
+  private async loadObjectInfo(profileId: string): Promise<void> {
+    if (this.objectInfos.has(profileId)) return;
+    try {
+      this.objectInfos.set(profileId, await this.session(profileId).api.objectInfo());
+    } catch (err) {
+      this.deps.log.warn('object_info not loaded', { profileId, error: (err as Error).message });
+    }
+  }
+
+  /** While jobs are open, they are checked periodically: often when the socket is down, rarely when up. */
+  private scheduleReconcile(): void {
+    if (this.closed || this.reconcileTimer) return;
+    const base = this.deps.timings?.reconcileIntervalMs ?? 5_000;
+    const open = this.journal.openJobs();
+    if (open.length === 0) return;
+    const allUp = [...new Set(open.map((j) => j.profileId))].every(
+      (id) => this.sessions.get(id)?.socket.state === 'open',
+    );
+    this.reconcileTimer = setTimeout(
+      () => {
+        this.reconcileTimer = null;
+        const profiles = new Set(this.journal.openJobs().map((j) => j.profileId));
+        void Promise.all(
+          [...profiles].map((id) => this.service.reconcile(id).catch(() => undefined)),
+        ).finally(() => this.scheduleReconcile());
+      },
+      allUp ? base * 6 : base,
+    );
+    this.reconcileTimer.unref?.();
+  }
+
+  private preview(preview: Preview): void {
+    const gap = this.deps.timings?.previewIntervalMs ?? 150;
+    let slot = this.previews.get(preview.jobId);
+    if (!slot) this.previews.set(preview.jobId, (slot = { last: 0, pending: null, timer: null }));
+    slot.pending = preview; // the latest frame always wins
+    if (slot.timer) return;
+    const wait = Math.max(0, slot.last + gap - Date.now());
+    const s = slot;
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      s.last = Date.now();
+      const p = s.pending;
+      s.pending = null;
+      if (p) {
+        this.deps.emit('job.preview', { jobId: p.jobId, mime: p.mime, data: Buffer.from(p.bytes).toString('base64') });
+      }
+    }, wait);
+  }
+}
+
+function sameServer(a: ServerProfile, b: ServerProfile): boolean {
+  return a.url === b.url && a.kind === b.kind;
+}

@@ -1,0 +1,140 @@
+// Read-side queries for the gallery and the job list: keyset pagination (never OFFSET, never whole
+// tables in memory), filters and full-text search that compose, and a separate count.
+import type { Database } from 'better-sqlite3';
+import type { GalleryFilter, GalleryPage, GalleryQuery, JobPage, JobsQuery } from '../../../shared/contract';
+import type { GalleryItem, JobState } from '../../../shared/jobs';
+import { DeskError } from '../../../shared/errors';
+import { toOutput, toSummary, type JobJournal, type OutputRow } from './jobs';
+
+interface Where {
+  sql: string[];
+  params: unknown[];
+}
+
+/** A search box string as an FTS5 query: every word must match, as a prefix, quotes escaped. */
+export function ftsQuery(text: string): string | null {
+  const words = text
+    .normalize('NFKC')
+    .split(/[\s]+/)
+    .map((w) => w.replace(/["*^():{}[\]]/g, '').trim())
+    .filter(Boolean)
+    .slice(0, 16);
+  if (words.length === 0) return null;
+  return words.map((w) => `"${w}"*`).join(' ');
+}
+
+function galleryWhere(filter: GalleryFilter): Where {
+  const where: Where = { sql: ['o.deleted_at IS NULL'], params: [] };
+  const add = (sql: string, ...params: unknown[]): void => {
+    where.sql.push(sql);
+    where.params.push(...params);
+  };
+  if (filter.profileId) add('j.profile_id = ?', filter.profileId);
+  if (filter.jobStates?.length) add(`j.state IN (${marks(filter.jobStates)})`, ...filter.jobStates);
+  if (filter.kinds?.length) add(`o.kind IN (${marks(filter.kinds)})`, ...filter.kinds);
+  if (filter.from !== undefined) add('o.created_at >= ?', filter.from);
+  if (filter.to !== undefined) add('o.created_at <= ?', filter.to);
+  if (filter.favorites) add('o.favorite = 1');
+  if (filter.workflowId) add('j.workflow_id = ?', filter.workflowId);
+  if (filter.search) {
+    const q = ftsQuery(filter.search);
+    if (q) add('j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)', q);
+  }
+  return where;
+}
+
+function marks(list: readonly unknown[]): string {
+  return list.map(() => '?').join(', ');
+}
+
+function decodeCursor(cursor: string): [number, number] {
+  const [at, id] = cursor.split(':').map(Number);
+  if (!Number.isFinite(at) || !Number.isFinite(id)) throw new DeskError('invalid_input', 'The page cursor is not valid.');
+  return [at!, id!];
+}
+
+export class GalleryQueries {
+  constructor(
+    private readonly db: Database,
+    private readonly journal: JobJournal,
+  ) {}
+
+  page(query: GalleryQuery): GalleryPage {
+    const limit = query.limit ?? 200;
+    const newest = (query.sort ?? 'newest') === 'newest';
+    const where = galleryWhere(query);
+    if (query.after) {
+      const [at, id] = decodeCursor(query.after);
+      where.sql.push(newest ? '(o.created_at, o.id) < (?, ?)' : '(o.created_at, o.id) > (?, ?)');
+      where.params.push(at, id);
+    }
+    const dir = newest ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(
+        `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name
+         FROM outputs o JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id
+         WHERE ${where.sql.join(' AND ')}
+         ORDER BY o.created_at ${dir}, o.id ${dir} LIMIT ?`,
+      )
+      .all(...where.params, limit + 1) as (OutputRow & {
+      profile_id: string;
+      job_state: JobState;
+      prompt_text: string | null;
+      workflow_name: string;
+    })[];
+    const more = rows.length > limit;
+    const items: GalleryItem[] = rows.slice(0, limit).map((r) => ({
+      ...toOutput(r),
+      profileId: r.profile_id,
+      jobState: r.job_state,
+      promptText: r.prompt_text,
+      workflowName: r.workflow_name,
+    }));
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last ? `${last.createdAt}:${last.id}` : null };
+  }
+
+  count(filter: GalleryFilter): number {
+    const where = galleryWhere(filter);
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM outputs o JOIN jobs j ON j.id = o.job_id WHERE ${where.sql.join(' AND ')}`,
+      )
+      .get(...where.params) as { n: number };
+    return row.n;
+  }
+
+  jobs(query: JobsQuery): JobPage {
+    const limit = query.limit ?? 50;
+    const sql: string[] = ['1 = 1'];
+    const params: unknown[] = [];
+    if (query.profileId) {
+      sql.push('profile_id = ?');
+      params.push(query.profileId);
+    }
+    if (query.states?.length) {
+      sql.push(`state IN (${marks(query.states)})`);
+      params.push(...query.states);
+    }
+    if (query.before) {
+      const [at, rowid] = decodeCursor(query.before);
+      sql.push('(created_at, rowid) < (?, ?)');
+      params.push(at, rowid);
+    }
+    const rows = this.db
+      .prepare(`SELECT id, rowid, created_at FROM jobs WHERE ${sql.join(' AND ')} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...params, limit + 1) as { id: string; rowid: number; created_at: number }[];
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => toSummary(this.journal.mustGet(r.id)));
+    const last = page[page.length - 1];
+    return { items, nextCursor: more && last ? `${last.created_at}:${last.rowid}` : null };
+  }
+
+  setFavorite(ids: number[], favorite: boolean): void {
+    const stmt = this.db.prepare('UPDATE outputs SET favorite = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(favorite ? 1 : 0, id);
+    })();
+  }
+}

@@ -1,0 +1,454 @@
+// The job journal: workflows, jobs, their append-only events, and their outputs.
+// Every state change is checked against the state machine and journaled with its cause, in the
+// same transaction as the change itself, so the journal never says one thing and the events another.
+import { createHash } from 'node:crypto';
+import type { Database, Statement } from 'better-sqlite3';
+import type {
+  JobError,
+  JobEvent,
+  JobProgress,
+  JobSource,
+  JobState,
+  JobSummary,
+  OutputItem,
+  OutputKind,
+  OutputState,
+} from '../../../shared/jobs';
+import { canTransition } from '../jobs/state';
+
+export interface NewJob {
+  id: string;
+  profileId: string;
+  workflowId: string;
+  /** The API-format prompt exactly as it will be sent, never with a key in it. */
+  prompt: unknown;
+  inputs?: unknown;
+  state: JobState;
+  source?: JobSource;
+  promptId?: string | null;
+  promptText?: string | null;
+  createdAt?: number;
+  submittedAt?: number | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  error?: JobError | null;
+  cause: string;
+}
+
+export interface JobPatch {
+  promptId?: string | null;
+  submittedAt?: number | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  error?: JobError | null;
+  queuePosition?: number | null;
+  progress?: JobProgress | null;
+}
+
+export interface NewOutput {
+  nodeId: string;
+  kind: OutputKind;
+  filename: string;
+  subfolder: string;
+  type: string;
+  createdAt?: number;
+}
+
+export interface StoredOutput {
+  hash: string;
+  size: number;
+  mime: string;
+  width: number | null;
+  height: number | null;
+  hasThumb: boolean;
+}
+
+/** A job as the engine needs it to submit or reconcile (more than the renderer sees). */
+export interface JobRecord extends JobSummary {
+  prompt: Record<string, unknown>;
+  inputs: unknown;
+  submitAttempts: number;
+}
+
+interface JobRow {
+  rowid: number;
+  id: string;
+  profile_id: string;
+  prompt_id: string | null;
+  workflow_id: string;
+  workflow_name: string;
+  prompt_json: string;
+  inputs_json: string;
+  state: JobState;
+  source: JobSource;
+  created_at: number;
+  submitted_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  error_json: string | null;
+  progress_json: string | null;
+  queue_position: number | null;
+  submit_attempts: number;
+  output_count: number;
+  cover_hash: string | null;
+}
+
+export interface OutputRow {
+  id: number;
+  job_id: string;
+  node_id: string;
+  kind: OutputKind;
+  filename: string;
+  subfolder: string;
+  type: string;
+  state: OutputState;
+  hash: string | null;
+  size: number | null;
+  mime: string | null;
+  width: number | null;
+  height: number | null;
+  has_thumb: number;
+  favorite: number;
+  created_at: number;
+}
+
+const JOB_SELECT = `
+  SELECT j.rowid, j.*, w.name AS workflow_name,
+    (SELECT COUNT(*) FROM outputs o WHERE o.job_id = j.id AND o.deleted_at IS NULL) AS output_count,
+    (SELECT o.hash FROM outputs o WHERE o.job_id = j.id AND o.state = 'stored' AND o.kind = 'image'
+       AND o.deleted_at IS NULL ORDER BY o.id LIMIT 1) AS cover_hash
+  FROM jobs j JOIN workflows w ON w.id = j.workflow_id`;
+
+/** Canonical JSON (sorted keys), so the same workflow always hashes to the same id. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+export function workflowIdOf(prompt: unknown): string {
+  return createHash('sha256').update(canonicalJson(prompt)).digest('hex');
+}
+
+export class JobJournal {
+  private readonly stmt: Record<string, Statement>;
+
+  constructor(private readonly db: Database) {
+    this.stmt = {
+      upsertWorkflow: db.prepare(
+        `INSERT INTO workflows (id, name, api_json, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET last_used_at = excluded.last_used_at`,
+      ),
+      insertJob: db.prepare(
+        `INSERT INTO jobs (id, profile_id, prompt_id, workflow_id, prompt_json, inputs_json, state, source,
+           created_at, submitted_at, started_at, finished_at, updated_at, error_json, prompt_text)
+         VALUES (@id, @profileId, @promptId, @workflowId, @promptJson, @inputsJson, @state, @source,
+           @createdAt, @submittedAt, @startedAt, @finishedAt, @createdAt, @errorJson, @promptText)`,
+      ),
+      jobById: db.prepare(`${JOB_SELECT} WHERE j.id = ?`),
+      jobByPromptId: db.prepare(`${JOB_SELECT} WHERE j.profile_id = ? AND j.prompt_id = ?`),
+      state: db.prepare(`SELECT state FROM jobs WHERE id = ?`),
+      setState: db.prepare(`UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?`),
+      event: db.prepare(`INSERT INTO job_events (job_id, at, type, state, cause, data) VALUES (?, ?, ?, ?, ?, ?)`),
+      events: db.prepare(`SELECT seq, at, type, state, cause, data FROM job_events WHERE job_id = ? ORDER BY seq`),
+      progress: db.prepare(`UPDATE jobs SET progress_json = ?, updated_at = ? WHERE id = ?`),
+      attempt: db.prepare(`UPDATE jobs SET submit_attempts = submit_attempts + 1 WHERE id = ?`),
+      insertOutput: db.prepare(
+        `INSERT INTO outputs (job_id, node_id, kind, filename, subfolder, type, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      outputKey: db.prepare(
+        `SELECT * FROM outputs WHERE job_id = ? AND node_id = ? AND filename = ? AND subfolder = ? AND type = ?`,
+      ),
+      outputById: db.prepare(`SELECT * FROM outputs WHERE id = ?`),
+      outputsOfJob: db.prepare(`SELECT * FROM outputs WHERE job_id = ? AND deleted_at IS NULL ORDER BY id`),
+      outputState: db.prepare(`UPDATE outputs SET state = ?, last_error = ?, attempts = attempts + ? WHERE id = ?`),
+      outputStored: db.prepare(
+        `UPDATE outputs SET state = 'stored', hash = ?, size = ?, mime = ?, width = ?, height = ?, has_thumb = ?,
+           last_error = NULL WHERE id = ?`,
+      ),
+      pendingOutputs: db.prepare(
+        `SELECT o.*, j.profile_id FROM outputs o JOIN jobs j ON j.id = o.job_id
+         WHERE o.state IN ('remote', 'downloading') AND o.deleted_at IS NULL ORDER BY o.id`,
+      ),
+      openJobs: db.prepare(
+        `${JOB_SELECT} WHERE j.state NOT IN ('completed', 'failed', 'cancelled', 'interrupted') ORDER BY j.created_at, j.rowid`,
+      ),
+      searchDelete: db.prepare(`DELETE FROM job_search WHERE rowid = ?`),
+      searchInsert: db.prepare(
+        `INSERT INTO job_search (rowid, prompt, workflow, nodes, filenames) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      searchSource: db.prepare(
+        `SELECT j.rowid, j.prompt_text, j.prompt_json, w.name,
+           (SELECT group_concat(o.filename, ' ') FROM outputs o WHERE o.job_id = j.id) AS filenames
+         FROM jobs j JOIN workflows w ON w.id = j.workflow_id WHERE j.id = ?`,
+      ),
+    };
+  }
+
+  /** Runs `fn` in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  saveWorkflow(prompt: unknown, name: string, at = Date.now()): string {
+    const id = workflowIdOf(prompt);
+    this.stmt.upsertWorkflow!.run(id, name, canonicalJson(prompt), at, at);
+    return id;
+  }
+
+  createJob(job: NewJob): JobRecord {
+    return this.transaction(() => {
+      const createdAt = job.createdAt ?? Date.now();
+      this.stmt.insertJob!.run({
+        id: job.id,
+        profileId: job.profileId,
+        promptId: job.promptId ?? null,
+        workflowId: job.workflowId,
+        promptJson: JSON.stringify(job.prompt),
+        inputsJson: JSON.stringify(job.inputs ?? {}),
+        state: job.state,
+        source: job.source ?? 'app',
+        createdAt,
+        submittedAt: job.submittedAt ?? null,
+        startedAt: job.startedAt ?? null,
+        finishedAt: job.finishedAt ?? null,
+        errorJson: job.error ? JSON.stringify(job.error) : null,
+        promptText: job.promptText ?? null,
+      });
+      this.stmt.event!.run(job.id, createdAt, 'state', job.state, job.cause, null);
+      this.reindex(job.id);
+      return this.mustGet(job.id);
+    });
+  }
+
+  get(id: string): JobRecord | null {
+    const row = this.stmt.jobById!.get(id) as JobRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  mustGet(id: string): JobRecord {
+    const job = this.get(id);
+    if (!job) throw new Error(`No job ${id} in the journal`);
+    return job;
+  }
+
+  byPromptId(profileId: string, promptId: string): JobRecord | null {
+    const row = this.stmt.jobByPromptId!.get(profileId, promptId) as JobRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  openJobs(): JobRecord[] {
+    return (this.stmt.openJobs!.all() as JobRow[]).map(toRecord);
+  }
+
+  /**
+   * Moves a job to `to` if the state machine allows it, journaling the cause. Returns false (and
+   * changes nothing) when it does not: a stale or duplicate message is simply ignored.
+   */
+  transition(id: string, to: JobState, cause: string, patch: JobPatch = {}, data?: unknown): boolean {
+    return this.transaction(() => {
+      const row = this.stmt.state!.get(id) as { state: JobState } | undefined;
+      if (!row) return false;
+      if (row.state !== to && !canTransition(row.state, to)) return false;
+      const now = Date.now();
+      if (row.state !== to) {
+        this.stmt.setState!.run(to, now, id);
+        this.stmt.event!.run(id, now, 'state', to, cause, data === undefined ? null : JSON.stringify(data));
+      }
+      this.patch(id, patch);
+      return row.state !== to;
+    });
+  }
+
+  patch(id: string, patch: JobPatch): void {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const column = (name: string, value: unknown): void => {
+      sets.push(`${name} = ?`);
+      values.push(value);
+    };
+    if (patch.promptId !== undefined) column('prompt_id', patch.promptId);
+    if (patch.submittedAt !== undefined) column('submitted_at', patch.submittedAt);
+    if (patch.startedAt !== undefined) column('started_at', patch.startedAt);
+    if (patch.finishedAt !== undefined) column('finished_at', patch.finishedAt);
+    if (patch.error !== undefined) column('error_json', patch.error ? JSON.stringify(patch.error) : null);
+    if (patch.queuePosition !== undefined) column('queue_position', patch.queuePosition);
+    if (patch.progress !== undefined) column('progress_json', patch.progress ? JSON.stringify(patch.progress) : null);
+    if (sets.length === 0) return;
+    column('updated_at', Date.now());
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  setProgress(id: string, progress: JobProgress): void {
+    this.stmt.progress!.run(JSON.stringify(progress), Date.now(), id);
+  }
+
+  countSubmitAttempt(id: string): void {
+    this.stmt.attempt!.run(id);
+  }
+
+  appendEvent(id: string, type: string, cause?: string, data?: unknown, at = Date.now()): void {
+    this.stmt.event!.run(id, at, type, null, cause ?? null, data === undefined ? null : JSON.stringify(data));
+  }
+
+  events(id: string): JobEvent[] {
+    const rows = this.stmt.events!.all(id) as {
+      seq: number;
+      at: number;
+      type: string;
+      state: JobState | null;
+      cause: string | null;
+      data: string | null;
+    }[];
+    return rows.map((r) => {
+      const e: JobEvent = { seq: r.seq, at: r.at, type: r.type };
+      if (r.state) e.state = r.state;
+      if (r.cause) e.cause = r.cause;
+      if (r.data) e.data = JSON.parse(r.data) as unknown;
+      return e;
+    });
+  }
+
+  /** Records an output the server announced; the same output announced twice is kept once. */
+  addOutput(jobId: string, output: NewOutput): { item: OutputItem; added: boolean } {
+    const info = this.stmt.insertOutput!.run(
+      jobId,
+      output.nodeId,
+      output.kind,
+      output.filename,
+      output.subfolder,
+      output.type,
+      output.createdAt ?? Date.now(),
+    );
+    const row = this.stmt.outputKey!.get(
+      jobId,
+      output.nodeId,
+      output.filename,
+      output.subfolder,
+      output.type,
+    ) as OutputRow;
+    if (info.changes > 0) this.reindex(jobId);
+    return { item: toOutput(row), added: info.changes > 0 };
+  }
+
+  output(id: number): OutputItem | null {
+    const row = this.stmt.outputById!.get(id) as OutputRow | undefined;
+    return row ? toOutput(row) : null;
+  }
+
+  outputs(jobId: string): OutputItem[] {
+    return (this.stmt.outputsOfJob!.all(jobId) as OutputRow[]).map(toOutput);
+  }
+
+  pendingOutputs(): (OutputItem & { profileId: string })[] {
+    return (this.stmt.pendingOutputs!.all() as (OutputRow & { profile_id: string })[]).map((r) => ({
+      ...toOutput(r),
+      profileId: r.profile_id,
+    }));
+  }
+
+  markOutput(id: number, state: OutputState, error: string | null = null, countAttempt = false): void {
+    this.stmt.outputState!.run(state, error, countAttempt ? 1 : 0, id);
+  }
+
+  outputStored(id: number, stored: StoredOutput): void {
+    this.stmt.outputStored!.run(
+      stored.hash,
+      stored.size,
+      stored.mime,
+      stored.width,
+      stored.height,
+      stored.hasThumb ? 1 : 0,
+      id,
+    );
+  }
+
+  /** Rebuilds the job's full-text row from the journal (prompt text, workflow name, node types, filenames). */
+  reindex(jobId: string): void {
+    const row = this.stmt.searchSource!.get(jobId) as
+      | { rowid: number; prompt_text: string | null; prompt_json: string; name: string; filenames: string | null }
+      | undefined;
+    if (!row) return;
+    this.stmt.searchDelete!.run(row.rowid);
+    this.stmt.searchInsert!.run(
+      row.rowid,
+      row.prompt_text ?? '',
+      row.name,
+      classTypesOf(row.prompt_json).join(' '),
+      row.filenames ?? '',
+    );
+  }
+}
+
+function classTypesOf(promptJson: string): string[] {
+  try {
+    const prompt = JSON.parse(promptJson) as Record<string, { class_type?: unknown }>;
+    const types = new Set<string>();
+    for (const node of Object.values(prompt)) if (typeof node?.class_type === 'string') types.add(node.class_type);
+    return [...types];
+  } catch {
+    return [];
+  }
+}
+
+function parseJson<T>(text: string | null): T | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+function toRecord(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    profileId: row.profile_id,
+    promptId: row.prompt_id,
+    workflowId: row.workflow_id,
+    workflowName: row.workflow_name,
+    state: row.state,
+    source: row.source,
+    createdAt: row.created_at,
+    submittedAt: row.submitted_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    progress: parseJson<JobProgress>(row.progress_json),
+    error: parseJson<JobError>(row.error_json),
+    outputCount: row.output_count,
+    coverHash: row.cover_hash,
+    queuePosition: row.queue_position,
+    prompt: parseJson<Record<string, unknown>>(row.prompt_json) ?? {},
+    inputs: parseJson<unknown>(row.inputs_json) ?? {},
+    submitAttempts: row.submit_attempts,
+  };
+}
+
+export function toSummary(job: JobRecord): JobSummary {
+  const { prompt: _p, inputs: _i, submitAttempts: _s, ...summary } = job;
+  return summary;
+}
+
+export function toOutput(row: OutputRow): OutputItem {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    nodeId: row.node_id,
+    kind: row.kind,
+    filename: row.filename,
+    subfolder: row.subfolder,
+    type: row.type,
+    state: row.state,
+    hash: row.hash,
+    hasThumb: row.has_thumb === 1,
+    size: row.size,
+    mime: row.mime,
+    width: row.width,
+    height: row.height,
+    favorite: row.favorite === 1,
+    createdAt: row.created_at,
+  };
+}

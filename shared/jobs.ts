@@ -1,0 +1,129 @@
+// The app's own model of jobs and outputs, as the journal keeps them and the renderer shows them.
+// (The server's wire shapes are in comfy.ts; these are what Comfy Desk makes of them.)
+
+/** draft → outbox → submitting → pending → running → completed | failed | cancelled | interrupted */
+export type JobState =
+  | 'draft'
+  | 'outbox'
+  | 'submitting'
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted';
+
+export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+
+export function isFinalJobState(state: JobState): boolean {
+  return FINAL_JOB_STATES.includes(state);
+}
+
+/** Where a job came from: submitted here, imported from the account's history, or read from a folder. */
+export type JobSource = 'app' | 'sync' | 'import';
+
+export type OutputKind = 'image' | 'video' | 'audio' | 'text';
+
+/** remote → downloading → stored | failed */
+export type OutputState = 'remote' | 'downloading' | 'stored' | 'failed';
+
+export interface NodeInputProblem {
+  /** The input's name, when the server named one. */
+  input?: string;
+  message: string;
+  /** The server's error type, e.g. value_not_in_list. */
+  type?: string;
+}
+
+export interface NodeProblem {
+  nodeId: string;
+  classType?: string;
+  /** The node's title from the workflow's _meta, if any. */
+  title?: string;
+  problems: NodeInputProblem[];
+}
+
+export interface JobError {
+  /** rejected: the server refused the workflow (400); execution: a node failed while running. */
+  kind: 'rejected' | 'execution' | 'server' | 'lost';
+  message: string;
+  nodeId?: string;
+  nodeType?: string;
+  nodeTitle?: string;
+  exceptionType?: string;
+  /** For a rejected submission: every node_errors entry mapped to the node and the input. */
+  nodes?: NodeProblem[];
+}
+
+export interface JobProgress {
+  /** 0..1 over the whole workflow (nodes done + the current node's fraction). */
+  overall: number;
+  /** The node executing now, if known. */
+  nodeId: string | null;
+  nodeTitle: string | null;
+  value: number;
+  max: number;
+  nodesDone: number;
+  nodesTotal: number;
+}
+
+export interface JobSummary {
+  id: string;
+  profileId: string;
+  promptId: string | null;
+  workflowId: string;
+  workflowName: string;
+  state: JobState;
+  source: JobSource;
+  createdAt: number;
+  submittedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  progress: JobProgress | null;
+  error: JobError | null;
+  outputCount: number;
+  /** Content hash of the first stored image output, for a thumbnail. */
+  coverHash: string | null;
+  /** Place in the server queue when pending, if known. */
+  queuePosition: number | null;
+}
+
+export interface JobEvent {
+  seq: number;
+  at: number;
+  /** e.g. state, progress, executed, execution_error, submit, reconcile */
+  type: string;
+  /** The state entered, for state transitions. */
+  state?: JobState;
+  /** Why, written for a person (e.g. "WebSocket: execution_success", "reconcile: server says completed"). */
+  cause?: string;
+  data?: unknown;
+}
+
+export interface OutputItem {
+  id: number;
+  jobId: string;
+  nodeId: string;
+  kind: OutputKind;
+  /** The server's filename, kept as metadata only: never part of a path. */
+  filename: string;
+  subfolder: string;
+  type: string;
+  state: OutputState;
+  hash: string | null;
+  hasThumb: boolean;
+  size: number | null;
+  mime: string | null;
+  width: number | null;
+  height: number | null;
+  favorite: boolean;
+  createdAt: number;
+}
+
+/** A gallery cell: an output with what the grid and the lightbox show about its job. */
+export interface GalleryItem extends OutputItem {
+  profileId: string;
+  workflowName: string;
+  promptText: string | null;
+  jobState: JobState;
+}

@@ -43,6 +43,9 @@ function galleryWhere(filter: GalleryFilter): Where {
   return where;
 }
 
+/** Above this many matching jobs, a search walks the date index instead of sorting the matches. */
+const COMMON_MATCHES = 300;
+
 function marks(list: readonly unknown[]): string {
   return list.map(() => '?').join(', ');
 }
@@ -60,7 +63,7 @@ export class GalleryQueries {
   ) {}
 
   page(query: GalleryQuery): GalleryPage {
-    const limit = query.limit ?? 200;
+    const limit = query.limit ?? 100;
     const newest = (query.sort ?? 'newest') === 'newest';
     const where = galleryWhere(query);
     if (query.after) {
@@ -69,10 +72,13 @@ export class GalleryQueries {
       where.params.push(at, id);
     }
     const dir = newest ? 'DESC' : 'ASC';
+    // A common search word matches much of the gallery: walking the date index and checking
+    // membership is then cheaper than sorting every match. A rare one is better found first.
+    const join = query.search && this.matchCount(query.search) > COMMON_MATCHES ? 'CROSS JOIN' : 'JOIN';
     const rows = this.db
       .prepare(
         `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name
-         FROM outputs o JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id
+         FROM outputs o ${join} jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id
          WHERE ${where.sql.join(' AND ')}
          ORDER BY o.created_at ${dir}, o.id ${dir} LIMIT ?`,
       )
@@ -92,6 +98,12 @@ export class GalleryQueries {
     }));
     const last = items[items.length - 1];
     return { items, nextCursor: more && last ? `${last.createdAt}:${last.id}` : null };
+  }
+
+  private matchCount(search: string): number {
+    const q = ftsQuery(search);
+    if (!q) return 0;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM job_search WHERE job_search MATCH ?').get(q) as { n: number }).n;
   }
 
   count(filter: GalleryFilter): number {

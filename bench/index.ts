@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark, one BENCH line per figure.
+import { benchGalleryQueries } from './gallery-queries';
+import { benchJournalIngest } from './journal-ingest';
+
+const only = process.argv[2];
+const benches: Record<string, () => void | Promise<void>> = {
+  'journal-ingest': benchJournalIngest,
+  'gallery-queries': benchGalleryQueries,
+};
+
+for (const [name, run] of Object.entries(benches)) {
+  if (only && only !== name) continue;
+  await run();
+}

@@ -1,0 +1,110 @@
+// Checks an API-format workflow against a server's /object_info before it is sent: unknown node
+// types, missing required inputs, links to the wrong output, values out of range or not among a
+// combo's options. Every problem names the node and the input, as a person would look for them.
+import type { NodeProblem } from '../../../shared/jobs';
+import { isLink, type ApiWorkflow } from './api-format';
+
+type InputSpec = [unknown, Record<string, unknown>?];
+
+interface NodeInfo {
+  input?: { required?: Record<string, InputSpec>; optional?: Record<string, InputSpec> };
+  output?: unknown[];
+  display_name?: string;
+}
+
+export type ObjectInfo = Record<string, unknown>;
+
+/** The widget type of an input spec: INT, FLOAT, STRING, BOOLEAN, COMBO, or a link type (MODEL…). */
+export function inputType(spec: InputSpec): { type: string; options?: unknown[] } {
+  const [head, extra] = spec;
+  if (Array.isArray(head)) return { type: 'COMBO', options: head };
+  if (head === 'COMBO' && Array.isArray(extra?.options)) return { type: 'COMBO', options: extra.options as unknown[] };
+  return { type: String(head) };
+}
+
+export function validateWorkflow(workflow: ApiWorkflow, objectInfo: ObjectInfo): NodeProblem[] {
+  const problems: NodeProblem[] = [];
+  for (const [nodeId, node] of Object.entries(workflow)) {
+    const found: NodeProblem['problems'] = [];
+    const info = objectInfo[node.class_type] as NodeInfo | undefined;
+    if (!info) {
+      found.push({
+        message: `Unknown node type "${node.class_type}": the server does not have it (a missing custom node?).`,
+        type: 'unknown_class',
+      });
+    } else {
+      const required = info.input?.required ?? {};
+      const optional = info.input?.optional ?? {};
+      for (const name of Object.keys(required)) {
+        if (!(name in node.inputs)) found.push({ input: name, message: 'Required input is missing.', type: 'required_input_missing' });
+      }
+      for (const [name, value] of Object.entries(node.inputs)) {
+        const spec = required[name] ?? optional[name];
+        if (!spec) continue; // extra inputs are ignored by the server (e.g. widget-to-input leftovers)
+        const problem = isLink(value) ? checkLink(workflow, objectInfo, value, spec) : checkValue(value, spec);
+        if (problem) found.push({ input: name, ...problem });
+      }
+    }
+    if (found.length > 0) {
+      problems.push({
+        nodeId,
+        classType: node.class_type,
+        ...(node._meta?.title ? { title: node._meta.title } : {}),
+        problems: found,
+      });
+    }
+  }
+  return problems;
+}
+
+function checkLink(
+  workflow: ApiWorkflow,
+  objectInfo: ObjectInfo,
+  [from, index]: [string, number],
+  spec: InputSpec,
+): { message: string; type: string } | null {
+  const source = workflow[String(from)];
+  if (!source) return { message: `Linked to node ${from}, which does not exist.`, type: 'bad_link' };
+  const outputs = (objectInfo[source.class_type] as NodeInfo | undefined)?.output;
+  if (!outputs) return null; // the source's own problem is reported on the source
+  if (index < 0 || index >= outputs.length) {
+    return { message: `Linked to output ${index} of node ${from} (${source.class_type}), which has ${outputs.length}.`, type: 'bad_link' };
+  }
+  const want = inputType(spec).type;
+  const have = String(outputs[index]);
+  const accepts = want === '*' || have === '*' || want.split(',').includes(have) || (want === 'COMBO' && Array.isArray(outputs[index]));
+  return accepts
+    ? null
+    : { message: `Expects ${want} but node ${from} (${source.class_type}) output ${index} gives ${have}.`, type: 'return_type_mismatch' };
+}
+
+function checkValue(value: unknown, spec: InputSpec): { message: string; type: string } | null {
+  const { type, options } = inputType(spec);
+  const rules = spec[1] ?? {};
+  switch (type) {
+    case 'INT':
+    case 'FLOAT': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return { message: `Must be a number, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
+      if (type === 'INT' && !Number.isInteger(value)) return { message: `Must be a whole number, got ${value}.`, type: 'invalid_input_type' };
+      if (typeof rules.min === 'number' && value < rules.min) return { message: `${value} is below the minimum ${rules.min}.`, type: 'value_smaller_than_min' };
+      if (typeof rules.max === 'number' && value > rules.max) return { message: `${value} is above the maximum ${rules.max}.`, type: 'value_bigger_than_max' };
+      return null;
+    }
+    case 'BOOLEAN':
+      return typeof value === 'boolean' ? null : { message: `Must be true or false, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
+    case 'STRING':
+      return typeof value === 'string' ? null : { message: `Must be text, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
+    case 'COMBO': {
+      // Upload combos (LoadImage) list the server's files, which an upload adds to: not checked here.
+      if (!options || options.length === 0 || rules.image_upload || rules.video_upload || rules.audio_upload) return null;
+      if (options.includes(value)) return null;
+      const shown = options.slice(0, 5).map((o) => JSON.stringify(o)).join(', ');
+      return {
+        message: `${JSON.stringify(value)} is not one of the server's options (${shown}${options.length > 5 ? `, … ${options.length} in all` : ''}).`,
+        type: 'value_not_in_list',
+      };
+    }
+    default:
+      return null;
+  }
+}

@@ -41,6 +41,8 @@ export interface EngineOptions {
   logLevel?: LogLevel;
   /** Timings of the job machinery (tests make them short). */
   timings?: JobsTimings;
+  /** The address of the seeded Comfy Cloud profile on first start (COMFY_DESK_CLOUD_URL: staging or the fake cloud). */
+  cloudUrl?: string;
   /** Set false to open the journal without connecting or resuming jobs (CLI read-only commands). */
   startJobs?: boolean;
 }
@@ -105,7 +107,7 @@ export class Engine {
       log.error('journal open failed', { path: paths.journalPath, error: err });
       throw err;
     }
-    const settings = new SettingsStore(journal);
+    const settings = new SettingsStore(journal, options.cloudUrl ? { cloudUrl: options.cloudUrl } : {});
     const store = options.secrets ?? new KeytarSecretStore(options.keychainService ? { service: options.keychainService } : {});
     const keys = new KeyVault(store, {
       onSecret: (secret) => redactor.add(secret),

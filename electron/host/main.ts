@@ -28,7 +28,12 @@ async function main(): Promise<void> {
     console.error(`The renderer is not built (${rendererDir} has no index.html). Run: npm run build`);
     process.exit(1);
   }
-  const engine = await Engine.open({ shell: 'host', dataDir: values.data });
+  const engine = await Engine.open({
+    shell: 'host',
+    ...(values.data ? { dataDir: values.data } : {}),
+    ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
+    ...(process.env.COMFY_DESK_KEYCHAIN_SERVICE ? { keychainService: process.env.COMFY_DESK_KEYCHAIN_SERVICE } : {}),
+  });
   const host = await startHost({ engine, rendererDir, port: Number(values.port) });
   console.log(`Comfy Desk (headless host) is running. Open: ${host.url}`);
   console.log(`Data folder: ${engine.dataDir}`);

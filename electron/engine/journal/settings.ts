@@ -36,7 +36,11 @@ export class SettingsStore {
     maxPosition: Statement<[], { p: number | null }>;
   };
 
-  constructor(private readonly db: Database) {
+  /** `cloudUrl` replaces Comfy Cloud's address in the seeded profile (a staging or fake server). */
+  constructor(
+    private readonly db: Database,
+    private readonly seedOptions: { cloudUrl?: string } = {},
+  ) {
     this.q = {
       getAll: db.prepare('SELECT key, value_json FROM settings'),
       put: db.prepare(
@@ -58,7 +62,8 @@ export class SettingsStore {
     this.db.transaction(() => {
       if ((this.q.count.get()?.n ?? 0) > 0) return;
       const now = Date.now();
-      [CLOUD_PROFILE, LOCAL_PROFILE].forEach((p, i) => this.q.insert.run(p.id, p.name, p.kind, p.url, i, now, now));
+      const cloud = { ...CLOUD_PROFILE, url: this.seedOptions.cloudUrl ?? CLOUD_PROFILE.url };
+      [cloud, LOCAL_PROFILE].forEach((p, i) => this.q.insert.run(p.id, p.name, p.kind, p.url, i, now, now));
     })();
   }
 

@@ -73,7 +73,7 @@ describe('API-format workflows', () => {
 
   it('seed strategies over N runs: fixed, increment, random', () => {
     const wf = parseApiWorkflow(read('comfyui-basic_api_example.api.json'));
-    const [{ nodeId, input }] = seedInputsOf(wf);
+    const { nodeId, input } = seedInputsOf(wf)[0]!;
     const base = wf[nodeId]!.inputs[input] as number;
     const seedsOf = (runs: ApiWorkflow[]) => runs.map((r) => r[nodeId]!.inputs[input]);
     expect(seedsOf(withSeeds(wf, 3, 'fixed'))).toEqual([base, base, base]);

@@ -1,0 +1,5 @@
+export { OutputStore, assertHash, assertKey, syncDir, type StoredFile, type MediaFile } from './store';
+export { downloadTo, type OpenedSource, type DownloadOptions } from './download';
+export { makeThumbnail, THUMB_EDGE } from './thumbs';
+export { createLimiter, type Limiter } from './limiter';
+export { sniffMime } from './mime';

@@ -1,0 +1,38 @@
+// Thumbnails for image outputs: a fixed long edge, WebP, made once. sharp runs on libuv's thread
+// pool, so the work is off the JavaScript main thread. Video and audio get no thumbnail here
+// (no decoder ships with the app); the gallery shows an icon for them.
+import { rename, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import sharp, { type Metadata } from 'sharp';
+import { DeskError } from '../../../shared/errors';
+import type { OutputStore } from './store';
+
+export const THUMB_EDGE = 384;
+
+export async function makeThumbnail(store: OutputStore, hash: string): Promise<{ width: number; height: number }> {
+  const source = store.pathOf(hash);
+  const target = store.thumbPathOf(hash);
+  let meta: Metadata;
+  try {
+    meta = await sharp(source).metadata();
+  } catch (err) {
+    throw new DeskError('bad_response', `not a readable image: ${(err as Error).message}`);
+  }
+  if (!meta.width || !meta.height) throw new DeskError('bad_response', 'not a readable image: no dimensions');
+  if (!(await stat(target).catch(() => null))) {
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    const temp = `${store.tmpDir}/thumb-${randomUUID()}.webp`;
+    try {
+      await sharp(source, { failOn: 'truncated', animated: false })
+        .rotate()
+        .resize(THUMB_EDGE, THUMB_EDGE, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toFile(temp);
+    } catch (err) {
+      throw new DeskError('bad_response', `not a readable image: ${(err as Error).message}`);
+    }
+    await rename(temp, target);
+  }
+  return { width: meta.width, height: meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : meta.height };
+}

@@ -36,7 +36,7 @@ export interface JobsModuleDeps {
   keys: KeyVault;
   log: Logger;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
-  reportConnection(update: { profileId: string; state: 'online' | 'offline' | 'unauthorized'; message: string }): void;
+  reportConnection(update: { profileId: string; state: 'online' | 'offline' | 'unauthorized' | 'no_key'; message: string }): void;
   timings?: JobsTimings;
 }
 
@@ -274,7 +274,13 @@ export class JobsModule {
       void this.loadObjectInfo(profileId);
       this.deps.reportConnection({ profileId, state: 'online', message: 'Connected' });
     } else if (state === 'unauthorized') {
-      this.deps.reportConnection({ profileId, state: 'unauthorized', message: 'The server refused the API key.' });
+      void this.keyFor(profileId).then((key) =>
+        this.deps.reportConnection(
+          key
+            ? { profileId, state: 'unauthorized', message: 'The server refused the API key.' }
+            : { profileId, state: 'no_key', message: 'Set your API key in Settings to connect.' },
+        ),
+      );
     } else if (state === 'closed' && detail !== 'stopped') {
       this.deps.reportConnection({
         profileId,

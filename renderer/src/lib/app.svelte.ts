@@ -1,0 +1,60 @@
+// App-wide state from the engine: connection, settings, profiles, key status, app info.
+// Loaded once, then kept current by the contract's events.
+import type { AppInfo, ConnectionState, KeyStatus, ProfileList, Settings } from '../../../shared/contract';
+import { desk } from './desk';
+
+export type View = 'gallery' | 'queue' | 'workflows' | 'settings';
+
+class AppState {
+  view = $state<View>('gallery');
+  connection = $state<ConnectionState | null>(null);
+  settings = $state<Settings | null>(null);
+  profiles = $state<ProfileList>({ profiles: [], activeId: '' });
+  keys = $state<Record<string, KeyStatus>>({});
+  info = $state<AppInfo | null>(null);
+  /** A job opened in the detail panel. */
+  openJobId = $state<string | null>(null);
+
+  activeProfile = $derived(this.profiles.profiles.find((p) => p.id === this.profiles.activeId) ?? null);
+  offline = $derived(
+    this.connection !== null && (this.connection.state === 'offline' || this.connection.state === 'unauthorized'),
+  );
+
+  async load(): Promise<void> {
+    desk.on('connection.changed', (c) => (this.connection = c));
+    desk.on('settings.changed', (s) => {
+      this.settings = s;
+      applyTheme(s.theme);
+    });
+    desk.on('profiles.changed', (p) => (this.profiles = p));
+    desk.on('key.changed', (k) => (this.keys = { ...this.keys, [k.profileId]: k }));
+    const [connection, settings, profiles, info] = await Promise.all([
+      desk.invoke('connection.get'),
+      desk.invoke('settings.get'),
+      desk.invoke('profiles.list'),
+      desk.invoke('app.info'),
+    ]);
+    this.connection = connection;
+    this.settings = settings;
+    this.profiles = profiles;
+    this.info = info;
+    applyTheme(settings.theme);
+    await Promise.all(profiles.profiles.map((p) => this.refreshKey(p.id)));
+  }
+
+  async refreshKey(profileId: string): Promise<void> {
+    const status = await desk.invoke('key.status', { profileId });
+    this.keys = { ...this.keys, [profileId]: status };
+  }
+}
+
+function applyTheme(theme: Settings['theme']): void {
+  const dark = theme === 'dark' || (theme === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+}
+
+export const app = new AppState();
+
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  if (app.settings) applyTheme(app.settings.theme);
+});

@@ -43,7 +43,13 @@ export function benchGalleryQueries(): void {
     const searchP95 = percentile(searchTimes, 95);
     report('gallery_page_query_p95', pageP95, 'ms', '<5', pageP95 < 5);
     report('gallery_search_query_p95', searchP95, 'ms', '<20', searchP95 < 20);
-    report('gallery_page_vs_offset', percentile(offsetTimes, 95) / pageP95, 'x', '>1', percentile(offsetTimes, 95) > pageP95);
+    report(
+      'gallery_page_vs_offset',
+      percentile(offsetTimes, 95) / pageP95,
+      'x',
+      '>1',
+      percentile(offsetTimes, 95) > pageP95,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

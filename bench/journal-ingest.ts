@@ -31,7 +31,15 @@ export function benchJournalIngest(): void {
     journal.transaction(() => {
       for (let j = 0; j < jobs; j++) {
         const promptId = `prompt-${j}`;
-        journal.createJob({ id: `job-${j}`, profileId: 'cloud', workflowId, prompt: template.prompt, state: 'pending', promptId, cause: 'bench' });
+        journal.createJob({
+          id: `job-${j}`,
+          profileId: 'cloud',
+          workflowId,
+          prompt: template.prompt,
+          state: 'pending',
+          promptId,
+          cause: 'bench',
+        });
       }
     });
     for (let j = 0; j < jobs && stream.length < TOTAL; j++) {

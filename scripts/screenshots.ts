@@ -5,8 +5,22 @@ import { chromium } from 'playwright-core';
 import { startFakeCloud } from '../tests/fake-cloud/index';
 import { startHostProcess } from '../tests/e2e/fixtures';
 const cloud = await startFakeCloud({ stepMs: 150, steps: 10 });
-const host = await startHostProcess({ COMFY_DESK_CLOUD_URL: cloud.url, COMFY_DESK_KEYCHAIN_SERVICE: 'shots' + Date.now() });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const host = await startHostProcess({
+  COMFY_DESK_CLOUD_URL: cloud.url,
+  COMFY_DESK_KEYCHAIN_SERVICE: 'shots' + Date.now(),
+});
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
 const views = (process.argv[2] ?? 'Gallery,Queue,Workflows,Settings').split(',');
 const outDir = process.argv[3] ?? 'test-results/screenshots';
 mkdirSync(outDir, { recursive: true });
@@ -26,4 +40,3 @@ for (const scheme of ['light', 'dark'] as const) {
 await browser.close();
 await host.stop();
 await cloud.close();
-

@@ -8,5 +8,4 @@ export const BRIDGE_COOKIE = 'desk_token';
 export type BridgeRequest = { type: 'invoke'; id: number; name: string; input?: unknown };
 
 export type BridgeMessage =
-  | { type: 'result'; id: number; result: WireResult<unknown> }
-  | { type: 'event'; name: string; payload: unknown };
+  { type: 'result'; id: number; result: WireResult<unknown> } | { type: 'event'; name: string; payload: unknown };

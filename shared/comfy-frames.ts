@@ -45,7 +45,11 @@ export function decodeBinaryFrame(bytes: Uint8Array): DecodedFrame | null {
   if (type === FRAME_TEXT) {
     const length = u32(bytes, 4);
     if (8 + length > bytes.length) return null;
-    return { kind: 'text', nodeId: utf8.decode(bytes.subarray(8, 8 + length)), text: utf8.decode(bytes.subarray(8 + length)) };
+    return {
+      kind: 'text',
+      nodeId: utf8.decode(bytes.subarray(8, 8 + length)),
+      text: utf8.decode(bytes.subarray(8 + length)),
+    };
   }
   if (type === FRAME_PREVIEW_WITH_METADATA) {
     const length = u32(bytes, 4);

@@ -30,7 +30,11 @@ export class DeskError extends Error {
   readonly status: number | undefined;
   readonly details: unknown;
 
-  constructor(code: DeskErrorCode, message: string, extra: { status?: number; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: DeskErrorCode,
+    message: string,
+    extra: { status?: number; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'DeskError';
     this.code = code;

@@ -3,15 +3,7 @@
 
 /** draft → outbox → submitting → pending → running → completed | failed | cancelled | interrupted */
 export type JobState =
-  | 'draft'
-  | 'outbox'
-  | 'submitting'
-  | 'pending'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted';
+  'draft' | 'outbox' | 'submitting' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
 export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 

@@ -84,7 +84,13 @@ export async function main(argv: string[], out = process.stdout, err = process.s
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function run(engine: Engine, file: string | undefined, values: Values, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+async function run(
+  engine: Engine,
+  file: string | undefined,
+  values: Values,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
   if (!file) throw new UsageError('run needs a workflow file (API format).');
   let parsed: unknown;
   try {
@@ -95,15 +101,20 @@ async function run(engine: Engine, file: string | undefined, values: Values, out
   const sets = Object.fromEntries(((values.set as string[] | undefined) ?? []).map(parseSet));
   const workflow = applyInputs(parseApiWorkflow(parsed), sets);
   const count = values.count === undefined ? 1 : Number(values.count);
-  if (!Number.isInteger(count) || count < 1 || count > 100) throw new UsageError('--count must be a whole number from 1 to 100.');
+  if (!Number.isInteger(count) || count < 1 || count > 100)
+    throw new UsageError('--count must be a whole number from 1 to 100.');
   const seed = (values.seed as string | undefined) ?? 'fixed';
-  if (!['fixed', 'random', 'increment'].includes(seed)) throw new UsageError('--seed must be fixed, random or increment.');
+  if (!['fixed', 'random', 'increment'].includes(seed))
+    throw new UsageError('--seed must be fixed, random or increment.');
   const profileId = await chooseProfile(engine, values);
 
   const submitted = await engine.handlers['jobs.submit']({
     profileId,
     workflow,
-    name: file.split('/').pop()!.replace(/\.json$/i, ''),
+    name: file
+      .split('/')
+      .pop()!
+      .replace(/\.json$/i, ''),
     count,
     seed: seed as 'fixed' | 'random' | 'increment',
     ...(Object.keys(sets).length ? { inputs: sets } : {}),
@@ -132,8 +143,8 @@ function parseSet(text: string): [string, unknown] {
   const eq = text.indexOf('=');
   if (eq < 1) throw new UsageError(`--set ${text}: expected NODE.INPUT=VALUE`);
   const raw = text.slice(eq + 1);
-  let value: unknown = raw;
   // Numbers, booleans and JSON stay typed; anything else is a string.
+  let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
@@ -149,14 +160,18 @@ async function chooseProfile(engine: Engine, values: Values): Promise<string> {
   if (server) {
     const url = new URL(server).origin + new URL(server).pathname.replace(/\/+$/, '');
     const kind =
-      (values.kind as 'cloud' | 'local' | undefined) ?? (/comfy\.org$/.test(new URL(url).hostname) || envKey ? 'cloud' : 'local');
+      (values.kind as 'cloud' | 'local' | undefined) ??
+      (/comfy\.org$/.test(new URL(url).hostname) || envKey ? 'cloud' : 'local');
     const existing = engine.settings.listProfiles().profiles.find((p) => p.url === url && p.kind === kind);
     profileId = existing?.id ?? engine.settings.saveProfile({ name: new URL(url).host, kind, url }).id;
   }
   if (envKey) engine.keys.useForSession(profileId, envKey);
   const profile = engine.settings.getProfile(profileId)!;
   if (profile.kind === 'cloud' && !(await engine.keys.get(profileId))) {
-    throw new DeskError('no_key', `No API key for ${profile.name}: set COMFY_API_KEY or set the key in the app's Settings.`);
+    throw new DeskError(
+      'no_key',
+      `No API key for ${profile.name}: set COMFY_API_KEY or set the key in the app's Settings.`,
+    );
   }
   return profileId;
 }
@@ -206,10 +221,15 @@ async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promi
 function describeError(job: JobSummary): string {
   const e = job.error;
   if (!e) return '';
-  const where = e.nodeId ? ` at node ${e.nodeId}${e.nodeTitle ? ` (${e.nodeTitle}` : ''}${e.nodeType && e.nodeType !== e.nodeTitle ? `, ${e.nodeType}` : ''}${e.nodeTitle ? ')' : ''}` : '';
+  const where = e.nodeId
+    ? ` at node ${e.nodeId}${e.nodeTitle ? ` (${e.nodeTitle}` : ''}${e.nodeType && e.nodeType !== e.nodeTitle ? `, ${e.nodeType}` : ''}${e.nodeTitle ? ')' : ''}`
+    : '';
   const type = e.exceptionType ? ` ${e.exceptionType}:` : ':';
   const nodes = (e.nodes ?? [])
-    .map((n) => `\n  node ${n.nodeId}${n.classType ? ` (${n.classType})` : ''}: ${n.problems.map((p) => (p.input ? `${p.input}: ${p.message}` : p.message)).join('; ')}`)
+    .map(
+      (n) =>
+        `\n  node ${n.nodeId}${n.classType ? ` (${n.classType})` : ''}: ${n.problems.map((p) => (p.input ? `${p.input}: ${p.message}` : p.message)).join('; ')}`,
+    )
     .join('');
   return `${where}${type} ${e.message}${nodes}`;
 }
@@ -224,7 +244,9 @@ function listJobs(engine: Engine, values: Values, out: NodeJS.WritableStream): n
   }
   for (const job of page.items) {
     const when = new Date(job.createdAt).toISOString().replace('T', ' ').slice(0, 19);
-    out.write(`${when}  ${job.state.padEnd(11)}  ${String(job.outputCount).padStart(3)} out  ${job.id}  ${job.workflowName}\n`);
+    out.write(
+      `${when}  ${job.state.padEnd(11)}  ${String(job.outputCount).padStart(3)} out  ${job.id}  ${job.workflowName}\n`,
+    );
   }
   if (page.items.length === 0) out.write('No jobs yet.\n');
   return EXIT.ok;

@@ -11,7 +11,9 @@ export class ProgressLine {
 
   update(jobs: JobSummary[]): void {
     const done = jobs.filter((j) => isFinalJobState(j.state)).length;
-    const overall = jobs.reduce((sum, j) => sum + (j.state === 'completed' ? 1 : (j.progress?.overall ?? 0)), 0) / Math.max(1, jobs.length);
+    const overall =
+      jobs.reduce((sum, j) => sum + (j.state === 'completed' ? 1 : (j.progress?.overall ?? 0)), 0) /
+      Math.max(1, jobs.length);
     const running = jobs.find((j) => j.state === 'running');
     const node = running?.progress?.nodeTitle ? ` ${running.progress.nodeTitle}` : '';
     const states = [...new Set(jobs.map((j) => j.state))].join(', ');

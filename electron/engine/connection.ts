@@ -33,7 +33,12 @@ export class ConnectionMonitor {
     this.intervalMs = options.intervalMs ?? 15_000;
     this.maxBackoffMs = Math.max(options.maxBackoffMs ?? 120_000, this.intervalMs);
     this.now = options.now ?? Date.now;
-    this.current = { profileId: options.activeProfileId(), state: 'connecting', message: 'Connecting…', since: this.now() };
+    this.current = {
+      profileId: options.activeProfileId(),
+      state: 'connecting',
+      message: 'Connecting…',
+      since: this.now(),
+    };
   }
 
   get state(): ConnectionState {
@@ -73,7 +78,10 @@ export class ConnectionMonitor {
       try {
         result = await this.options.probe(profileId);
       } catch (err) {
-        result = { outcome: 'network', check: { ok: false, message: err instanceof Error ? err.message : String(err) } };
+        result = {
+          outcome: 'network',
+          check: { ok: false, message: err instanceof Error ? err.message : String(err) },
+        };
       }
       if (generation !== this.generation) return; // a newer restart (or stop) superseded this probe
       const state = connectionStateFor(result.outcome);
@@ -102,7 +110,9 @@ export class ConnectionMonitor {
     if (!this.running) return;
     if (state === 'no_key') return; // nothing to do until a key is set (restart() comes then)
     const delay =
-      state === 'online' ? this.intervalMs : Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.max(0, this.failures - 1));
+      state === 'online'
+        ? this.intervalMs
+        : Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.max(0, this.failures - 1));
     this.delays.push(delay);
     if (this.delays.length > 20) this.delays.shift();
     this.timer = setTimeout(() => void this.probeNow(), delay);

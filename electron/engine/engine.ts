@@ -108,10 +108,12 @@ export class Engine {
       throw err;
     }
     const settings = new SettingsStore(journal, options.cloudUrl ? { cloudUrl: options.cloudUrl } : {});
-    const store = options.secrets ?? new KeytarSecretStore(options.keychainService ? { service: options.keychainService } : {});
+    const store =
+      options.secrets ?? new KeytarSecretStore(options.keychainService ? { service: options.keychainService } : {});
     const keys = new KeyVault(store, {
       onSecret: (secret) => redactor.add(secret),
-      onKeychainFailure: (message) => log.warn('keychain failed; the key is kept in memory for this session', { message }),
+      onKeychainFailure: (message) =>
+        log.warn('keychain failed; the key is kept in memory for this session', { message }),
     });
     const version = options.version ?? readVersion();
 
@@ -121,13 +123,25 @@ export class Engine {
       activeProfileId: () => settings.getSettings().activeProfileId,
       probe: async (profileId) => {
         const profile = settings.getProfile(profileId);
-        if (!profile) return { outcome: 'other', check: { ok: false, message: 'The active server profile no longer exists.' } };
+        if (!profile)
+          return { outcome: 'other', check: { ok: false, message: 'The active server profile no longer exists.' } };
         return check(profile, keys, redactor);
       },
       onChange: (state) => emit(state),
       ...(options.probeIntervalMs !== undefined ? { intervalMs: options.probeIntervalMs } : {}),
     });
-    const engine = new Engine(paths, options.shell, version, redactor, log, journal, settings, keys, monitor, options.timings);
+    const engine = new Engine(
+      paths,
+      options.shell,
+      version,
+      redactor,
+      log,
+      journal,
+      settings,
+      keys,
+      monitor,
+      options.timings,
+    );
     emit = (state) => {
       engine.log.info('connection', { profileId: state.profileId, state: state.state, message: state.message });
       engine.emit('connection.changed', state);
@@ -263,7 +277,11 @@ export class Engine {
       'profiles.save': (input) => {
         const before = input.id !== undefined ? this.settings.getProfile(input.id) : null;
         const saved = this.settings.saveProfile(input);
-        this.log.info(before ? 'profile updated' : 'profile created', { id: saved.id, kind: saved.kind, url: saved.url });
+        this.log.info(before ? 'profile updated' : 'profile created', {
+          id: saved.id,
+          kind: saved.kind,
+          url: saved.url,
+        });
         this.emit('profiles.changed', this.settings.listProfiles());
         if (saved.id === this.activeId && (!before || before.url !== saved.url || before.kind !== saved.kind)) {
           void this.monitor.restart();
@@ -276,7 +294,9 @@ export class Engine {
         const before = this.settings.getSettings();
         const list = this.settings.removeProfile(id);
         // The removed profile's key goes with it.
-        await this.keys.clear(id).catch((err: unknown) => this.log.warn('could not delete the key of a removed profile', { id, error: err }));
+        await this.keys
+          .clear(id)
+          .catch((err: unknown) => this.log.warn('could not delete the key of a removed profile', { id, error: err }));
         this.log.info('profile removed', { id });
         this.emit('profiles.changed', list);
         if (before.activeProfileId !== list.activeId) {
@@ -360,4 +380,3 @@ function readVersion(): string {
   }
   return '0.0.0';
 }
-

@@ -55,7 +55,8 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((x) => this.redactValue(x, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : this.redactValue(v, depth + 1);
+      out[k] =
+        SECRET_FIELD.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : this.redactValue(v, depth + 1);
     }
     return out;
   }

@@ -15,7 +15,10 @@ export interface DataPaths {
 }
 
 /** The platform's application-data folder for Comfy Desk (no folder is created). */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.COMFY_DESK_DATA) return resolve(env.COMFY_DESK_DATA);
   const home = env.HOME || homedir();
   switch (platform) {

@@ -27,10 +27,18 @@ export function describeKeychainError(err: unknown): string {
   if (/autolaunch D-Bus|DBUS_SESSION_BUS_ADDRESS|org\.freedesktop\.DBus|Failed to connect to socket|dbus/i.test(raw)) {
     return `No system keychain is available (no D-Bus session / Secret Service). ${FALLBACK}`;
   }
-  if (/Object does not exist at path|collection\/login|No such secret collection|is locked|locked collection|prompt.*dismissed/i.test(raw)) {
+  if (
+    /Object does not exist at path|collection\/login|No such secret collection|is locked|locked collection|prompt.*dismissed/i.test(
+      raw,
+    )
+  ) {
     return `The system keychain is locked or has no default keyring (Secret Service "login" collection missing). Unlock or create it in your keyring manager and restart Comfy Desk; meanwhile ${FALLBACK.charAt(0).toLowerCase()}${FALLBACK.slice(1)}`;
   }
-  if (/Cannot find (module|package)|invalid ELF|NODE_MODULE_VERSION|was compiled against|libsecret|cannot open shared object/i.test(raw)) {
+  if (
+    /Cannot find (module|package)|invalid ELF|NODE_MODULE_VERSION|was compiled against|libsecret|cannot open shared object/i.test(
+      raw,
+    )
+  ) {
     return `The keychain module (keytar) could not be loaded on this system. ${FALLBACK}`;
   }
   if (/timed out/i.test(raw)) {

@@ -45,7 +45,11 @@ export function connectionStateFor(outcome: CheckOutcome): ConnectionStateName {
   }
 }
 
-export async function checkServer(profile: ServerProfile, key: string | null, options: ServerCheckOptions = {}): Promise<ServerCheck> {
+export async function checkServer(
+  profile: ServerProfile,
+  key: string | null,
+  options: ServerCheckOptions = {},
+): Promise<ServerCheck> {
   return (await checkServerDetailed(profile, key, options)).check;
 }
 
@@ -63,7 +67,10 @@ export async function checkServerDetailed(
   if (cloud && !key) {
     return {
       outcome: 'no_key',
-      check: { ok: false, message: `No API key is set for "${profile.name}". Create one at ${KEYS_PAGE} and paste it here.` },
+      check: {
+        ok: false,
+        message: `No API key is set for "${profile.name}". Create one at ${KEYS_PAGE} and paste it here.`,
+      },
     };
   }
   const path = cloud ? '/api/user' : '/api/system_stats';
@@ -135,7 +142,11 @@ export async function checkServerDetailed(
   if (status === 402) {
     return {
       outcome: 'payment_required',
-      check: { ok: false, status, message: `The key works, but the account does not have enough credits (HTTP 402). Add credits at https://platform.comfy.org.${quote}` },
+      check: {
+        ok: false,
+        status,
+        message: `The key works, but the account does not have enough credits (HTTP 402). Add credits at https://platform.comfy.org.${quote}`,
+      },
     };
   }
   if (status === 429) {
@@ -151,7 +162,11 @@ export async function checkServerDetailed(
   if (status >= 500) {
     return {
       outcome: 'server_error',
-      check: { ok: false, status, message: `${cap(where)} is having trouble (HTTP ${status}). This is not your key; try again later.${quote}` },
+      check: {
+        ok: false,
+        status,
+        message: `${cap(where)} is having trouble (HTTP ${status}). This is not your key; try again later.${quote}`,
+      },
     };
   }
   if (looksHtml) {
@@ -167,16 +182,27 @@ export async function checkServerDetailed(
   if (status === 404) {
     return {
       outcome: 'bad_response',
-      check: { ok: false, status, message: `${profile.url} answered, but has no ${path} (HTTP 404): it does not look like a ComfyUI server. Check the address.` },
+      check: {
+        ok: false,
+        status,
+        message: `${profile.url} answered, but has no ${path} (HTTP 404): it does not look like a ComfyUI server. Check the address.`,
+      },
     };
   }
   if (status < 200 || status >= 300) {
-    return { outcome: 'other', check: { ok: false, status, message: `${cap(where)} answered HTTP ${status}.${quote}` } };
+    return {
+      outcome: 'other',
+      check: { ok: false, status, message: `${cap(where)} answered HTTP ${status}.${quote}` },
+    };
   }
   if (!jsonOk) {
     return {
       outcome: 'bad_response',
-      check: { ok: false, status, message: `${profile.url} answered, but not with JSON: it does not look like a ComfyUI server. Check the address.` },
+      check: {
+        ok: false,
+        status,
+        message: `${profile.url} answered, but not with JSON: it does not look like a ComfyUI server. Check the address.`,
+      },
     };
   }
 
@@ -196,11 +222,17 @@ export async function checkServerDetailed(
   const version = system && typeof system.comfyui_version === 'string' ? ` ${system.comfyui_version}` : '';
   return {
     outcome: 'ok',
-    check: { ok: true, status, message: `Connected to ComfyUI${version} at ${profile.url}. Local servers need no key.` },
+    check: {
+      ok: true,
+      status,
+      message: `Connected to ComfyUI${version} at ${profile.url}. Local servers need no key.`,
+    },
   };
 }
 
-async function readLimited(body: AsyncIterable<Buffer | Uint8Array | string> & { destroy?: () => void }): Promise<string> {
+async function readLimited(
+  body: AsyncIterable<Buffer | Uint8Array | string> & { destroy?: () => void },
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -242,7 +274,16 @@ function networkMessage(profile: ServerProfile, err: unknown, timeoutMs: number)
   if (has('ENOTFOUND', 'EAI_AGAIN')) {
     return `The server ${host} could not be found (DNS lookup failed). Check the address and your internet connection.`;
   }
-  if (has('TimeoutError', 'AbortError', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT')) {
+  if (
+    has(
+      'TimeoutError',
+      'AbortError',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+      'ETIMEDOUT',
+    )
+  ) {
     return `${host} did not answer within ${Math.round(timeoutMs / 1000)} s: the server is unreachable. Check the address and your connection.`;
   }
   if (codes.some((c) => /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(c))) {

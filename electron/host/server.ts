@@ -92,7 +92,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!authorised(req)) {
-        return send(res, 401, 'Open the address that the Comfy Desk host printed when it started (it carries a token).');
+        return send(
+          res,
+          401,
+          'Open the address that the Comfy Desk host printed when it started (it carries a token).',
+        );
       }
       return serveFile(join(rendererDir, 'index.html'), res, 'no-store');
     }

@@ -14,7 +14,10 @@ import type { WireResult } from '../../shared/errors';
 const desk: DeskTransport = {
   invoke(name, input) {
     if (!isCommandName(name)) {
-      return Promise.resolve({ ok: false, error: { code: 'unknown_command', message: `Unknown command: ${String(name)}` } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'unknown_command', message: `Unknown command: ${String(name)}` },
+      });
     }
     return ipcRenderer.invoke(IPC_INVOKE, name, input) as Promise<WireResult<unknown>>;
   },

@@ -63,6 +63,7 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
   cloud: async ({}, use) => {
     const cloud = await startFakeCloud({ stepMs: 40, steps: 6 });
     await use(cloud);
@@ -77,6 +78,7 @@ export const test = base.extend<Fixtures>({
     await host.stop();
     rmSync(host.dataDir, { recursive: true, force: true });
   },
+  // eslint-disable-next-line no-empty-pattern -- as above
   consoleErrors: async ({}, use) => {
     await use([]);
   },

@@ -42,7 +42,9 @@ test('the app loads, the key is set, tested, explained when wrong, and cleared â
   // Nor in the journal or the logs on disk.
   await host.stop();
   const files = [
-    ...readdirSync(host.dataDir).filter((f) => f.startsWith('journal')).map((f) => join(host.dataDir, f)),
+    ...readdirSync(host.dataDir)
+      .filter((f) => f.startsWith('journal'))
+      .map((f) => join(host.dataDir, f)),
     ...readdirSync(join(host.dataDir, 'logs')).map((f) => join(host.dataDir, 'logs', f)),
   ];
   expect(files.length).toBeGreaterThan(1);

@@ -111,7 +111,8 @@ const OBJECT_INFO_PATH = join(import.meta.dirname, '../../../shared/traces/comfy
 const SAMPLERS = /Sampler/;
 const OUTPUT_CLASSES = /^(SaveImage|PreviewImage|SaveAnimatedWEBP|SaveAnimatedPNG|SaveWEBM|SaveVideo)$/;
 
-let objectInfoCache: { text: string; parsed: Record<string, { output_node?: boolean; output?: unknown[] }> } | null = null;
+let objectInfoCache: { text: string; parsed: Record<string, { output_node?: boolean; output?: unknown[] }> } | null =
+  null;
 function objectInfo() {
   if (!objectInfoCache) {
     const text = readFileSync(OBJECT_INFO_PATH, 'utf8');
@@ -181,7 +182,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       }
       out.push(id);
     };
-    for (const [id, node] of Object.entries(job.prompt)) if (objectInfo().parsed[node.class_type]?.output_node) visit(id);
+    for (const [id, node] of Object.entries(job.prompt))
+      if (objectInfo().parsed[node.class_type]?.output_node) visit(id);
     return out;
   }
 
@@ -193,18 +195,42 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     broadcast(job, 'execution_start', { prompt_id: job.promptId, timestamp: Date.now() });
     broadcast(job, 'execution_cached', { nodes: [], prompt_id: job.promptId, timestamp: Date.now() });
     const nodes = order(job);
-    const progress: Record<string, { value: number; max: number; state: string; node_id: string; prompt_id: string; display_node_id: string; parent_node_id: null; real_node_id: string }> = {};
-    const progressState = (): void => broadcast(job, 'progress_state', { prompt_id: job.promptId, nodes: structuredClone(progress) });
+    const progress: Record<
+      string,
+      {
+        value: number;
+        max: number;
+        state: string;
+        node_id: string;
+        prompt_id: string;
+        display_node_id: string;
+        parent_node_id: null;
+        real_node_id: string;
+      }
+    > = {};
+    const progressState = (): void =>
+      broadcast(job, 'progress_state', { prompt_id: job.promptId, nodes: structuredClone(progress) });
     const seed = Number(Object.values(job.prompt).find((n) => typeof n.inputs.seed === 'number')?.inputs.seed ?? 0);
     const executed: string[] = [];
     for (const id of nodes) {
       if (job.interruptRequested) return finishInterrupted(job, id, executed);
       const node = job.prompt[id]!;
-      progress[id] = { value: 0, max: 1, state: 'running', node_id: id, prompt_id: job.promptId, display_node_id: id, parent_node_id: null, real_node_id: id };
+      progress[id] = {
+        value: 0,
+        max: 1,
+        state: 'running',
+        node_id: id,
+        prompt_id: job.promptId,
+        display_node_id: id,
+        parent_node_id: null,
+        real_node_id: id,
+      };
       progressState();
       broadcast(job, 'executing', { node: id, display_node: id, prompt_id: job.promptId });
       if (node.class_type === 'EmptyLatentImage' || node.class_type === 'EmptyImage') {
-        sendBinary(job, () => encodeTextFrame(id, `width: ${String(node.inputs.width)}, height: ${String(node.inputs.height)}`));
+        sendBinary(job, () =>
+          encodeTextFrame(id, `width: ${String(node.inputs.width)}, height: ${String(node.inputs.height)}`),
+        );
       }
       if (SAMPLERS.test(node.class_type)) {
         for (let step = 1; step <= steps; step++) {
@@ -216,7 +242,14 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
           const preview = makePreview(seed, step);
           sendBinary(job, (c) =>
             c.wantsMetadata
-              ? encodePreviewWithMetadataFrame(preview, { node_id: id, prompt_id: job.promptId, display_node_id: id, parent_node_id: null, real_node_id: id, image_type: 'image/png' })
+              ? encodePreviewWithMetadataFrame(preview, {
+                  node_id: id,
+                  prompt_id: job.promptId,
+                  display_node_id: id,
+                  parent_node_id: null,
+                  real_node_id: id,
+                  image_type: 'image/png',
+                })
               : encodePreviewFrame(preview, 'png'),
           );
         }
@@ -313,7 +346,12 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
   }
 
-  function accept(prompt: Job['prompt'], extraData: Record<string, unknown>, clientId: string | null, promptId: string): Job {
+  function accept(
+    prompt: Job['prompt'],
+    extraData: Record<string, unknown>,
+    clientId: string | null,
+    promptId: string,
+  ): Job {
     // The partner-node key is used, never kept.
     const { api_key_comfy_org: _key, ...kept } = extraData;
     const job: Job = {
@@ -341,7 +379,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   // ---------- HTTP ----------
   const json = (res: ServerResponse, code: number, body: unknown): void => {
     const text = JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(code, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+    });
     res.end(text);
   };
   const error = (res: ServerResponse, code: number, errCode: string, message: string): void =>
@@ -404,7 +445,13 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   });
 
   async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    requests.push({ origin: 'api', method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, at: Date.now() });
+    requests.push({
+      origin: 'api',
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      at: Date.now(),
+    });
     const url = new URL(req.url ?? '/', 'http://x');
     let path = url.pathname;
     if (path.startsWith('/api/')) path = path.slice(4);
@@ -425,18 +472,30 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       try {
         parsed = JSON.parse(body?.toString() ?? '') as typeof parsed;
       } catch {
-        return json(res, 400, { error: { type: 'invalid_json', message: 'Invalid JSON', details: '', extra_info: {} }, node_errors: {} });
+        return json(res, 400, {
+          error: { type: 'invalid_json', message: 'Invalid JSON', details: '', extra_info: {} },
+          node_errors: {},
+        });
       }
       const problem = validatePrompt(parsed.prompt, objectInfo().parsed as never, uploads);
       if (problem) return json(res, 400, problem);
       const promptId = mode === 'local' && typeof parsed.prompt_id === 'string' ? parsed.prompt_id : randomUUID();
       if (jobs.has(promptId)) {
-        return json(res, 400, { error: { type: 'duplicate_prompt_id', message: 'A prompt with this id exists', details: promptId, extra_info: {} }, node_errors: {} });
+        return json(res, 400, {
+          error: {
+            type: 'duplicate_prompt_id',
+            message: 'A prompt with this id exists',
+            details: promptId,
+            extra_info: {},
+          },
+          node_errors: {},
+        });
       }
       const job = accept(parsed.prompt as Job['prompt'], parsed.extra_data ?? {}, parsed.client_id ?? null, promptId);
       return json(res, 200, { prompt_id: job.promptId, number: job.number, node_errors: {} });
     }
-    if (route === 'GET /prompt') return json(res, 200, { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } });
+    if (route === 'GET /prompt')
+      return json(res, 200, { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } });
     if (route === 'GET /queue') {
       const item = (id: string) => {
         const j = jobs.get(id)!;
@@ -448,7 +507,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return json(res, 200, { queue_running: running ? [item(running.promptId)] : [], queue_pending: queue.map(item) });
     }
     if (route === 'POST /queue') {
-      const body = JSON.parse((await readBody(req, 1 << 20))?.toString() || '{}') as { delete?: string[]; clear?: boolean };
+      const body = JSON.parse((await readBody(req, 1 << 20))?.toString() || '{}') as {
+        delete?: string[];
+        clear?: boolean;
+      };
       const deleted: string[] = [];
       for (const id of body.clear ? [...queue] : (body.delete ?? [])) {
         const job = jobs.get(id);
@@ -468,13 +530,20 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
     if (route === 'POST /interrupt') {
       const body = JSON.parse((await readBody(req, 1 << 20))?.toString() || '{}') as { prompt_id?: string };
-      if (running && (mode === 'cloud' || !body.prompt_id || body.prompt_id === running.promptId)) running.interruptRequested = true;
+      if (running && (mode === 'cloud' || !body.prompt_id || body.prompt_id === running.promptId))
+        running.interruptRequested = true;
       return json(res, 200, {});
     }
     if ((m = /^GET \/job\/([^/]+)\/status$/.exec(route)) && mode === 'cloud') {
       const job = jobs.get(decodeURIComponent(m[1]!));
       if (!job) return error(res, 404, 'not_found', 'Job not found');
-      const names: Record<JobStatus, string> = { pending: 'pending', in_progress: 'in_progress', completed: 'completed', failed: 'error', cancelled: 'cancelled' };
+      const names: Record<JobStatus, string> = {
+        pending: 'pending',
+        in_progress: 'in_progress',
+        completed: 'completed',
+        failed: 'error',
+        cancelled: 'cancelled',
+      };
       return json(res, 200, {
         id: job.promptId,
         status: names[job.status],
@@ -487,7 +556,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 100)));
       const wanted = url.searchParams.get('status')?.split(',');
-      const all = [...jobs.values()].filter((j) => !wanted || wanted.includes(j.status)).sort((a, b) => b.createTime - a.createTime || b.number - a.number);
+      const all = [...jobs.values()]
+        .filter((j) => !wanted || wanted.includes(j.status))
+        .sort((a, b) => b.createTime - a.createTime || b.number - a.number);
       return json(res, 200, {
         jobs: all.slice(offset, offset + limit).map((j) => jobEntry(j, false)),
         pagination: { offset, limit, total: all.length, has_more: offset + limit < all.length },
@@ -500,10 +571,20 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
     if (route === 'GET /history_v2' || route === 'GET /history') {
       const max = Number(url.searchParams.get('max_items') ?? 100);
-      const done = [...jobs.values()].filter((j) => j.endTime).sort((a, b) => b.createTime - a.createTime).slice(0, max);
+      const done = [...jobs.values()]
+        .filter((j) => j.endTime)
+        .sort((a, b) => b.createTime - a.createTime)
+        .slice(0, max);
       if (route === 'GET /history_v2') {
         return json(res, 200, {
-          history: done.map((j) => ({ prompt_id: j.promptId, create_time: j.createTime, prompt: { priority: j.number, prompt_id: j.promptId, extra_data: j.extraData }, outputs: j.outputs, status: historyStatus(j), meta: {} })),
+          history: done.map((j) => ({
+            prompt_id: j.promptId,
+            create_time: j.createTime,
+            prompt: { priority: j.number, prompt_id: j.promptId, extra_data: j.extraData },
+            outputs: j.outputs,
+            status: historyStatus(j),
+            meta: {},
+          })),
         });
       }
       return json(res, 200, Object.fromEntries(done.map((j) => [j.promptId, historyEntry(j)])));
@@ -513,20 +594,34 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return json(res, 200, job?.endTime ? { [job.promptId]: historyEntry(job) } : {});
     }
     if (route === 'GET /features') {
-      return json(res, 200, { supports_preview_metadata: true, max_upload_size: uploadLimit, max_image_edge: 16384, max_image_pixels: 64 * 1024 * 1024 });
+      return json(res, 200, {
+        supports_preview_metadata: true,
+        max_upload_size: uploadLimit,
+        max_image_edge: 16384,
+        max_image_pixels: 64 * 1024 * 1024,
+      });
     }
     if (route === 'GET /system_stats') {
-      return json(res, 200, { system: { os: 'linux', comfyui_version: '0.8.0', python_version: '3.11.2', embedded_python: false }, devices: [{ name: 'cpu', type: 'cpu', vram_total: 0, vram_free: 0 }] });
+      return json(res, 200, {
+        system: { os: 'linux', comfyui_version: '0.8.0', python_version: '3.11.2', embedded_python: false },
+        devices: [{ name: 'cpu', type: 'cpu', vram_total: 0, vram_free: 0 }],
+      });
     }
-    if (route === 'GET /user') return json(res, 200, { status: 'active', id: 'user-1', email: 'ada@example.com', name: 'Ada' });
+    if (route === 'GET /user')
+      return json(res, 200, { status: 'active', id: 'user-1', email: 'ada@example.com', name: 'Ada' });
     if (route === 'GET /object_info') {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(objectInfo().text);
       return;
     }
-    if (route === 'POST /upload/image' || route === 'POST /upload/mask') return upload(req, res, path === '/upload/mask');
+    if (route === 'POST /upload/image' || route === 'POST /upload/mask')
+      return upload(req, res, path === '/upload/mask');
     if (route === 'GET /view') {
-      const ref = { filename: url.searchParams.get('filename') ?? '', subfolder: url.searchParams.get('subfolder') ?? '', type: url.searchParams.get('type') ?? 'output' };
+      const ref = {
+        filename: url.searchParams.get('filename') ?? '',
+        subfolder: url.searchParams.get('subfolder') ?? '',
+        type: url.searchParams.get('type') ?? 'output',
+      };
       const file = files.get(fileKey(ref));
       if (!file) return error(res, 404, 'not_found', 'File not found');
       if (mode === 'local') return serveFile(req, res, file, fault?.rule);
@@ -548,7 +643,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       status: j.status,
       create_time: mode === 'cloud' ? Math.floor(j.createTime / 1000) : j.createTime,
       ...(j.endTime ? { execution_start_time: j.startTime, execution_end_time: j.endTime, outputs_count: count } : {}),
-      ...(first && j.endTime ? { preview_output: { ...first[1].images[0], nodeId: first[0], mediaType: 'images' } } : {}),
+      ...(first && j.endTime
+        ? { preview_output: { ...first[1].images[0], nodeId: first[0], mediaType: 'images' } }
+        : {}),
       ...(j.error ? { execution_error: j.error } : {}),
     };
     if (detail) {
@@ -563,12 +660,21 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   }
 
   function historyStatus(j: Job): Record<string, unknown> {
-    return { status_str: j.status === 'completed' ? 'success' : 'error', completed: j.status === 'completed', messages: j.messages.filter(([t]) => t.startsWith('execution_')) };
+    return {
+      status_str: j.status === 'completed' ? 'success' : 'error',
+      completed: j.status === 'completed',
+      messages: j.messages.filter(([t]) => t.startsWith('execution_')),
+    };
   }
 
   function historyEntry(j: Job): Record<string, unknown> {
     const outs = Object.keys(j.outputs);
-    return { prompt: [j.number, j.promptId, j.prompt, j.extraData, outs], outputs: j.outputs, status: historyStatus(j), meta: {} };
+    return {
+      prompt: [j.number, j.promptId, j.prompt, j.extraData, outs],
+      outputs: j.outputs,
+      status: historyStatus(j),
+      meta: {},
+    };
   }
 
   async function upload(req: IncomingMessage, res: ServerResponse, mask: boolean): Promise<void> {
@@ -579,20 +685,31 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
     let form: FormData;
     try {
-      form = await new Response(new Uint8Array(body), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+      form = await new Response(new Uint8Array(body), {
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+      }).formData();
     } catch {
       return error(res, 400, 'invalid_request', 'Expected multipart/form-data');
     }
     const file = form.get('image');
     if (!file || typeof file === 'string') return error(res, 400, 'invalid_request', 'No image field');
     const bytes = Buffer.from(await file.arrayBuffer());
-    if (bytes.length > uploadLimit) return error(res, 413, 'file_too_large', `The file is larger than ${uploadLimit} bytes`);
-    const kind = bytes[0] === 0x89 && bytes.subarray(1, 4).toString() === 'PNG' ? 'png' : bytes[0] === 0xff && bytes[1] === 0xd8 ? 'jpg' : bytes.subarray(8, 12).toString() === 'WEBP' ? 'webp' : null;
+    if (bytes.length > uploadLimit)
+      return error(res, 413, 'file_too_large', `The file is larger than ${uploadLimit} bytes`);
+    const kind =
+      bytes[0] === 0x89 && bytes.subarray(1, 4).toString() === 'PNG'
+        ? 'png'
+        : bytes[0] === 0xff && bytes[1] === 0xd8
+          ? 'jpg'
+          : bytes.subarray(8, 12).toString() === 'WEBP'
+            ? 'webp'
+            : null;
     if (!kind) return error(res, 400, 'invalid_image', 'The file is not a PNG, JPEG or WebP image');
     if (kind === 'png') {
       const w = bytes.readUInt32BE(16);
       const h = bytes.readUInt32BE(20);
-      if (w > 16384 || h > 16384 || w * h > 64 * 1024 * 1024) return error(res, 400, 'image_too_large', `Image ${w}x${h} exceeds the limits`);
+      if (w > 16384 || h > 16384 || w * h > 64 * 1024 * 1024)
+        return error(res, 400, 'image_too_large', `Image ${w}x${h} exceeds the limits`);
     }
     if (mask) {
       const ref = form.get('original_ref');
@@ -617,17 +734,25 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   // ---------- signed storage (another origin) ----------
   const sign = (text: string): string => createHmac('sha256', signingKey).update(text).digest('base64url');
   const storage = createServer((req, res) => {
-    requests.push({ origin: 'signed', method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, at: Date.now() });
+    requests.push({
+      origin: 'signed',
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      at: Date.now(),
+    });
     const url = new URL(req.url ?? '/', 'http://x');
     const fault = applyFault(req, res, url.pathname);
     void (async () => {
       if (fault?.rule.delayMs) await sleep(fault.rule.delayMs);
       if (fault && answerFault(fault.rule, res)) return;
       // Signed URLs must be fetched without the API key (a client that leaks it is refused).
-      if (req.headers['x-api-key']) return error(res, 400, 'invalid_argument', 'Requests to signed URLs must not carry an API key');
+      if (req.headers['x-api-key'])
+        return error(res, 400, 'invalid_argument', 'Requests to signed URLs must not carry an API key');
       const m = /^\/signed\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
       const expires = Number(url.searchParams.get('expires'));
-      if (!m || sign(`${m[1]}.${expires}`) !== url.searchParams.get('sig')) return error(res, 403, 'forbidden', 'Bad signature');
+      if (!m || sign(`${m[1]}.${expires}`) !== url.searchParams.get('sig'))
+        return error(res, 403, 'forbidden', 'Bad signature');
       if (Date.now() > expires) return error(res, 403, 'expired', 'The signed URL has expired');
       const file = files.get(Buffer.from(m[1]!, 'base64url').toString());
       if (!file) return error(res, 404, 'not_found', 'No such object');
@@ -650,7 +775,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const rate = rule?.bytesPerSecond;
     void (async () => {
       let sent = 0;
-      for (let offset = start; offset < total; ) {
+      for (let offset = start; offset < total;) {
         const size = Math.min(256 * 1024, total - offset, cut !== undefined ? Math.max(0, cut - sent) : Infinity);
         if (size === 0) {
           res.destroy(); // the connection is cut mid-body
@@ -673,11 +798,18 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const url = new URL(req.url ?? '/', 'http://x');
     const okPath = url.pathname === '/ws' || (mode === 'local' && url.pathname === '/api/ws');
     if (!okPath || refuseSockets || (mode === 'cloud' && url.searchParams.get('token') !== apiKey)) {
-      socket.end(`HTTP/1.1 ${okPath && !refuseSockets ? '401 Unauthorized' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${okPath && !refuseSockets ? '401 Unauthorized' : '503 Service Unavailable'}\r\nConnection: close\r\n\r\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const client: Client = { ws, clientId: url.searchParams.get('clientId') ?? randomUUID(), wantsMetadata: false, firstMessage: true };
+      const client: Client = {
+        ws,
+        clientId: url.searchParams.get('clientId') ?? randomUUID(),
+        wantsMetadata: false,
+        firstMessage: true,
+      };
       clients.add(client);
       ws.on('close', () => clients.delete(client));
       ws.on('message', (data) => {
@@ -688,17 +820,28 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
           // Only the client's first message may turn on metadata previews (as the real server does).
           if (first && msg.type === 'feature_flags') {
             client.wantsMetadata = msg.data?.supports_preview_metadata === true;
-            ws.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true, max_upload_size: uploadLimit } }));
+            ws.send(
+              JSON.stringify({
+                type: 'feature_flags',
+                data: { supports_preview_metadata: true, max_upload_size: uploadLimit },
+              }),
+            );
           }
         } catch {
           // not JSON: ignored, like the real server
         }
       });
-      ws.send(JSON.stringify({ type: 'status', data: { status: { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } }, sid: client.clientId } }));
+      ws.send(
+        JSON.stringify({
+          type: 'status',
+          data: { status: { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } }, sid: client.clientId },
+        }),
+      );
     });
   });
 
-  for (const server of [api, storage]) server.on('connection', (s: Socket) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+  for (const server of [api, storage])
+    server.on('connection', (s: Socket) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
   const listen = (server: Server, port: number): Promise<number> =>
     new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
   const apiPort = await listen(api, options.port ?? 0);
@@ -767,11 +910,12 @@ function pattern(seed: number, offset: number, size: number): Buffer {
   let block = blocks.get(seed);
   if (!block) {
     block = createHash('sha256').update(String(seed)).digest();
-    while (block.length < BLOCK + 4096) block = Buffer.concat([block, createHash('sha256').update(block.subarray(-32)).digest()]);
+    while (block.length < BLOCK + 4096)
+      block = Buffer.concat([block, createHash('sha256').update(block.subarray(-32)).digest()]);
     blocks.set(seed, block);
   }
   const out = Buffer.alloc(size);
-  for (let done = 0; done < size; ) {
+  for (let done = 0; done < size;) {
     const at = (offset + done) % BLOCK;
     const n = Math.min(size - done, BLOCK - at);
     block.copy(out, done, at, at + n);

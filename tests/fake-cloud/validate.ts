@@ -22,11 +22,16 @@ export function validatePrompt(
   objectInfo: Record<string, NodeInfo>,
   knownInputs: Set<string>,
 ): PromptError | null {
-  if (!prompt || typeof prompt !== 'object' || Array.isArray(prompt)) return top('no_prompt', 'No prompt provided', 'No prompt provided');
+  if (!prompt || typeof prompt !== 'object' || Array.isArray(prompt))
+    return top('no_prompt', 'No prompt provided', 'No prompt provided');
   const nodes = prompt as Record<string, { class_type?: string; inputs?: Record<string, unknown> }>;
   for (const [id, node] of Object.entries(nodes)) {
     if (!node?.class_type || !objectInfo[node.class_type]) {
-      return top('invalid_prompt', `Cannot execute because node ${node?.class_type ?? 'undefined'} does not exist.`, `Node ID '#${id}'`);
+      return top(
+        'invalid_prompt',
+        `Cannot execute because node ${node?.class_type ?? 'undefined'} does not exist.`,
+        `Node ID '#${id}'`,
+      );
     }
   }
   const outputs = Object.entries(nodes).filter(([, n]) => objectInfo[n.class_type!]!.output_node);
@@ -39,7 +44,12 @@ export function validatePrompt(
     for (const [name, spec] of Object.entries(info.input?.required ?? {})) {
       const value = inputs[name];
       if (value === undefined) {
-        found.push({ type: 'required_input_missing', message: 'Required input is missing', details: name, extra_info: { input_name: name } });
+        found.push({
+          type: 'required_input_missing',
+          message: 'Required input is missing',
+          details: name,
+          extra_info: { input_name: name },
+        });
         continue;
       }
       const problem = checkInput(nodes, objectInfo, name, value, spec, knownInputs);
@@ -75,12 +85,21 @@ function checkInput(
         type: 'exception_during_inner_validation',
         message: 'Exception when validating inner node',
         details: `'${String(value[0])}'`,
-        extra_info: { input_name: name, input_config: spec, exception_message: `'${String(value[0])}'`, exception_type: 'KeyError', linked_node: value },
+        extra_info: {
+          input_name: name,
+          input_config: spec,
+          exception_message: `'${String(value[0])}'`,
+          exception_type: 'KeyError',
+          linked_node: value,
+        },
       };
     }
     const outputs = objectInfo[source.class_type!]?.output ?? [];
     const have = outputs[value[1]];
-    if (have === undefined || (typeof type === 'string' && type !== '*' && have !== '*' && !type.split(',').includes(String(have)))) {
+    if (
+      have === undefined ||
+      (typeof type === 'string' && type !== '*' && have !== '*' && !type.split(',').includes(String(have)))
+    ) {
       return {
         type: 'return_type_mismatch',
         message: 'Return type mismatch between linked nodes',
@@ -98,15 +117,29 @@ function checkInput(
     const options = rules.image_upload ? [...type, ...knownInputs] : type;
     if (!options.includes(value)) {
       if (rules.image_upload) {
-        return { type: 'custom_validation_failed', message: 'Custom validation failed for node', details: `${name} - Invalid image file: ${String(value)}`, extra_info: { input_name: name } };
+        return {
+          type: 'custom_validation_failed',
+          message: 'Custom validation failed for node',
+          details: `${name} - Invalid image file: ${String(value)}`,
+          extra_info: { input_name: name },
+        };
       }
-      return { type: 'value_not_in_list', message: 'Value not in list', details: `${name}: '${String(value)}' not in ${JSON.stringify(type.slice(0, 20))}`, extra_info: extra };
+      return {
+        type: 'value_not_in_list',
+        message: 'Value not in list',
+        details: `${name}: '${String(value)}' not in ${JSON.stringify(type.slice(0, 20))}`,
+        extra_info: extra,
+      };
     }
     return null;
   }
   if (type === 'INT' || type === 'FLOAT') {
     const n = typeof value === 'number' ? value : Number(value);
-    if (typeof value === 'boolean' || Number.isNaN(n) || (type === 'INT' && typeof value === 'string' && !/^-?\d+$/.test(value))) {
+    if (
+      typeof value === 'boolean' ||
+      Number.isNaN(n) ||
+      (type === 'INT' && typeof value === 'string' && !/^-?\d+$/.test(value))
+    ) {
       return {
         type: 'invalid_input_type',
         message: `Failed to convert an input value to a ${type} value`,
@@ -115,10 +148,20 @@ function checkInput(
       };
     }
     if (typeof rules.min === 'number' && n < rules.min) {
-      return { type: 'value_smaller_than_min', message: `Value ${n} smaller than min of ${rules.min}`, details: name, extra_info: extra };
+      return {
+        type: 'value_smaller_than_min',
+        message: `Value ${n} smaller than min of ${rules.min}`,
+        details: name,
+        extra_info: extra,
+      };
     }
     if (typeof rules.max === 'number' && n > rules.max) {
-      return { type: 'value_bigger_than_max', message: `Value ${n} bigger than max of ${rules.max}`, details: name, extra_info: extra };
+      return {
+        type: 'value_bigger_than_max',
+        message: `Value ${n} bigger than max of ${rules.max}`,
+        details: name,
+        extra_info: extra,
+      };
     }
   }
   return null;

@@ -1,7 +1,13 @@
 // The contract table drives the handler type (exactly one handler per command) and dispatch()
 // (unknown commands, validation naming the field, errors as data with secrets redacted).
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { commandNames, type CommandHandlers, type CommandName, type CommandOutput, type ServerCheck } from '../../shared/contract';
+import {
+  commandNames,
+  type CommandHandlers,
+  type CommandName,
+  type CommandOutput,
+  type ServerCheck,
+} from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
 import { dispatch } from '../../electron/engine/dispatch';
 import { Redactor } from '../../electron/engine/log';
@@ -48,7 +54,9 @@ describe('CommandHandlers type', () => {
 
 describe('dispatch', () => {
   const log = { errors: [] as { message: string; fields?: Record<string, unknown> }[] };
-  const sink = { error: (message: string, fields?: Record<string, unknown>) => void log.errors.push({ message, fields }) };
+  const sink = {
+    error: (message: string, fields?: Record<string, unknown>) => void log.errors.push({ message, fields }),
+  };
 
   it('refuses an unknown command', async () => {
     const result = await dispatch(fakeHandlers(), 'rm.rf', undefined, sink, (s) => s);
@@ -70,7 +78,13 @@ describe('dispatch', () => {
 
   it('passes validated input to the handler and returns its value', async () => {
     const handlers = fakeHandlers({ 'profiles.save': (input: never) => ({ saved: input }) });
-    const result = await dispatch(handlers, 'profiles.save', { name: 'Box', kind: 'local', url: 'http://10.0.0.2:8188/' }, sink, (s) => s);
+    const result = await dispatch(
+      handlers,
+      'profiles.save',
+      { name: 'Box', kind: 'local', url: 'http://10.0.0.2:8188/' },
+      sink,
+      (s) => s,
+    );
     expect(result).toEqual({ ok: true, value: { saved: { name: 'Box', kind: 'local', url: 'http://10.0.0.2:8188' } } });
   });
 

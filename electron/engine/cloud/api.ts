@@ -110,7 +110,9 @@ export class ComfyApi {
 
   /** Local servers can interrupt one prompt; Cloud stops every running job of the account. */
   async interrupt(promptId?: string): Promise<void> {
-    await this.http.json('POST', '/interrupt', { body: promptId && this.kind === 'local' ? { prompt_id: promptId } : {} });
+    await this.http.json('POST', '/interrupt', {
+      body: promptId && this.kind === 'local' ? { prompt_id: promptId } : {},
+    });
   }
 
   /** Cloud's light status route. Null when the server does not know the job. */
@@ -214,7 +216,9 @@ export class ComfyApi {
     const prompt = Array.isArray(p) ? p[2] : obj(p).prompt;
     const extra = Array.isArray(p) ? p[3] : obj(p).extra_data;
     const messages = Array.isArray(status.messages) ? (status.messages as unknown[]) : [];
-    const errorMessage = messages.map((m) => (Array.isArray(m) && m[0] === 'execution_error' ? obj(m[1]) : null)).find(Boolean);
+    const errorMessage = messages
+      .map((m) => (Array.isArray(m) && m[0] === 'execution_error' ? obj(m[1]) : null))
+      .find(Boolean);
     const interrupted = messages.some((m) => Array.isArray(m) && m[0] === 'execution_interrupted');
     const statusStr = str(status.status_str);
     const remote: RemoteStatus =
@@ -226,7 +230,9 @@ export class ComfyApi {
             ? 'failed'
             : 'running';
     const started = messages.find((m) => Array.isArray(m) && m[0] === 'execution_start');
-    const ended = messages.find((m) => Array.isArray(m) && /^execution_(success|error|interrupted)$/.test(String(m[0])));
+    const ended = messages.find(
+      (m) => Array.isArray(m) && /^execution_(success|error|interrupted)$/.test(String(m[0])),
+    );
     return {
       promptId,
       status: remote,

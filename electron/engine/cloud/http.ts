@@ -118,13 +118,20 @@ export class ComfyHttp {
   ): Promise<OpenedBody> {
     const query = queryString({ filename: ref.filename, subfolder: ref.subfolder, type: ref.type });
     const range: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const first = await this.send('GET', this.apiPath('/view') + query, { ...(await this.authHeaders()), ...range }, undefined, {
-      signal,
-    });
+    const first = await this.send(
+      'GET',
+      this.apiPath('/view') + query,
+      { ...(await this.authHeaders()), ...range },
+      undefined,
+      {
+        signal,
+      },
+    );
     if (first.statusCode >= 300 && first.statusCode < 400) {
       first.body.resume();
       const location = first.headers.location;
-      if (typeof location !== 'string') throw new DeskError('bad_response', 'The server redirected without a location.');
+      if (typeof location !== 'string')
+        throw new DeskError('bad_response', 'The server redirected without a location.');
       const signed = new URL(location, this.origin);
       if (signed.protocol !== 'https:' && signed.protocol !== 'http:') {
         throw new DeskError('bad_response', 'The server redirected to an unsupported address.');
@@ -210,7 +217,10 @@ async function readText(body: Dispatcher.ResponseData['body'], limit: number): P
     total += (chunk as Buffer).length;
     if (total > limit) {
       body.destroy();
-      throw new DeskError('bad_response', `The server sent more than ${limit / 1024 / 1024} MB where JSON was expected.`);
+      throw new DeskError(
+        'bad_response',
+        `The server sent more than ${limit / 1024 / 1024} MB where JSON was expected.`,
+      );
     }
     chunks.push(chunk as Buffer);
   }
@@ -297,7 +307,7 @@ function messageOf(body: unknown): string | null {
   if (typeof b.message === 'string') return b.message.slice(0, 300);
   if (typeof b.error === 'string') return b.error.slice(0, 300);
   if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string') {
-    return ((b.error as { message: string }).message).slice(0, 300);
+    return (b.error as { message: string }).message.slice(0, 300);
   }
   return null;
 }
@@ -311,7 +321,9 @@ function networkError(err: unknown, url: URL): DeskError {
       ? 'nothing is listening there'
       : e.code === 'ENOTFOUND'
         ? 'the name does not resolve'
-        : e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT'
+        : e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+            e.code === 'UND_ERR_BODY_TIMEOUT' ||
+            e.code === 'UND_ERR_CONNECT_TIMEOUT'
           ? 'it did not answer in time'
           : e.code === 'ECONNRESET' || e.code === 'UND_ERR_SOCKET'
             ? 'the connection was cut'

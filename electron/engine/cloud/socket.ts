@@ -81,12 +81,8 @@ export class ComfySocket {
     this.clearTimers();
     const { kind, url, clientId } = this.options;
     this.setState('connecting', this.attempt === 0 ? 'connecting' : `reconnecting (attempt ${this.attempt + 1})`);
-    let key: string | null = null;
-    try {
-      key = await this.options.apiKey();
-    } catch {
-      key = null; // no keychain: connect without, the server says whether it needs one
-    }
+    // No keychain: connect without a key; the server says whether it needs one.
+    const key = await Promise.resolve(this.options.apiKey()).catch(() => null);
     if (this.stopped) return;
     const ws = new WebSocket(socketUrl(kind, url, clientId, key), {
       handshakeTimeout: 15_000,

@@ -36,7 +36,11 @@ export interface JobsModuleDeps {
   keys: KeyVault;
   log: Logger;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
-  reportConnection(update: { profileId: string; state: 'online' | 'offline' | 'unauthorized' | 'no_key'; message: string }): void;
+  reportConnection(update: {
+    profileId: string;
+    state: 'online' | 'offline' | 'unauthorized' | 'no_key';
+    message: string;
+  }): void;
   timings?: JobsTimings;
 }
 
@@ -63,8 +67,12 @@ export class JobsModule {
   private readonly sessions = new Map<string, ServerSession>();
   private readonly objectInfos = new Map<string, Record<string, unknown>>();
   private readonly lastState = new Map<string, JobState>();
-  private readonly previews = new Map<string, { last: number; pending: Preview | null; timer: NodeJS.Timeout | null }>();
+  private readonly previews = new Map<
+    string,
+    { last: number; pending: Preview | null; timer: NodeJS.Timeout | null }
+  >();
   private reconcileTimer: NodeJS.Timeout | null = null;
+  private started = false;
   private closed = false;
 
   constructor(private readonly deps: JobsModuleDeps) {
@@ -96,6 +104,7 @@ export class JobsModule {
 
   /** On start: clean temp files, resume downloads, connect, and check every open job. */
   async start(): Promise<void> {
+    this.started = true;
     await this.store.removeTemp();
     for (const job of this.journal.openJobs()) this.lastState.set(job.id, job.state);
     this.downloads.resumeAll();
@@ -138,6 +147,7 @@ export class JobsModule {
 
   /** Profiles or keys changed: sessions reconnect with what is current. */
   refreshSessions(): void {
+    if (!this.started) return;
     for (const [id, session] of this.sessions) {
       const profile = this.deps.settings.getProfile(id);
       if (!profile || !sameServer(session.profile, profile)) {
@@ -165,7 +175,8 @@ export class JobsModule {
       'jobs.submit': (input) => {
         const workflow = parseApiWorkflow(input.workflow);
         const profileId = profileOr(input.profileId);
-        if (!this.deps.settings.getProfile(profileId)) throw new DeskError('not_found', `No server profile "${profileId}".`);
+        if (!this.deps.settings.getProfile(profileId))
+          throw new DeskError('not_found', `No server profile "${profileId}".`);
         return this.service.submit({
           profileId,
           workflow,
@@ -192,7 +203,9 @@ export class JobsModule {
         const job = id ? this.journal.get(id) : null;
         await this.service.interrupt(job?.profileId ?? profileOr(profileId), id);
       },
-      'jobs.clearPending': async ({ profileId }) => ({ cleared: await this.service.clearPending(profileOr(profileId)) }),
+      'jobs.clearPending': async ({ profileId }) => ({
+        cleared: await this.service.clearPending(profileOr(profileId)),
+      }),
       'jobs.rerun': ({ id, newSeed }) => this.service.rerun(id, newSeed ?? false),
       'queue.remote': async ({ profileId }) => {
         const session = this.session(profileOr(profileId));
@@ -313,9 +326,9 @@ export class JobsModule {
       () => {
         this.reconcileTimer = null;
         const profiles = new Set(this.journal.openJobs().map((j) => j.profileId));
-        void Promise.all(
-          [...profiles].map((id) => this.service.reconcile(id).catch(() => undefined)),
-        ).finally(() => this.scheduleReconcile());
+        void Promise.all([...profiles].map((id) => this.service.reconcile(id).catch(() => undefined))).finally(() =>
+          this.scheduleReconcile(),
+        );
       },
       allUp ? base * 6 : base,
     );

@@ -233,7 +233,8 @@ export class JobService {
     session.tracker.promptIdAssigned(remote.promptId, job.id);
     const added: OutputItem[] = [];
     journal.transaction(() => {
-      if (!job.promptId) journal.patch(job.id, { promptId: remote.promptId, submittedAt: job.submittedAt ?? Date.now() });
+      if (!job.promptId)
+        journal.patch(job.id, { promptId: remote.promptId, submittedAt: job.submittedAt ?? Date.now() });
       for (const output of remote.outputs) {
         const { item, added: isNew } = journal.addOutput(job.id, output);
         if (isNew) added.push(item);
@@ -317,7 +318,8 @@ export class JobService {
       this.move(jobId, 'cancelled', 'cancelled by the user before it was sent', { finishedAt: Date.now() });
       return toSummary(this.mustGet(jobId));
     }
-    if (!job.promptId) throw new DeskError('conflict', 'This job is being sent right now; cancel it again in a moment.');
+    if (!job.promptId)
+      throw new DeskError('conflict', 'This job is being sent right now; cancel it again in a moment.');
     const session = this.deps.session(job.profileId);
     if (job.state === 'running' && session.profile.kind === 'local') {
       await session.api.interrupt(job.promptId);
@@ -347,7 +349,10 @@ export class JobService {
       .filter((j) => j.profileId === profileId && (j.state === 'pending' || j.state === 'outbox'));
     if (waiting.some((j) => j.state === 'pending')) await this.deps.session(profileId).api.clearQueue();
     for (const job of waiting) {
-      this.move(job.id, 'cancelled', 'the user cleared the pending jobs', { finishedAt: Date.now(), queuePosition: null });
+      this.move(job.id, 'cancelled', 'the user cleared the pending jobs', {
+        finishedAt: Date.now(),
+        queuePosition: null,
+      });
     }
     return waiting.length;
   }
@@ -457,7 +462,10 @@ export function rejectionOf(prompt: Record<string, unknown>, err: DeskError): Jo
     error?: { message?: string; details?: string; type?: string };
     node_errors?: Record<
       string,
-      { class_type?: string; errors?: { message?: string; details?: string; type?: string; extra_info?: { input_name?: string } }[] }
+      {
+        class_type?: string;
+        errors?: { message?: string; details?: string; type?: string; extra_info?: { input_name?: string } }[];
+      }
     >;
   };
   const top = body.error;

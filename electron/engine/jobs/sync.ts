@@ -81,7 +81,10 @@ async function importJob(deps: SyncDeps, listed: RemoteJob, state: JobState): Pr
       cause: 'sync: ran in another client of this account',
     });
     for (const output of detail.outputs) {
-      const { item, added: isNew } = journal.addOutput(job.id, { ...output, createdAt: job.finishedAt ?? job.createdAt });
+      const { item, added: isNew } = journal.addOutput(job.id, {
+        ...output,
+        createdAt: job.finishedAt ?? job.createdAt,
+      });
       if (isNew) added.push(item);
     }
   });

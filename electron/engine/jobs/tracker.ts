@@ -172,7 +172,9 @@ export class MessageTracker {
           message: str(data.exception_message) ?? 'The workflow failed while running.',
           ...(nodeId ? { nodeId } : {}),
           ...(str(data.node_type) ? { nodeType: str(data.node_type)! } : {}),
-          ...(nodeId && nodeTitle(this.promptOf(jobId), nodeId) ? { nodeTitle: nodeTitle(this.promptOf(jobId), nodeId)! } : {}),
+          ...(nodeId && nodeTitle(this.promptOf(jobId), nodeId)
+            ? { nodeTitle: nodeTitle(this.promptOf(jobId), nodeId)! }
+            : {}),
           ...(str(data.exception_type) ? { exceptionType: str(data.exception_type)! } : {}),
         };
         if (this.journal.transition(jobId, 'failed', cause, { finishedAt: timeOf(data), error }, compactError(data))) {

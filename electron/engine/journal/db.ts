@@ -28,7 +28,10 @@ export function latestVersion(migrations: readonly Migration[] = allMigrations):
 export function openJournal(path: string, options: OpenJournalOptions = {}): DB {
   const migrations = [...(options.migrations ?? allMigrations)].sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Journal migrations must be numbered 1, 2, 3, …: found ${m.version} (${m.name}) at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `Journal migrations must be numbered 1, 2, 3, …: found ${m.version} (${m.name}) at position ${i + 1}`,
+      );
   });
 
   const dbOptions: Database.Options = {};
@@ -81,6 +84,7 @@ export function integrityCheck(db: DB): IntegrityReport {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];
   for (const row of rows) if (row.integrity_check !== 'ok') problems.push(row.integrity_check);
   const fk = db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string; fkid: number }[];
-  for (const row of fk) problems.push(`foreign key: ${row.table} row ${String(row.rowid)} points to a missing ${row.parent}`);
+  for (const row of fk)
+    problems.push(`foreign key: ${row.table} row ${String(row.rowid)} points to a missing ${row.parent}`);
   return { ok: problems.length === 0, problems };
 }

@@ -52,7 +52,8 @@ function marks(list: readonly unknown[]): string {
 
 function decodeCursor(cursor: string): [number, number] {
   const [at, id] = cursor.split(':').map(Number);
-  if (!Number.isFinite(at) || !Number.isFinite(id)) throw new DeskError('invalid_input', 'The page cursor is not valid.');
+  if (!Number.isFinite(at) || !Number.isFinite(id))
+    throw new DeskError('invalid_input', 'The page cursor is not valid.');
   return [at!, id!];
 }
 
@@ -109,9 +110,7 @@ export class GalleryQueries {
   count(filter: GalleryFilter): number {
     const where = galleryWhere(filter);
     const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM outputs o JOIN jobs j ON j.id = o.job_id WHERE ${where.sql.join(' AND ')}`,
-      )
+      .prepare(`SELECT COUNT(*) AS n FROM outputs o JOIN jobs j ON j.id = o.job_id WHERE ${where.sql.join(' AND ')}`)
       .get(...where.params) as { n: number };
     return row.n;
   }
@@ -134,7 +133,9 @@ export class GalleryQueries {
       params.push(at, rowid);
     }
     const rows = this.db
-      .prepare(`SELECT id, rowid, created_at FROM jobs WHERE ${sql.join(' AND ')} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .prepare(
+        `SELECT id, rowid, created_at FROM jobs WHERE ${sql.join(' AND ')} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
       .all(...params, limit + 1) as { id: string; rowid: number; created_at: number }[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);

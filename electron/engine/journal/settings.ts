@@ -4,8 +4,18 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ProfileInput, ProfileList, ServerProfile, Settings, SettingsPatch } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 
-export const CLOUD_PROFILE: ServerProfile = { id: 'cloud', name: 'Comfy Cloud', kind: 'cloud', url: 'https://cloud.comfy.org' };
-export const LOCAL_PROFILE: ServerProfile = { id: 'local', name: 'Local ComfyUI', kind: 'local', url: 'http://127.0.0.1:8188' };
+export const CLOUD_PROFILE: ServerProfile = {
+  id: 'cloud',
+  name: 'Comfy Cloud',
+  kind: 'cloud',
+  url: 'https://cloud.comfy.org',
+};
+export const LOCAL_PROFILE: ServerProfile = {
+  id: 'local',
+  name: 'Local ComfyUI',
+  kind: 'local',
+  url: 'http://127.0.0.1:8188',
+};
 
 export const DEFAULT_SETTINGS: Settings = {
   activeProfileId: CLOUD_PROFILE.id,
@@ -49,7 +59,9 @@ export class SettingsStore {
       profiles: db.prepare('SELECT id, name, kind, url FROM profiles ORDER BY position, created_at, id'),
       profile: db.prepare('SELECT id, name, kind, url FROM profiles WHERE id = ?'),
       count: db.prepare('SELECT count(*) AS n FROM profiles'),
-      insert: db.prepare('INSERT INTO profiles (id, name, kind, url, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO profiles (id, name, kind, url, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       update: db.prepare('UPDATE profiles SET name = ?, kind = ?, url = ?, updated_at = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM profiles WHERE id = ?'),
       maxPosition: db.prepare('SELECT max(position) AS p FROM profiles'),
@@ -112,7 +124,8 @@ export class SettingsStore {
       const now = Date.now();
       const url = input.url.replace(/\/+$/, '');
       if (input.id !== undefined) {
-        if (!this.q.profile.get(input.id)) throw new DeskError('not_found', `There is no server profile "${input.id}".`);
+        if (!this.q.profile.get(input.id))
+          throw new DeskError('not_found', `There is no server profile "${input.id}".`);
         this.q.update.run(input.name, input.kind, url, now, input.id);
         return { id: input.id, name: input.name, kind: input.kind, url };
       }

@@ -1,7 +1,6 @@
 // What a file is, from its first bytes: the server's name and Content-Type are not trusted.
 export function sniffMime(head: Uint8Array): string {
-  const ascii = (start: number, length: number): string =>
-    String.fromCharCode(...head.subarray(start, start + length));
+  const ascii = (start: number, length: number): string => String.fromCharCode(...head.subarray(start, start + length));
   if (head[0] === 0x89 && ascii(1, 3) === 'PNG') return 'image/png';
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
   if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'image/webp';

@@ -28,7 +28,8 @@ export function assertHash(hash: string): void {
 }
 
 export function assertKey(key: string): void {
-  if (!KEY.test(key)) throw new DeskError('invalid_input', `Not a valid download key: ${JSON.stringify(key).slice(0, 40)}`);
+  if (!KEY.test(key))
+    throw new DeskError('invalid_input', `Not a valid download key: ${JSON.stringify(key).slice(0, 40)}`);
 }
 
 export class OutputStore {

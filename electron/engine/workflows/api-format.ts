@@ -55,7 +55,9 @@ export function parseApiWorkflow(value: unknown): ApiWorkflow {
     }
     for (const [input, v] of Object.entries(node.inputs)) {
       if (isLink(v) && !Object.hasOwn(value, String(v[0]))) {
-        problems.push(`node ${id} (${String(node.class_type)}), input "${input}": links to node ${v[0]}, which does not exist`);
+        problems.push(
+          `node ${id} (${String(node.class_type)}), input "${input}": links to node ${v[0]}, which does not exist`,
+        );
       }
     }
   }
@@ -133,7 +135,8 @@ export function withSeeds(
     const copy = structuredClone(workflow);
     for (const { nodeId, input } of seeds) {
       const base = copy[nodeId]!.inputs[input] as number;
-      copy[nodeId]!.inputs[input] = strategy === 'increment' ? (base + run) % MAX_SEED : Math.floor(random() * MAX_SEED);
+      copy[nodeId]!.inputs[input] =
+        strategy === 'increment' ? (base + run) % MAX_SEED : Math.floor(random() * MAX_SEED);
     }
     return copy;
   });

@@ -21,7 +21,11 @@ export function readImageMetadata(bytes: Uint8Array): ImageMetadata {
   if (bytes[0] === 0xff && bytes[1] === 0xd8) return { ...empty('jpeg'), ...jpegSize(bytes) };
   if (ascii(bytes, 0, 4) === 'GIF8') {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return { ...empty('gif'), width: bytes.length >= 10 ? view.getUint16(6, true) : null, height: bytes.length >= 10 ? view.getUint16(8, true) : null };
+    return {
+      ...empty('gif'),
+      width: bytes.length >= 10 ? view.getUint16(6, true) : null,
+      height: bytes.length >= 10 ? view.getUint16(8, true) : null,
+    };
   }
   return empty('unknown');
 }
@@ -145,7 +149,10 @@ function jpegSize(bytes: Uint8Array): { width: number | null; height: number | n
     const marker = bytes[offset + 1]!;
     const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { height: (bytes[offset + 5]! << 8) | bytes[offset + 6]!, width: (bytes[offset + 7]! << 8) | bytes[offset + 8]! };
+      return {
+        height: (bytes[offset + 5]! << 8) | bytes[offset + 6]!,
+        width: (bytes[offset + 7]! << 8) | bytes[offset + 8]!,
+      };
     }
     offset += 2 + length;
   }

@@ -36,7 +36,8 @@ export function validateWorkflow(workflow: ApiWorkflow, objectInfo: ObjectInfo):
       const required = info.input?.required ?? {};
       const optional = info.input?.optional ?? {};
       for (const name of Object.keys(required)) {
-        if (!(name in node.inputs)) found.push({ input: name, message: 'Required input is missing.', type: 'required_input_missing' });
+        if (!(name in node.inputs))
+          found.push({ input: name, message: 'Required input is missing.', type: 'required_input_missing' });
       }
       for (const [name, value] of Object.entries(node.inputs)) {
         const spec = required[name] ?? optional[name];
@@ -68,14 +69,24 @@ function checkLink(
   const outputs = (objectInfo[source.class_type] as NodeInfo | undefined)?.output;
   if (!outputs) return null; // the source's own problem is reported on the source
   if (index < 0 || index >= outputs.length) {
-    return { message: `Linked to output ${index} of node ${from} (${source.class_type}), which has ${outputs.length}.`, type: 'bad_link' };
+    return {
+      message: `Linked to output ${index} of node ${from} (${source.class_type}), which has ${outputs.length}.`,
+      type: 'bad_link',
+    };
   }
   const want = inputType(spec).type;
   const have = String(outputs[index]);
-  const accepts = want === '*' || have === '*' || want.split(',').includes(have) || (want === 'COMBO' && Array.isArray(outputs[index]));
+  const accepts =
+    want === '*' ||
+    have === '*' ||
+    want.split(',').includes(have) ||
+    (want === 'COMBO' && Array.isArray(outputs[index]));
   return accepts
     ? null
-    : { message: `Expects ${want} but node ${from} (${source.class_type}) output ${index} gives ${have}.`, type: 'return_type_mismatch' };
+    : {
+        message: `Expects ${want} but node ${from} (${source.class_type}) output ${index} gives ${have}.`,
+        type: 'return_type_mismatch',
+      };
 }
 
 function checkValue(value: unknown, spec: InputSpec): { message: string; type: string } | null {
@@ -84,21 +95,33 @@ function checkValue(value: unknown, spec: InputSpec): { message: string; type: s
   switch (type) {
     case 'INT':
     case 'FLOAT': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { message: `Must be a number, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
-      if (type === 'INT' && !Number.isInteger(value)) return { message: `Must be a whole number, got ${value}.`, type: 'invalid_input_type' };
-      if (typeof rules.min === 'number' && value < rules.min) return { message: `${value} is below the minimum ${rules.min}.`, type: 'value_smaller_than_min' };
-      if (typeof rules.max === 'number' && value > rules.max) return { message: `${value} is above the maximum ${rules.max}.`, type: 'value_bigger_than_max' };
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return { message: `Must be a number, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
+      if (type === 'INT' && !Number.isInteger(value))
+        return { message: `Must be a whole number, got ${value}.`, type: 'invalid_input_type' };
+      if (typeof rules.min === 'number' && value < rules.min)
+        return { message: `${value} is below the minimum ${rules.min}.`, type: 'value_smaller_than_min' };
+      if (typeof rules.max === 'number' && value > rules.max)
+        return { message: `${value} is above the maximum ${rules.max}.`, type: 'value_bigger_than_max' };
       return null;
     }
     case 'BOOLEAN':
-      return typeof value === 'boolean' ? null : { message: `Must be true or false, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
+      return typeof value === 'boolean'
+        ? null
+        : { message: `Must be true or false, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
     case 'STRING':
-      return typeof value === 'string' ? null : { message: `Must be text, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
+      return typeof value === 'string'
+        ? null
+        : { message: `Must be text, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
     case 'COMBO': {
       // Upload combos (LoadImage) list the server's files, which an upload adds to: not checked here.
-      if (!options || options.length === 0 || rules.image_upload || rules.video_upload || rules.audio_upload) return null;
+      if (!options || options.length === 0 || rules.image_upload || rules.video_upload || rules.audio_upload)
+        return null;
       if (options.includes(value)) return null;
-      const shown = options.slice(0, 5).map((o) => JSON.stringify(o)).join(', ');
+      const shown = options
+        .slice(0, 5)
+        .map((o) => JSON.stringify(o))
+        .join(', ');
       return {
         message: `${JSON.stringify(value)} is not one of the server's options (${shown}${options.length > 5 ? `, … ${options.length} in all` : ''}).`,
         type: 'value_not_in_list',

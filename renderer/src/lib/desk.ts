@@ -39,7 +39,10 @@ function bridgeTransport(): DeskTransport {
     ws.onclose = () => {
       socket = null;
       for (const [id, resolve] of pending) {
-        resolve({ ok: false, error: { code: 'network', message: 'The connection to Comfy Desk was lost. Try again.' } });
+        resolve({
+          ok: false,
+          error: { code: 'network', message: 'The connection to Comfy Desk was lost. Try again.' },
+        });
         pending.delete(id);
       }
       attempt += 1;

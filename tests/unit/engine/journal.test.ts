@@ -93,7 +93,9 @@ describe('journal', () => {
   it('passes the integrity check, and reports a broken foreign key', () => {
     const db = openJournal(join(tempDir(), 'journal.sqlite3'));
     expect(integrityCheck(db)).toEqual({ ok: true, problems: [] });
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id))');
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id))',
+    );
     db.pragma('foreign_keys = OFF');
     db.prepare('INSERT INTO child (parent_id) VALUES (42)').run();
     const report = integrityCheck(db);

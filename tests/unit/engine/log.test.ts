@@ -58,10 +58,16 @@ describe('Logger', () => {
     const redactor = new Redactor();
     redactor.add('comfyui-secret-abcdef');
     const log = new Logger({ dir, redactor });
-    log.info('sent comfyui-secret-abcdef to server', { headers: { 'x-api-key': 'comfyui-secret-abcdef' }, note: 'Authorization: Bearer t0k3n' });
+    log.info('sent comfyui-secret-abcdef to server', {
+      headers: { 'x-api-key': 'comfyui-secret-abcdef' },
+      note: 'Authorization: Bearer t0k3n',
+    });
     log.error('failed', { error: new Error('token=qwerty12 leaked') });
     const text = readFileSync(join(dir, 'comfy-desk.log'), 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]?.level).toBe('info');
     expect(lines[0]?.msg).toBe('sent [redacted] to server');
@@ -95,7 +101,12 @@ describe('a key never reaches disk', () => {
     const key = 'comfyui-leakcheck-7a6b5c4d3e2f';
     const engine = await Engine.open({ shell: 'host', dataDir, secrets: new UnavailableSecretStore(), monitor: false });
     // Point the Cloud profile at a closed loopback port so the test makes a real (failing) request with the key.
-    await engine.handlers['profiles.save']({ id: 'cloud', name: 'Comfy Cloud', kind: 'cloud', url: 'http://127.0.0.1:9' });
+    await engine.handlers['profiles.save']({
+      id: 'cloud',
+      name: 'Comfy Cloud',
+      kind: 'cloud',
+      url: 'http://127.0.0.1:9',
+    });
     const set = await dispatch(engine.handlers, 'key.set', { profileId: 'cloud', key }, engine.log, engine.redact);
     expect(set.ok && (set.value as { storage: string }).storage).toBe('memory');
     const status = await dispatch(engine.handlers, 'key.status', { profileId: 'cloud' }, engine.log, engine.redact);

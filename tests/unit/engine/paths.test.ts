@@ -12,7 +12,9 @@ describe('data folder', () => {
     expect(defaultDataDir({ HOME: '/home/a', XDG_CONFIG_HOME: '/xdg' }, 'linux')).toBe('/xdg/Comfy Desk');
     expect(defaultDataDir({ HOME: '/home/a' }, 'linux')).toBe('/home/a/.config/Comfy Desk');
     expect(defaultDataDir({ HOME: '/Users/a' }, 'darwin')).toBe('/Users/a/Library/Application Support/Comfy Desk');
-    expect(defaultDataDir({ HOME: '/h', APPDATA: 'C:/Users/a/AppData/Roaming' }, 'win32')).toBe(join('C:/Users/a/AppData/Roaming', 'Comfy Desk'));
+    expect(defaultDataDir({ HOME: '/h', APPDATA: 'C:/Users/a/AppData/Roaming' }, 'win32')).toBe(
+      join('C:/Users/a/AppData/Roaming', 'Comfy Desk'),
+    );
   });
 
   it('creates the folder, store/ and logs/ readable by this user only', () => {

@@ -1,20 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { KeychainStatus } from '../../../shared/contract';
-import { describeKeychainError, KeytarSecretStore, KeyVault, type KeytarLike, type SecretStore } from '../../../electron/engine/secrets';
+import {
+  describeKeychainError,
+  KeytarSecretStore,
+  KeyVault,
+  type KeytarLike,
+  type SecretStore,
+} from '../../../electron/engine/secrets';
 
 describe('keychain errors for a person', () => {
   it('maps keytar’s real failures', () => {
     expect(describeKeychainError(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY'))).toContain(
       'No system keychain is available (no D-Bus session / Secret Service). Comfy Desk will keep your key in memory for this session only; local servers need no key.',
     );
-    expect(describeKeychainError(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”'))).toMatch(
-      /keychain is locked or has no default keyring.*in memory for this session only/,
-    );
+    expect(
+      describeKeychainError(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”')),
+    ).toMatch(/keychain is locked or has no default keyring.*in memory for this session only/);
     expect(describeKeychainError(new Error("Cannot find module 'keytar'"))).toMatch(/could not be loaded/);
   });
 
   it('a keytar that cannot load is an unavailable keychain, not a crash', async () => {
-    const store = new KeytarSecretStore({ service: 'x', load: () => Promise.reject(new Error('libsecret-1.so.0: cannot open shared object file')) });
+    const store = new KeytarSecretStore({
+      service: 'x',
+      load: () => Promise.reject(new Error('libsecret-1.so.0: cannot open shared object file')),
+    });
     const status = await store.status();
     expect(status.available).toBe(false);
     expect(status.message).toMatch(/could not be loaded/);

@@ -34,7 +34,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     if (key !== KEY) return json(res, 401, { code: 'unauthorized', message: 'Invalid or missing API key' });
     return json(res, 200, { status: 'active', email: 'ada@example.com' });
   }
-  if (req.url === '/api/system_stats') return json(res, 200, { system: { os: 'posix', comfyui_version: '0.3.60' }, devices: [] });
+  if (req.url === '/api/system_stats')
+    return json(res, 200, { system: { os: 'posix', comfyui_version: '0.3.60' }, devices: [] });
   json(res, 404, { code: 'not_found', message: 'Not found' });
 }
 
@@ -101,7 +102,11 @@ describe('checkServer', () => {
   });
 
   it('an HTML page instead of JSON: not a ComfyUI server', async () => {
-    fault = { status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html><html><body>Welcome to nginx</body></html>' };
+    fault = {
+      status: 200,
+      type: 'text/html; charset=utf-8',
+      body: '<!doctype html><html><body>Welcome to nginx</body></html>',
+    };
     const result = await checkServer(cloud(), KEY);
     expect(result.ok).toBe(false);
     expect(result.message).toContain('is not a ComfyUI server (it answered with a web page)');
@@ -138,7 +143,13 @@ describe('checkServer', () => {
 
 describe('ConnectionMonitor and key.test through the engine', () => {
   it('goes online, then unauthorized when the key is wrong, and emits each change once', async () => {
-    const engine = await Engine.open({ shell: 'host', dataDir: tempDir(), secrets: new UnavailableSecretStore(), monitor: false });
+    const engine = await Engine.open({
+      shell: 'host',
+      dataDir: tempDir(),
+      secrets: new UnavailableSecretStore(),
+      monitor: false,
+      startJobs: false,
+    });
     await engine.handlers['profiles.save']({ id: 'cloud', name: 'Comfy Cloud', kind: 'cloud', url });
     const states: ConnectionState[] = [];
     engine.on('connection.changed', (s) => states.push(s));

@@ -8,7 +8,13 @@ import { useTempDirs } from './tmp';
 const tempDir = useTempDirs();
 
 async function open(dataDir = tempDir()): Promise<Engine> {
-  return Engine.open({ shell: 'host', dataDir, secrets: new UnavailableSecretStore(), monitor: false, version: '9.9.9' });
+  return Engine.open({
+    shell: 'host',
+    dataDir,
+    secrets: new UnavailableSecretStore(),
+    monitor: false,
+    version: '9.9.9',
+  });
 }
 
 describe('settings and profiles', () => {
@@ -37,8 +43,17 @@ describe('settings and profiles', () => {
     const engine = await open(dir);
     const seen: Settings[] = [];
     engine.on('settings.changed', (s) => seen.push(s));
-    const after = await dispatch(engine.handlers, 'settings.set', { theme: 'dark', downloadConcurrency: 8 }, engine.log, engine.redact);
-    expect(after).toEqual({ ok: true, value: { activeProfileId: 'cloud', theme: 'dark', downloadConcurrency: 8, notifications: true } });
+    const after = await dispatch(
+      engine.handlers,
+      'settings.set',
+      { theme: 'dark', downloadConcurrency: 8 },
+      engine.log,
+      engine.redact,
+    );
+    expect(after).toEqual({
+      ok: true,
+      value: { activeProfileId: 'cloud', theme: 'dark', downloadConcurrency: 8, notifications: true },
+    });
     expect(seen).toHaveLength(1);
     await dispatch(engine.handlers, 'settings.set', { theme: 'dark' }, engine.log, engine.redact);
     expect(seen).toHaveLength(1); // no change, no event
@@ -66,7 +81,13 @@ describe('settings and profiles', () => {
         expect(result.error.message).toContain(field);
       }
     }
-    const missing = await dispatch(engine.handlers, 'settings.set', { activeProfileId: 'nope' }, engine.log, engine.redact);
+    const missing = await dispatch(
+      engine.handlers,
+      'settings.set',
+      { activeProfileId: 'nope' },
+      engine.log,
+      engine.redact,
+    );
     expect(missing.ok ? null : missing.error.code).toBe('not_found');
     expect((await engine.handlers['settings.get']()).downloadConcurrency).toBe(4);
     await engine.close();
@@ -76,20 +97,47 @@ describe('settings and profiles', () => {
     const engine = await open();
     const events: ProfileList[] = [];
     engine.on('profiles.changed', (p) => events.push(p));
-    const created = await dispatch(engine.handlers, 'profiles.save', { name: 'Studio box', kind: 'local', url: 'http://10.0.0.5:8188/' }, engine.log, engine.redact);
+    const created = await dispatch(
+      engine.handlers,
+      'profiles.save',
+      { name: 'Studio box', kind: 'local', url: 'http://10.0.0.5:8188/' },
+      engine.log,
+      engine.redact,
+    );
     if (!created.ok) throw new Error(created.error.message);
     const box = created.value as { id: string; url: string };
     expect(box.id).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(box.url).toBe('http://10.0.0.5:8188');
     expect(events).toHaveLength(1);
 
-    const renamed = await engine.handlers['profiles.save']({ id: box.id, name: 'Render box', kind: 'local', url: 'http://10.0.0.6:8188' });
+    const renamed = await engine.handlers['profiles.save']({
+      id: box.id,
+      name: 'Render box',
+      kind: 'local',
+      url: 'http://10.0.0.6:8188',
+    });
     expect(renamed).toEqual({ id: box.id, name: 'Render box', kind: 'local', url: 'http://10.0.0.6:8188' });
-    expect((await engine.handlers['profiles.list']()).profiles.map((p) => p.name)).toEqual(['Comfy Cloud', 'Local ComfyUI', 'Render box']);
+    expect((await engine.handlers['profiles.list']()).profiles.map((p) => p.name)).toEqual([
+      'Comfy Cloud',
+      'Local ComfyUI',
+      'Render box',
+    ]);
 
-    const unknown = await dispatch(engine.handlers, 'profiles.save', { id: 'ghost', name: 'x', kind: 'local', url: 'http://a' }, engine.log, engine.redact);
+    const unknown = await dispatch(
+      engine.handlers,
+      'profiles.save',
+      { id: 'ghost', name: 'x', kind: 'local', url: 'http://a' },
+      engine.log,
+      engine.redact,
+    );
     expect(unknown.ok ? null : unknown.error.code).toBe('not_found');
-    const badUrl = await dispatch(engine.handlers, 'profiles.save', { name: 'x', kind: 'local', url: 'file:///etc/passwd' }, engine.log, engine.redact);
+    const badUrl = await dispatch(
+      engine.handlers,
+      'profiles.save',
+      { name: 'x', kind: 'local', url: 'file:///etc/passwd' },
+      engine.log,
+      engine.redact,
+    );
     expect(badUrl.ok ? null : badUrl.error.message).toContain('url');
 
     // Removing the active profile selects another one and says so.

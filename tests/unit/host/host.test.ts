@@ -36,7 +36,13 @@ async function start(): Promise<{ host: Host; engine: Engine; cookie: string }> 
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Comfy Desk</title>');
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  const engine = await Engine.open({ shell: 'host', dataDir: join(dir, 'data'), monitor: false, secrets: noKeychain, startJobs: false });
+  const engine = await Engine.open({
+    shell: 'host',
+    dataDir: join(dir, 'data'),
+    monitor: false,
+    secrets: noKeychain,
+    startJobs: false,
+  });
   const host = await startHost({ engine, rendererDir, token: 'secret-token-for-tests' });
   open.push({ host, engine });
   const login = await request(host.url, { method: 'GET' });
@@ -106,7 +112,11 @@ describe('headless host', () => {
     await expect(bridge(host, { origin: 'http://evil.example', cookie })).rejects.toThrow(/401/);
     const ws = await bridge(host, { origin: host.origin, cookie });
     const info = await call(ws, 1, 'app.info');
-    expect(info).toMatchObject({ type: 'result', id: 1, result: { ok: true, value: { name: 'Comfy Desk', shell: 'host' } } });
+    expect(info).toMatchObject({
+      type: 'result',
+      id: 1,
+      result: { ok: true, value: { name: 'Comfy Desk', shell: 'host' } },
+    });
     const bad = await call(ws, 2, 'settings.set', { downloadConcurrency: 0 });
     expect(bad).toMatchObject({ result: { ok: false, error: { code: 'invalid_input' } } });
     const unknown = await call(ws, 3, 'fs.readFile', { path: '/etc/passwd' });

@@ -28,7 +28,11 @@ export const FAST = {
   previewIntervalMs: 0,
 };
 
-export async function openEngine(dataDir: string, cloud: FakeCloud, extra: { key?: string | null } = {}): Promise<Engine> {
+export async function openEngine(
+  dataDir: string,
+  cloud: FakeCloud,
+  extra: { key?: string | null } = {},
+): Promise<Engine> {
   const profileId = cloud.mode === 'cloud' ? 'cloud' : 'local';
   const engine = await Engine.open({
     shell: 'host',
@@ -48,15 +52,18 @@ export async function openEngine(dataDir: string, cloud: FakeCloud, extra: { key
 }
 
 export function basicWorkflow(): Record<string, unknown> {
-  const wf = JSON.parse(readFileSync(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'), 'utf8')) as Record<
-    string,
-    { inputs: Record<string, unknown> }
-  >;
+  const wf = JSON.parse(
+    readFileSync(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'), 'utf8'),
+  ) as Record<string, { inputs: Record<string, unknown> }>;
   // The fake server has the recorded object_info of a machine with no model files: use what it lists.
   return wf;
 }
 
-export async function waitFor<T>(check: () => T | null | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | null | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const value = check();

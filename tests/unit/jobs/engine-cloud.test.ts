@@ -16,7 +16,9 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function setup(options: Parameters<typeof startFakeCloud>[0] = {}): Promise<{ cloud: FakeCloud; engine: Engine; dir: string }> {
+async function setup(
+  options: Parameters<typeof startFakeCloud>[0] = {},
+): Promise<{ cloud: FakeCloud; engine: Engine; dir: string }> {
   const cloud = await startFakeCloud({ stepMs: 2, steps: 3, ...options });
   cleanup.push(() => cloud.close());
   const dir = tempDir();
@@ -65,11 +67,16 @@ describe('engine ↔ fake Comfy Cloud', () => {
     expect(previews.length).toBeGreaterThan(0);
     expect(previews.every((p) => p.jobId === job!.id && p.mime === 'image/png')).toBe(true);
     // The journal tells the whole story, and nothing in it holds the key.
-    const states = engine.jobs.journal.events(job!.id).filter((e) => e.type === 'state').map((e) => e.state);
+    const states = engine.jobs.journal
+      .events(job!.id)
+      .filter((e) => e.type === 'state')
+      .map((e) => e.state);
     expect(states).toEqual(['outbox', 'submitting', 'pending', 'running', 'completed']);
     expect(cloud.acceptedByClientJob().get(job!.id)).toBe(1);
     expect(engine.integrityCheck().ok).toBe(true);
-    const raw = readdirSync(dir).filter((f) => f.startsWith('journal')).map((f) => readFileSync(join(dir, f)).toString('latin1'));
+    const raw = readdirSync(dir)
+      .filter((f) => f.startsWith('journal'))
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'));
     expect(raw.some((text) => text.includes(cloud.apiKey))).toBe(false);
   });
 
@@ -93,7 +100,10 @@ describe('engine ↔ fake Comfy Cloud', () => {
     expect(done.state).toBe('failed');
     expect(done.error?.kind).toBe('rejected');
     const byNode = Object.fromEntries((done.error?.nodes ?? []).map((n) => [n.nodeId, n]));
-    expect(byNode['3']).toMatchObject({ classType: 'KSampler', problems: [{ input: 'steps', type: 'value_smaller_than_min' }] });
+    expect(byNode['3']).toMatchObject({
+      classType: 'KSampler',
+      problems: [{ input: 'steps', type: 'value_smaller_than_min' }],
+    });
     expect(byNode['5']?.problems[0]).toMatchObject({ input: 'width', type: 'invalid_input_type' });
   });
 
@@ -197,6 +207,11 @@ describe('engine ↔ fake Comfy Cloud', () => {
     wf['9']!.inputs.filename_prefix = 'FAIL_here';
     const [job] = await submit(engine, wf);
     const done = await waitFor(() => final(engine, job!.id), 'job to fail');
-    expect(done.error).toMatchObject({ kind: 'execution', nodeId: '9', nodeType: 'SaveImage', exceptionType: 'RuntimeError' });
+    expect(done.error).toMatchObject({
+      kind: 'execution',
+      nodeId: '9',
+      nodeType: 'SaveImage',
+      exceptionType: 'RuntimeError',
+    });
   });
 });

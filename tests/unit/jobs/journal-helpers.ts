@@ -35,7 +35,20 @@ export function readTrace(name: string): {
   return { messages, prompts };
 }
 
-const WORDS = ['red', 'fox', 'blue', 'whale', 'forest', 'castle', 'neon', 'city', 'portrait', 'sunset', 'robot', 'garden'];
+const WORDS = [
+  'red',
+  'fox',
+  'blue',
+  'whale',
+  'forest',
+  'castle',
+  'neon',
+  'city',
+  'portrait',
+  'sunset',
+  'robot',
+  'garden',
+];
 
 /**
  * Fills a journal with `outputs` gallery items (5 per job) straight through SQL, fast enough for
@@ -55,7 +68,9 @@ export function seedGallery(db: Database, outputs: number, options: { hashes?: s
     `INSERT INTO outputs (job_id, node_id, kind, filename, subfolder, type, state, hash, size, mime, width, height, has_thumb, created_at)
      VALUES (?, '9', ?, ?, '', 'output', 'stored', ?, 1000, ?, 512, 512, ?, ?)`,
   );
-  const insertSearch = db.prepare(`INSERT INTO job_search (rowid, prompt, workflow, nodes, filenames) VALUES (?, ?, ?, ?, ?)`);
+  const insertSearch = db.prepare(
+    `INSERT INTO job_search (rowid, prompt, workflow, nodes, filenames) VALUES (?, ?, ?, ?, ?)`,
+  );
   db.transaction(() => {
     for (let w = 0; w < 8; w++) insertWorkflow.run(`wf-${w}`, `Workflow ${w}`, start);
     let made = 0;
@@ -64,16 +79,41 @@ export function seedGallery(db: Database, outputs: number, options: { hashes?: s
       const text = `${WORDS[j % 12]} ${WORDS[(j * 7) % 12]} ${WORDS[(j * 5 + 3) % 12]} number${j}`;
       const prompt = JSON.stringify({ '6': { class_type: 'CLIPTextEncode', inputs: { text } } });
       const state = j % 50 === 0 ? 'failed' : 'completed';
-      const info = insertJob.run(`seed-${j}`, j % 3 ? 'cloud' : 'local', `p-${j}`, `wf-${j % 8}`, prompt, state, at, at, at, text);
+      const info = insertJob.run(
+        `seed-${j}`,
+        j % 3 ? 'cloud' : 'local',
+        `p-${j}`,
+        `wf-${j % 8}`,
+        prompt,
+        state,
+        at,
+        at,
+        at,
+        text,
+      );
       const names: string[] = [];
       for (let o = 0; o < 5 && made < outputs; o++, made++) {
         const name = `ComfyUI_${String(made).padStart(6, '0')}_.png`;
         names.push(name);
         const hash = options.hashes?.[made % options.hashes.length] ?? made.toString(16).padStart(64, '0');
         const kind = made % 20 === 0 ? 'video' : 'image';
-        insertOutput.run(`seed-${j}`, kind, name, hash, kind === 'video' ? 'video/mp4' : 'image/png', options.hashes ? 1 : 0, at + o);
+        insertOutput.run(
+          `seed-${j}`,
+          kind,
+          name,
+          hash,
+          kind === 'video' ? 'video/mp4' : 'image/png',
+          options.hashes ? 1 : 0,
+          at + o,
+        );
       }
-      insertSearch.run(info.lastInsertRowid, text, `Workflow ${j % 8}`, 'CLIPTextEncode KSampler SaveImage', names.join(' '));
+      insertSearch.run(
+        info.lastInsertRowid,
+        text,
+        `Workflow ${j % 8}`,
+        'CLIPTextEncode KSampler SaveImage',
+        names.join(' '),
+      );
     }
   })();
 }

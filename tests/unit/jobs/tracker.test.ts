@@ -89,7 +89,14 @@ describe('MessageTracker with recorded traces', () => {
     // A second tracker that does not know the prompt yet (the socket was faster than POST /prompt).
     const { db: _db, journal: fresh } = openTestJournal(tempDir());
     const workflowId = fresh.saveWorkflow(first.prompt, 'late');
-    fresh.createJob({ id: 'late', profileId: 'local', workflowId, prompt: first.prompt, state: 'submitting', cause: 't' });
+    fresh.createJob({
+      id: 'late',
+      profileId: 'local',
+      workflowId,
+      prompt: first.prompt,
+      state: 'submitting',
+      cause: 't',
+    });
     const tracker = new MessageTracker(fresh, 'local', { jobsChanged: () => {}, outputAdded: () => {} });
     for (const m of messages.filter((m) => JSON.stringify(m).includes(first.promptId!))) tracker.push(m);
     tracker.flush();

@@ -22,7 +22,9 @@ beforeAll(async () => {
   }
   const status = await store.status();
   if (!status.available) {
-    throw new Error(`The keychain is not usable here (${status.message ?? 'no reason'}). Run through scripts/with-keyring.sh.`);
+    throw new Error(
+      `The keychain is not usable here (${status.message ?? 'no reason'}). Run through scripts/with-keyring.sh.`,
+    );
   }
 });
 
@@ -66,7 +68,13 @@ describe('the engine with the real keychain', () => {
     const events: KeyStatus[] = [];
     engine.on('key.changed', (s) => events.push(s));
     const set = await engine.handlers['key.set']({ profileId: 'cloud', key });
-    expect(set).toEqual({ profileId: 'cloud', hasKey: true, last4: key.slice(-4), storage: 'keychain', keychain: { available: true } });
+    expect(set).toEqual({
+      profileId: 'cloud',
+      hasKey: true,
+      last4: key.slice(-4),
+      storage: 'keychain',
+      keychain: { available: true },
+    });
     expect(JSON.stringify(set)).not.toContain(key.slice(0, -4));
     expect(events).toHaveLength(1);
     expect(await store.get('cloud')).toBe(key);
@@ -76,7 +84,11 @@ describe('the engine with the real keychain', () => {
     const reopened = await Engine.open({ shell: 'host', dataDir, keychainService: service, monitor: false });
     const status = await reopened.handlers['key.status']({ profileId: 'cloud' });
     expect(status).toMatchObject({ hasKey: true, last4: key.slice(-4), storage: 'keychain' });
-    expect(await reopened.handlers['key.status']({ profileId: 'local' })).toMatchObject({ hasKey: false, last4: null, storage: 'none' });
+    expect(await reopened.handlers['key.status']({ profileId: 'local' })).toMatchObject({
+      hasKey: false,
+      last4: null,
+      storage: 'none',
+    });
 
     const cleared = await reopened.handlers['key.clear']({ profileId: 'cloud' });
     expect(cleared).toMatchObject({ hasKey: false, last4: null, storage: 'none' });

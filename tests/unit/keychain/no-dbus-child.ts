@@ -12,7 +12,9 @@ if (!dataDir || !key) throw new Error('usage: no-dbus-child.ts <dataDir> <key>')
 const server = createServer((req, res) => {
   if (req.url === '/api/system_stats') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ system: { os: 'posix', comfyui_version: '0.3.99', python_version: '3.12' }, devices: [] }));
+    res.end(
+      JSON.stringify({ system: { os: 'posix', comfyui_version: '0.3.99', python_version: '3.12' }, devices: [] }),
+    );
     return;
   }
   res.writeHead(404).end();
@@ -20,8 +22,14 @@ const server = createServer((req, res) => {
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
 
-const engine = await Engine.open({ shell: 'host', dataDir, keychainService: 'Comfy Desk Test no-dbus', monitor: false });
-const call = (name: string, input?: unknown): Promise<unknown> => dispatch(engine.handlers, name, input, engine.log, engine.redact);
+const engine = await Engine.open({
+  shell: 'host',
+  dataDir,
+  keychainService: 'Comfy Desk Test no-dbus',
+  monitor: false,
+});
+const call = (name: string, input?: unknown): Promise<unknown> =>
+  dispatch(engine.handlers, name, input, engine.log, engine.redact);
 
 const info = await call('app.info');
 const set = await call('key.set', { profileId: 'cloud', key });

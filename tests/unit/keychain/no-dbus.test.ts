@@ -23,12 +23,19 @@ describe('no keychain (child process without D-Bus)', () => {
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     delete env.COMFY_DESK_DATA;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'no-dbus-child.ts'), dataDir, key], {
-      cwd: root,
-      env,
-      timeout: 30_000,
-    });
-    const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, { ok: boolean; value: Record<string, unknown> }>;
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'no-dbus-child.ts'), dataDir, key],
+      {
+        cwd: root,
+        env,
+        timeout: 30_000,
+      },
+    );
+    const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<
+      string,
+      { ok: boolean; value: Record<string, unknown> }
+    >;
 
     const keychain = out.info?.value.keychain as { available: boolean; message: string };
     expect(keychain.available).toBe(false);

@@ -26,7 +26,9 @@ describe('image metadata', () => {
     expect(meta.prompt !== null).toBe(row.hasPrompt);
     expect(meta.workflow !== null).toBe(row.hasWorkflow);
     if (meta.prompt) {
-      const classes = [...new Set(Object.values(meta.prompt).map((n) => (n as { class_type: string }).class_type))].sort();
+      const classes = [
+        ...new Set(Object.values(meta.prompt).map((n) => (n as { class_type: string }).class_type)),
+      ].sort();
       expect(classes).toEqual([...row.classes].sort());
     }
   });

@@ -74,7 +74,11 @@ export class ComfySocket {
   reconnectNow(): void {
     if (this.stopped) return;
     this.attempt = 0;
-    this.ws?.terminate();
+    if (this.ws) {
+      this.ws.terminate(); // its close handler reconnects
+    } else {
+      void this.connect(); // waiting out a backoff: go now
+    }
   }
 
   private async connect(): Promise<void> {

@@ -56,7 +56,9 @@ type JobHandlerNames =
   | 'sync.run'
   | 'gallery.page'
   | 'gallery.count'
-  | 'outputs.favorite';
+  | 'outputs.favorite'
+  | 'outputs.delete'
+  | 'outputs.restore';
 
 export class JobsModule {
   readonly journal: JobJournal;
@@ -85,7 +87,12 @@ export class JobsModule {
       store: this.store,
       open: (profileId, ref, offset, signal) => this.session(profileId).http.openView(ref, offset, signal),
       concurrency: deps.settings.getSettings().downloadConcurrency,
-      outputChanged: (item) => deps.emit('output.changed', item),
+      outputChanged: (item) => {
+        deps.emit('output.changed', item);
+        // The job's cover and output count follow its outputs.
+        const job = this.journal.get(item.jobId);
+        if (job) deps.emit('job.changed', toSummary(job));
+      },
       log: deps.log,
       ...(t.downloadAttempts !== undefined ? { attempts: t.downloadAttempts } : {}),
       ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
@@ -222,12 +229,24 @@ export class JobsModule {
       'gallery.count': (filter) => ({ count: this.gallery.count(filter) }),
       'outputs.favorite': ({ ids, favorite }) => {
         this.gallery.setFavorite(ids, favorite);
-        for (const id of ids) {
-          const item = this.journal.output(id);
-          if (item) this.deps.emit('output.changed', item);
-        }
+        this.outputsChanged(ids);
+      },
+      'outputs.delete': ({ ids }) => {
+        this.gallery.setDeleted(ids, true);
+        this.outputsChanged(ids);
+      },
+      'outputs.restore': ({ ids }) => {
+        this.gallery.setDeleted(ids, false);
+        this.outputsChanged(ids);
       },
     };
+  }
+
+  private outputsChanged(ids: number[]): void {
+    for (const id of ids) {
+      const item = this.journal.output(id);
+      if (item) this.deps.emit('output.changed', item);
+    }
   }
 
   async sync(profileId: string): Promise<number> {

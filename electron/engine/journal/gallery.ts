@@ -144,6 +144,15 @@ export class GalleryQueries {
     return { items, nextCursor: more && last ? `${last.created_at}:${last.rowid}` : null };
   }
 
+  /** Soft delete: the row stays (restorable) and the gallery stops showing it. */
+  setDeleted(ids: number[], deleted: boolean): void {
+    const stmt = this.db.prepare('UPDATE outputs SET deleted_at = ? WHERE id = ?');
+    const at = deleted ? Date.now() : null;
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(at, id);
+    })();
+  }
+
   setFavorite(ids: number[], favorite: boolean): void {
     const stmt = this.db.prepare('UPDATE outputs SET favorite = ? WHERE id = ?');
     this.db.transaction(() => {

@@ -11,8 +11,11 @@ class JobsState {
 
   all = $derived(Object.values(this.byId).sort((a, b) => b.createdAt - a.createdAt));
   running = $derived(this.all.filter((j) => j.state === 'running'));
+  /** Oldest first, in server queue order: what runs next is on top. */
   waiting = $derived(
-    this.all.filter((j) => j.state === 'pending' || j.state === 'submitting' || j.state === 'outbox').reverse(),
+    this.all
+      .filter((j) => j.state === 'pending' || j.state === 'submitting' || j.state === 'outbox')
+      .sort((a, b) => a.createdAt - b.createdAt || (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity)),
   );
   finished = $derived(this.all.filter((j) => isFinalJobState(j.state)));
   activeCount = $derived(this.running.length + this.waiting.length);

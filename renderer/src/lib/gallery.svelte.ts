@@ -1,0 +1,135 @@
+// The gallery's data: pages of outputs from the journal (keyset pagination, never the whole table),
+// the filters and search that shape them, and a count. Stale answers are dropped by generation.
+import type { GalleryQuery } from '../../../shared/contract';
+import type { GalleryItem, OutputKind } from '../../../shared/jobs';
+import { desk, messageOf } from './desk';
+
+export const PAGE_SIZE = 200;
+
+export interface GalleryFilters {
+  search: string;
+  kinds: OutputKind[];
+  status: 'all' | 'completed' | 'failed';
+  favorites: boolean;
+  sort: 'newest' | 'oldest';
+  profileId: string;
+  from: string;
+  to: string;
+}
+
+class GalleryState {
+  items = $state<GalleryItem[]>([]);
+  total = $state<number | null>(null);
+  loading = $state(false);
+  done = $state(false);
+  error = $state<string | null>(null);
+  filters = $state<GalleryFilters>({
+    search: '',
+    kinds: [],
+    status: 'all',
+    favorites: false,
+    sort: 'newest',
+    profileId: '',
+    from: '',
+    to: '',
+  });
+  filtered = $derived(
+    this.filters.search.trim() !== '' ||
+      this.filters.kinds.length > 0 ||
+      this.filters.status !== 'all' ||
+      this.filters.favorites ||
+      this.filters.profileId !== '' ||
+      this.filters.from !== '' ||
+      this.filters.to !== '',
+  );
+
+  private cursor: string | null = null;
+  private generation = 0;
+  private started = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    desk.on('output.changed', (item) => {
+      const index = this.items.findIndex((i) => i.id === item.id);
+      if (index >= 0) this.items[index] = { ...this.items[index]!, ...item };
+      else if (item.state === 'stored') this.scheduleRefresh();
+    });
+    void this.reset();
+  }
+
+  query(): Omit<GalleryQuery, 'limit' | 'after'> {
+    const f = this.filters;
+    const q: Omit<GalleryQuery, 'limit' | 'after'> = { sort: f.sort };
+    if (f.search.trim()) q.search = f.search.trim();
+    if (f.kinds.length) q.kinds = [...f.kinds];
+    if (f.status !== 'all') q.jobStates = [f.status];
+    if (f.favorites) q.favorites = true;
+    if (f.profileId) q.profileId = f.profileId;
+    if (f.from) q.from = new Date(`${f.from}T00:00:00`).getTime();
+    if (f.to) q.to = new Date(`${f.to}T23:59:59.999`).getTime();
+    return q;
+  }
+
+  async reset(): Promise<void> {
+    const generation = ++this.generation;
+    this.cursor = null;
+    this.done = false;
+    this.loading = false;
+    this.error = null;
+    const query = this.query();
+    const { sort: _sort, ...filter } = query;
+    void desk
+      .invoke('gallery.count', filter)
+      .then(({ count }) => generation === this.generation && (this.total = count))
+      .catch(() => undefined);
+    await this.loadMore(generation, true);
+  }
+
+  async loadMore(generation = this.generation, replace = false): Promise<void> {
+    if ((this.loading && !replace) || (this.done && !replace)) return;
+    this.loading = true;
+    try {
+      const page = await desk.invoke('gallery.page', {
+        ...this.query(),
+        limit: PAGE_SIZE,
+        ...(this.cursor ? { after: this.cursor } : {}),
+      });
+      if (generation !== this.generation) return;
+      this.items = replace ? page.items : [...this.items, ...page.items];
+      this.cursor = page.nextCursor;
+      this.done = page.nextCursor === null;
+    } catch (err) {
+      if (generation === this.generation) this.error = messageOf(err);
+    } finally {
+      if (generation === this.generation) this.loading = false;
+    }
+  }
+
+  /** New outputs arrived: the first page is read again and what is new goes on top. */
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(async () => {
+      this.refreshTimer = null;
+      if (this.filters.sort !== 'newest') return;
+      const generation = this.generation;
+      const page = await desk.invoke('gallery.page', { ...this.query(), limit: 50 }).catch(() => null);
+      if (!page || generation !== this.generation) return;
+      const known = new Set(this.items.map((i) => i.id));
+      const fresh = page.items.filter((i) => !known.has(i.id));
+      if (fresh.length > 0) {
+        this.items = [...fresh, ...this.items];
+        if (this.total !== null) this.total += fresh.length;
+      }
+    }, 400);
+  }
+
+  remove(ids: number[]): void {
+    const gone = new Set(ids);
+    this.items = this.items.filter((i) => !gone.has(i.id));
+    if (this.total !== null) this.total = Math.max(0, this.total - ids.length);
+  }
+}
+
+export const gallery = new GalleryState();

@@ -1,0 +1,135 @@
+// The queue and the gallery in Debian's Chromium through the headless host, against the fake cloud.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { FakeCloud } from '../fake-cloud/index';
+
+const WORKFLOW = join(import.meta.dirname, '../../../shared/fixtures/workflows/comfyui-basic_api_example.api.json');
+
+async function setKey(app: Page, cloud: FakeCloud): Promise<void> {
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByLabel('API key', { exact: true }).fill(cloud.apiKey);
+  await app.getByRole('button', { name: 'Save key' }).click();
+  await expect(app.getByRole('status', { name: /Connection: Online/ })).toBeVisible();
+}
+
+async function run(app: Page, file: string, runs = 1): Promise<void> {
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+  await app.getByLabel('Workflow file', { exact: true }).setInputFiles(file);
+  await app.getByLabel('Runs').fill(String(runs));
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByRole('heading', { name: 'Queue' })).toBeVisible();
+}
+
+function variant(edit: (wf: Record<string, { inputs: Record<string, unknown> }>) => void, name: string): string {
+  const wf = JSON.parse(readFileSync(WORKFLOW, 'utf8')) as Record<string, { inputs: Record<string, unknown> }>;
+  edit(wf);
+  const path = test.info().outputPath(`${name}.json`);
+  writeFileSync(path, JSON.stringify(wf));
+  return path;
+}
+
+test('a run shows progress and a live preview, then its outputs in the gallery, searchable', async ({ app, cloud }) => {
+  await setKey(app, cloud);
+  await run(app, WORKFLOW, 2);
+  const running = app.getByRole('article', { name: /Running job/ });
+  await expect(running).toBeVisible();
+  await expect(running.getByRole('progressbar', { name: 'Overall progress' })).toBeVisible();
+  await expect(running.getByRole('img', { name: /Live preview/ })).toBeVisible();
+  await app.screenshot({ path: test.info().outputPath('queue-running.png') });
+  await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
+
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(2);
+  await expect(app.getByText('2 items')).toBeVisible();
+  await app.screenshot({ path: test.info().outputPath('gallery.png') });
+
+  // Search over the prompt text, then something that is nowhere.
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('masterpiece');
+  await expect(app.getByText('2 items')).toBeVisible();
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('zebra');
+  await expect(app.getByText('Nothing matches')).toBeVisible();
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('');
+  await expect(app.getByRole('gridcell')).toHaveCount(2);
+  await app.getByRole('button', { name: 'Video' }).click();
+  await expect(app.getByText('Nothing matches')).toBeVisible();
+  await app.getByRole('button', { name: 'Video' }).click();
+
+  // The lightbox: open, next with the arrow key, favorite, close with Esc.
+  await app.getByRole('gridcell').first().click();
+  const viewer = app.getByRole('dialog', { name: /Viewer/ });
+  await expect(viewer).toBeVisible();
+  await expect(viewer.getByText('masterpiece best quality girl')).toBeVisible();
+  await expect(viewer.getByRole('cell', { name: 'seed', exact: true })).toBeVisible();
+  await app.keyboard.press('ArrowRight');
+  await viewer.getByRole('button', { name: 'Favorite' }).click();
+  await expect(viewer.getByRole('button', { name: 'Favorited' })).toBeVisible();
+  await app.screenshot({ path: test.info().outputPath('lightbox.png') });
+  await app.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+  await app.getByRole('button', { name: 'Favorites' }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(1);
+  await app.getByRole('button', { name: 'Favorites' }).click();
+
+  // Multi-select with ctrl-click, then delete with undo.
+  await app.getByRole('gridcell').nth(0).click({ modifiers: ['Control'] });
+  await app.getByRole('gridcell').nth(1).click({ modifiers: ['Control'] });
+  await expect(app.getByText('2 selected')).toBeVisible();
+  await app.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(app.getByText('Your gallery is empty')).toBeVisible();
+  await app.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(2);
+});
+
+test('cancel a waiting job, interrupt the running one, retry it', async ({ app, cloud }) => {
+  await setKey(app, cloud);
+  cloud.holdQueue(true);
+  await run(app, WORKFLOW, 2);
+  const waiting = app.getByRole('region', { name: 'Waiting' });
+  await expect(waiting.getByText('Queued')).toHaveCount(2);
+  await waiting.getByRole('button', { name: /Cancel/ }).last().click();
+  await expect(app.getByText('Cancelled')).toBeVisible();
+  cloud.holdQueue(false);
+  const running = app.getByRole('article', { name: /Running job/ });
+  await expect(running).toBeVisible();
+  await running.getByRole('button', { name: 'Interrupt' }).click();
+  await expect(app.getByText('Interrupted')).toBeVisible();
+  await app.getByRole('button', { name: /Retry/ }).first().click();
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+});
+
+test('a failed job shows the node and the input a person can fix', async ({ app, cloud }) => {
+  await setKey(app, cloud);
+  await run(app, variant((wf) => (wf['3']!.inputs.steps = 0), 'bad-steps'));
+  const error = app.getByRole('alert').filter({ hasText: 'The server refused this workflow' });
+  await expect(error).toBeVisible();
+  await expect(error).toContainText('KSampler');
+  await expect(error).toContainText('steps');
+  await expect(error).toContainText('smaller than min');
+  await run(app, variant((wf) => (wf['9']!.inputs.filename_prefix = 'FAIL'), 'fails'));
+  const failure = app.getByRole('alert').filter({ hasText: 'A node failed while running' });
+  await expect(failure).toBeVisible({ timeout: 30_000 });
+  await expect(failure).toContainText('#9');
+  await expect(failure).toContainText('RuntimeError');
+  await app.screenshot({ path: test.info().outputPath('queue-errors.png') });
+});
+
+test('offline: the gallery and the lightbox still work, a new run waits in the outbox', async ({ app, cloud }) => {
+  await setKey(app, cloud);
+  await run(app, WORKFLOW);
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(1);
+  await expect(app.getByRole('gridcell').locator('img')).toBeVisible();
+
+  await cloud.close();
+  await expect(app.getByRole('alert').filter({ hasText: "You're offline" })).toBeVisible({ timeout: 20_000 });
+  await app.getByRole('gridcell').first().click();
+  await expect(app.getByRole('dialog', { name: /Viewer/ }).locator('img')).toBeVisible();
+  await app.keyboard.press('Escape');
+  await run(app, WORKFLOW);
+  await expect(app.getByText('Outbox · not sent yet')).toBeVisible();
+  await expect(app.getByRole('alert').filter({ hasText: 'waits in the outbox' })).toBeVisible();
+  await app.screenshot({ path: test.info().outputPath('offline.png') });
+});

@@ -73,8 +73,14 @@ test('a run shows progress and a live preview, then its outputs in the gallery, 
   await app.getByRole('button', { name: 'Favorites' }).click();
 
   // Multi-select with ctrl-click, then delete with undo.
-  await app.getByRole('gridcell').nth(0).click({ modifiers: ['Control'] });
-  await app.getByRole('gridcell').nth(1).click({ modifiers: ['Control'] });
+  await app
+    .getByRole('gridcell')
+    .nth(0)
+    .click({ modifiers: ['Control'] });
+  await app
+    .getByRole('gridcell')
+    .nth(1)
+    .click({ modifiers: ['Control'] });
   await expect(app.getByText('2 selected')).toBeVisible();
   await app.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Delete' }).click();
   await expect(app.getByText('Your gallery is empty')).toBeVisible();
@@ -88,7 +94,10 @@ test('cancel a waiting job, interrupt the running one, retry it', async ({ app, 
   await run(app, WORKFLOW, 2);
   const waiting = app.getByRole('region', { name: 'Waiting' });
   await expect(waiting.getByText('Queued')).toHaveCount(2);
-  await waiting.getByRole('button', { name: /Cancel/ }).last().click();
+  await waiting
+    .getByRole('button', { name: /Cancel/ })
+    .last()
+    .click();
   await expect(app.getByText('Cancelled')).toBeVisible();
   cloud.holdQueue(false);
   const running = app.getByRole('article', { name: /Running job/ });
@@ -101,13 +110,19 @@ test('cancel a waiting job, interrupt the running one, retry it', async ({ app, 
 
 test('a failed job shows the node and the input a person can fix', async ({ app, cloud }) => {
   await setKey(app, cloud);
-  await run(app, variant((wf) => (wf['3']!.inputs.steps = 0), 'bad-steps'));
+  await run(
+    app,
+    variant((wf) => (wf['3']!.inputs.steps = 0), 'bad-steps'),
+  );
   const error = app.getByRole('alert').filter({ hasText: 'The server refused this workflow' });
   await expect(error).toBeVisible();
   await expect(error).toContainText('KSampler');
   await expect(error).toContainText('steps');
   await expect(error).toContainText('smaller than min');
-  await run(app, variant((wf) => (wf['9']!.inputs.filename_prefix = 'FAIL'), 'fails'));
+  await run(
+    app,
+    variant((wf) => (wf['9']!.inputs.filename_prefix = 'FAIL'), 'fails'),
+  );
   const failure = app.getByRole('alert').filter({ hasText: 'A node failed while running' });
   await expect(failure).toBeVisible({ timeout: 30_000 });
   await expect(failure).toContainText('#9');

@@ -41,6 +41,8 @@ export interface FaultRule {
   /** Answer with an HTML page (status 200 unless `status` says otherwise). */
   html?: boolean;
   delayMs?: number;
+  /** POST /prompt: accept the prompt, but answer this late (the client may give up: an unknown outcome). */
+  answerDelayMs?: number;
   /** Send a Content-Length, then cut the connection after this many bytes of the body. */
   truncateAfterBytes?: number;
   /** Send the body slowly. */
@@ -492,6 +494,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         });
       }
       const job = accept(parsed.prompt as Job['prompt'], parsed.extra_data ?? {}, parsed.client_id ?? null, promptId);
+      if (fault?.rule.answerDelayMs) await sleep(fault.rule.answerDelayMs);
       return json(res, 200, { prompt_id: job.promptId, number: job.number, node_errors: {} });
     }
     if (route === 'GET /prompt')
@@ -776,7 +779,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     void (async () => {
       let sent = 0;
       for (let offset = start; offset < total;) {
-        const size = Math.min(256 * 1024, total - offset, cut !== undefined ? Math.max(0, cut - sent) : Infinity);
+        const step = rate ? Math.max(1, Math.floor(rate / 10)) : 256 * 1024;
+        const size = Math.min(step, total - offset, cut !== undefined ? Math.max(0, cut - sent) : Infinity);
         if (size === 0) {
           res.destroy(); // the connection is cut mid-body
           return;

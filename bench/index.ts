@@ -1,11 +1,15 @@
 // `npm run bench`: every benchmark, one BENCH line per figure.
+import { benchDownloads } from './downloads';
 import { benchGalleryQueries } from './gallery-queries';
 import { benchJournalIngest } from './journal-ingest';
+import { benchPipeline } from './pipeline';
 
 const only = process.argv[2];
 const benches: Record<string, () => void | Promise<void>> = {
   'journal-ingest': benchJournalIngest,
   'gallery-queries': benchGalleryQueries,
+  downloads: benchDownloads,
+  pipeline: benchPipeline,
 };
 
 for (const [name, run] of Object.entries(benches)) {

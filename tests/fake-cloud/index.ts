@@ -21,6 +21,8 @@ export interface FakeCloudOptions {
   port?: number;
   signedUrlTtlMs?: number;
   uploadLimitBytes?: number;
+  /** How many jobs run at once (Comfy Cloud runs several, by plan; a local server one). */
+  parallel?: number;
 }
 
 export interface RequestRecord {
@@ -143,7 +145,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let held = false;
   let refuseSockets = false;
   let hostile = false;
-  let running: Job | null = null;
+  /** Jobs executing now (Cloud runs several at once, up to the plan's limit: `parallel`). */
+  const running = new Set<Job>();
+  const parallel = Math.max(1, options.parallel ?? 1);
   let number = 0;
   let closed = false;
   const sockets = new Set<Socket>();
@@ -167,7 +171,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
   };
   const status = (): void => {
-    broadcast(null, 'status', { status: { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } } });
+    broadcast(null, 'status', { status: { exec_info: { queue_remaining: queue.length + running.size } } });
   };
 
   // ---------- execution on a simulated clock ----------
@@ -190,7 +194,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   }
 
   async function execute(job: Job): Promise<void> {
-    running = job;
+    running.add(job);
     job.status = 'in_progress';
     job.startTime = Date.now();
     status();
@@ -271,7 +275,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
     job.status = 'completed';
     job.endTime = Date.now();
-    running = null;
+    running.delete(job);
     broadcast(job, 'execution_success', { prompt_id: job.promptId, timestamp: Date.now() });
     status();
     broadcast(job, 'executing', { node: null, prompt_id: job.promptId });
@@ -300,7 +304,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   function finishFailed(job: Job, nodeId: string, nodeType: string, executed: string[]): void {
     job.status = 'failed';
     job.endTime = Date.now();
-    running = null;
+    running.delete(job);
     job.error = {
       prompt_id: job.promptId,
       node_id: nodeId,
@@ -321,7 +325,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   function finishInterrupted(job: Job, nodeId: string, executed: string[]): void {
     job.status = 'cancelled';
     job.endTime = Date.now();
-    running = null;
+    running.delete(job);
     broadcast(job, 'execution_interrupted', {
       prompt_id: job.promptId,
       node_id: nodeId,
@@ -333,18 +337,11 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     broadcast(job, 'executing', { node: null, prompt_id: job.promptId });
   }
 
-  let pumping = false;
-  async function pump(): Promise<void> {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (!closed && !held && queue.length > 0) {
-        const job = jobs.get(queue.shift()!)!;
-        if (job.status !== 'pending') continue;
-        await execute(job);
-      }
-    } finally {
-      pumping = false;
+  function pump(): void {
+    while (!closed && !held && running.size < parallel && queue.length > 0) {
+      const job = jobs.get(queue.shift()!)!;
+      if (job.status !== 'pending') continue;
+      void execute(job).finally(() => pump());
     }
   }
 
@@ -374,7 +371,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     jobs.set(promptId, job);
     queue.push(promptId);
     status();
-    setImmediate(() => void pump());
+    setImmediate(() => pump());
     return job;
   }
 
@@ -497,8 +494,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       if (fault?.rule.answerDelayMs) await sleep(fault.rule.answerDelayMs);
       return json(res, 200, { prompt_id: job.promptId, number: job.number, node_errors: {} });
     }
-    if (route === 'GET /prompt')
-      return json(res, 200, { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } });
+    if (route === 'GET /prompt') return json(res, 200, { exec_info: { queue_remaining: queue.length + running.size } });
     if (route === 'GET /queue') {
       const item = (id: string) => {
         const j = jobs.get(id)!;
@@ -507,7 +503,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
           ? [j.number, j.promptId, j.prompt, outs, { create_time: j.createTime }]
           : [j.number, j.promptId, j.prompt, j.extraData, outs];
       };
-      return json(res, 200, { queue_running: running ? [item(running.promptId)] : [], queue_pending: queue.map(item) });
+      return json(res, 200, {
+        queue_running: [...running].map((j) => item(j.promptId)),
+        queue_pending: queue.map(item),
+      });
     }
     if (route === 'POST /queue') {
       const body = JSON.parse((await readBody(req, 1 << 20))?.toString() || '{}') as {
@@ -533,8 +532,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     }
     if (route === 'POST /interrupt') {
       const body = JSON.parse((await readBody(req, 1 << 20))?.toString() || '{}') as { prompt_id?: string };
-      if (running && (mode === 'cloud' || !body.prompt_id || body.prompt_id === running.promptId))
-        running.interruptRequested = true;
+      for (const job of running) {
+        if (mode === 'cloud' || !body.prompt_id || body.prompt_id === job.promptId) job.interruptRequested = true;
+      }
       return json(res, 200, {});
     }
     if ((m = /^GET \/job\/([^/]+)\/status$/.exec(route)) && mode === 'cloud') {
@@ -838,7 +838,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       ws.send(
         JSON.stringify({
           type: 'status',
-          data: { status: { exec_info: { queue_remaining: queue.length + (running ? 1 : 0) } }, sid: client.clientId },
+          data: { status: { exec_info: { queue_remaining: queue.length + running.size } }, sid: client.clientId },
         }),
       );
     });
@@ -869,7 +869,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     jobStatus: (id) => jobs.get(id)?.status ?? null,
     holdQueue(on) {
       held = on;
-      if (!on) void pump();
+      if (!on) pump();
     },
     dropWebSockets() {
       for (const c of clients) c.ws.terminate();
@@ -889,7 +889,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     addStaticOutput(content) {
       const filename = `static_${randomUUID()}.bin`;
       const ref = { filename, subfolder: '', type: 'output' };
-      files.set(fileKey(ref), typeof content === 'number' ? { size: content, seed: files.size } : { bytes: content });
+      const seed = files.size;
+      if (typeof content === 'number') pattern(seed, 0, 1); // makes its block now, not on the first download
+      files.set(fileKey(ref), typeof content === 'number' ? { size: content, seed } : { bytes: content });
       return ref;
     },
     async runForeignJob(prompt) {
@@ -913,9 +915,14 @@ const blocks = new Map<number, Buffer>();
 function pattern(seed: number, offset: number, size: number): Buffer {
   let block = blocks.get(seed);
   if (!block) {
-    block = createHash('sha256').update(String(seed)).digest();
-    while (block.length < BLOCK + 4096)
-      block = Buffer.concat([block, createHash('sha256').update(block.subarray(-32)).digest()]);
+    const parts: Buffer[] = [createHash('sha256').update(String(seed)).digest()];
+    for (let made = 32; made < BLOCK; made += 32)
+      parts.push(
+        createHash('sha256')
+          .update(parts[parts.length - 1]!)
+          .digest(),
+      );
+    block = Buffer.concat(parts);
     blocks.set(seed, block);
   }
   const out = Buffer.alloc(size);

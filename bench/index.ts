@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one BENCH line per figure.
 import { benchDownloads } from './downloads';
 import { benchGalleryQueries } from './gallery-queries';
+import { benchGalleryRenderer } from './gallery-renderer';
 import { benchJournalIngest } from './journal-ingest';
 import { benchPipeline } from './pipeline';
 
@@ -8,6 +9,7 @@ const only = process.argv[2];
 const benches: Record<string, () => void | Promise<void>> = {
   'journal-ingest': benchJournalIngest,
   'gallery-queries': benchGalleryQueries,
+  'gallery-renderer': benchGalleryRenderer,
   downloads: benchDownloads,
   pipeline: benchPipeline,
 };

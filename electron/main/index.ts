@@ -1,6 +1,6 @@
 // Electron glue only: lifecycle, the locked-down window, IPC wired from the contract, the media protocol.
 // Everything that matters lives in the engine, which runs the same here and in the headless host.
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, net, Notification, protocol, session, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -97,6 +97,14 @@ function wireContract(opened: Engine): void {
   });
   opened.onAny((name, payload) => {
     mainWindow?.webContents.send(IPC_EVENT, name, payload);
+  });
+  // A job that ends while the window is in the background gets an OS notification (a setting).
+  opened.on('job.finished', (job) => {
+    if (!mainWindow || mainWindow.isFocused() || !Notification.isSupported()) return;
+    if (!opened.settings.getSettings().notifications) return;
+    const note = new Notification({ title: job.title, body: job.body });
+    note.on('click', () => mainWindow?.show());
+    note.show();
   });
 }
 

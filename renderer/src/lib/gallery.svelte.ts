@@ -4,7 +4,8 @@ import type { GalleryQuery } from '../../../shared/contract';
 import type { GalleryItem, OutputKind } from '../../../shared/jobs';
 import { desk, messageOf } from './desk';
 
-export const PAGE_SIZE = 200;
+// Large enough that scrolling asks rarely (a page is ~100 screens of rows), small enough to parse in a frame.
+export const PAGE_SIZE = 400;
 
 export interface GalleryFilters {
   search: string;

@@ -131,6 +131,31 @@ export interface JobFinished {
   body: string;
 }
 
+export interface WorkflowReport {
+  format: 'api' | 'ui' | 'invalid';
+  /** Why the workflow cannot run as it is (UI format, broken shape), for a person. */
+  message?: string;
+  /** Problems against the server's node definitions, each naming node and input. */
+  problems: import('./jobs').NodeProblem[];
+  /** False when no node definitions are known yet for the server (never been online). */
+  checkedAgainstServer: boolean;
+}
+
+export interface EmbeddedWorkflow {
+  prompt: Record<string, unknown> | null;
+  workflow: Record<string, unknown> | null;
+  width: number | null;
+  height: number | null;
+}
+
+export interface UploadedFile {
+  name: string;
+  subfolder: string;
+  type: string;
+  /** The same file was uploaded to this server before: nothing was sent. */
+  reused: boolean;
+}
+
 // ---------- validators for what comes from the renderer ----------
 
 const profileId = v.id;
@@ -165,6 +190,9 @@ const jobState = v.literal(
   'interrupted',
 );
 const cursor = v.string({ min: 1, max: 200 });
+const outputIds = v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 });
+/** A file's bytes as base64: bounded to a little over the 50 MB upload limit. */
+const fileData = v.string({ min: 1, max: 72_000_000, pattern: /^[A-Za-z0-9+/=]+$/ });
 
 const submitInput = v.object({
   profileId: v.optional(profileId),
@@ -248,8 +276,29 @@ export const commands = {
   'sync.run': command<{ imported: number }>()(v.object({ profileId: v.optional(profileId) })),
   'gallery.page': command<GalleryPage>()(galleryQuery),
   'gallery.count': command<{ count: number }>()(galleryCount),
-  'outputs.favorite': command<void>()(
-    v.object({ ids: v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 }), favorite: v.boolean }),
+  'outputs.favorite': command<void>()(v.object({ ids: outputIds, favorite: v.boolean })),
+  /** Removes outputs from the gallery (kept on disk until purged, so it can be undone). */
+  'outputs.delete': command<void>()(v.object({ ids: outputIds })),
+  'outputs.restore': command<void>()(v.object({ ids: outputIds })),
+  'workflows.inspect': command<WorkflowReport>()(
+    v.object({ workflow: v.json({ maxBytes: 8_000_000 }), profileId: v.optional(profileId) }),
+  ),
+  'workflows.fromImage': command<EmbeddedWorkflow>()(v.object({ data: fileData })),
+  'objectInfo.get': command<Record<string, unknown> | null>()(v.object({ profileId: v.optional(profileId) })),
+  'uploads.image': command<UploadedFile>()(
+    v.object({
+      profileId: v.optional(profileId),
+      name: v.string({ min: 1, max: 255 }),
+      data: fileData,
+      kind: v.literal('image', 'mask'),
+      original: v.optional(
+        v.object({
+          name: v.string({ min: 1, max: 512 }),
+          subfolder: v.string({ max: 512 }),
+          type: v.string({ max: 32 }),
+        }),
+      ),
+    }),
   ),
 } as const;
 

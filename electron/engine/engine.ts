@@ -22,6 +22,8 @@ import { Logger, Redactor, type LogLevel } from './log';
 import { ensureDataPaths, APP_NAME, type DataPaths } from './paths';
 import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
 import { JobsModule, type JobsTimings } from './jobs/module';
+import { UploadService } from './uploads';
+import { workflowHandlers } from './workflows/handlers';
 
 export interface EngineOptions {
   /** The data folder; defaults to COMFY_DESK_DATA or the platform's app-data folder for "Comfy Desk". */
@@ -345,6 +347,11 @@ export class Engine {
       'connection.get': () => this.monitor.state,
 
       ...this.jobs.handlers(),
+      ...workflowHandlers({
+        jobs: this.jobs,
+        uploads: new UploadService(this.journal),
+        activeProfileId: () => this.activeId,
+      }),
     } satisfies CommandHandlers;
     return handlers;
   }

@@ -102,7 +102,7 @@ export class JobsModule {
       downloads: this.downloads,
       session: (id) => this.session(id),
       apiKey: (id) => this.keyFor(id),
-      objectInfo: (id) => this.objectInfos.get(id) ?? null,
+      objectInfo: (id) => this.objectInfo(id),
       jobChanged: (job) => this.jobChanged(job),
       log: deps.log,
       ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
@@ -323,10 +323,25 @@ export class JobsModule {
     this.scheduleReconcile();
   }
 
+  /** The server's node definitions: fetched when online, kept in the journal for offline use. */
+  objectInfo(profileId: string): Record<string, unknown> | null {
+    const cached = this.objectInfos.get(profileId);
+    if (cached) return cached;
+    const row = this.deps.db.prepare('SELECT json FROM object_info WHERE profile_id = ?').get(profileId) as
+      { json: string } | undefined;
+    if (!row) return null;
+    const parsed = JSON.parse(row.json) as Record<string, unknown>;
+    this.objectInfos.set(profileId, parsed);
+    return parsed;
+  }
+
   private async loadObjectInfo(profileId: string): Promise<void> {
-    if (this.objectInfos.has(profileId)) return;
     try {
-      this.objectInfos.set(profileId, await this.session(profileId).api.objectInfo());
+      const info = await this.session(profileId).api.objectInfo();
+      this.objectInfos.set(profileId, info);
+      this.deps.db
+        .prepare('INSERT OR REPLACE INTO object_info (profile_id, json, fetched_at) VALUES (?, ?, ?)')
+        .run(profileId, JSON.stringify(info), Date.now());
     } catch (err) {
       this.deps.log.warn('object_info not loaded', { profileId, error: (err as Error).message });
     }

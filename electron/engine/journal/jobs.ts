@@ -334,6 +334,12 @@ export class JobJournal {
     return { item: toOutput(row), added: info.changes > 0 };
   }
 
+  hasOutputWithHash(hash: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM outputs WHERE hash = ? AND deleted_at IS NULL LIMIT 1').get(hash) !== undefined
+    );
+  }
+
   output(id: number): OutputItem | null {
     const row = this.stmt.outputById!.get(id) as OutputRow | undefined;
     return row ? toOutput(row) : null;

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import m0001 from './0001-settings';
 import m0002 from './0002-jobs';
+import m0003 from './0003-object-info';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003];

@@ -1,0 +1,91 @@
+// Brings a folder of ComfyUI outputs into the gallery: every image and video is copied into the
+// store, with the prompt and workflow read from its metadata, searchable like the app's own outputs.
+// Importing again adds only what is new (by content hash); unreadable files are listed, not fatal.
+import { randomUUID } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join, relative } from 'node:path';
+import type { JobJournal } from './journal/jobs';
+import { makeThumbnail, type OutputStore } from './store';
+import { promptTextOf, type ApiWorkflow } from './workflows/api-format';
+import { readImageMetadata } from './workflows/metadata';
+
+const MEDIA = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.mp4', '.webm', '.mov']);
+
+export interface ImportSummary {
+  added: number;
+  known: number;
+  unreadable: { file: string; reason: string }[];
+}
+
+export async function importFolder(
+  folder: string,
+  deps: { journal: JobJournal; store: OutputStore; profileId: string },
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportSummary> {
+  const files = await listMedia(folder);
+  const summary: ImportSummary = { added: 0, known: 0, unreadable: [] };
+  const label = `Imported from ${basename(folder)}`;
+  for (const [i, file] of files.entries()) {
+    try {
+      const bytes = await readFile(file);
+      const stored = await deps.store.ingest(oneChunk(bytes), { expectedSize: bytes.length });
+      if (deps.journal.hasOutputWithHash(stored.hash)) {
+        summary.known += 1;
+      } else {
+        const meta = readImageMetadata(bytes);
+        if (stored.mime.startsWith('image/') && !meta.width) throw new Error('not a readable image');
+        let dims = { width: meta.width, height: meta.height };
+        let hasThumb = false;
+        if (stored.mime.startsWith('image/')) {
+          dims = await makeThumbnail(deps.store, stored.hash);
+          hasThumb = true;
+        }
+        const prompt = (meta.prompt ?? {}) as ApiWorkflow;
+        const at = (await stat(file)).mtimeMs;
+        deps.journal.transaction(() => {
+          const workflowId = deps.journal.saveWorkflow(prompt, label);
+          const job = deps.journal.createJob({
+            id: randomUUID(),
+            profileId: deps.profileId,
+            workflowId,
+            prompt,
+            state: 'completed',
+            source: 'import',
+            promptText: promptTextOf(prompt),
+            createdAt: Math.round(at),
+            finishedAt: Math.round(at),
+            cause: `import: ${relative(folder, file)}`,
+          });
+          const { item } = deps.journal.addOutput(job.id, {
+            nodeId: '',
+            kind: stored.mime.startsWith('video/') ? 'video' : 'image',
+            filename: relative(folder, file),
+            subfolder: '',
+            type: 'import',
+            createdAt: Math.round(at),
+          });
+          deps.journal.outputStored(item.id, { ...stored, ...dims, hasThumb });
+        });
+        summary.added += 1;
+      }
+    } catch (err) {
+      summary.unreadable.push({ file: relative(folder, file), reason: (err as Error).message });
+    }
+    onProgress?.(i + 1, files.length);
+  }
+  return summary;
+}
+
+async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+async function listMedia(folder: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) out.push(...(await listMedia(path)));
+    else if (entry.isFile() && MEDIA.has(extname(entry.name).toLowerCase())) out.push(path);
+  }
+  return out.sort();
+}

@@ -3,6 +3,9 @@
 //                  [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--data DIR]
 //   comfy-desk jobs [--limit N] [--json]
 //   comfy-desk sync [--server URL]
+//   comfy-desk check <workflow.json> [--server URL]
+//   comfy-desk import <folder>
+//   comfy-desk search <text> [--json]
 // Exit codes: 0 every job completed; 1 a job failed, was cancelled or interrupted; 2 bad usage or
 // input; 3 the server could not be reached or refused us.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -14,12 +17,17 @@ import { Engine } from '../engine/engine';
 import { parseApiWorkflow, applyInputs } from '../engine/workflows/api-format';
 import { safeOutputName } from './names';
 import { ProgressLine } from './progress';
+import { importFolder } from '../engine/import-folder';
 
 const USAGE = `Usage:
   comfy-desk run <workflow_api.json> [--server URL] [--kind cloud|local] [--set NODE.INPUT=VALUE ...]
                  [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--data DIR]
   comfy-desk jobs [--limit N] [--json] [--data DIR]
   comfy-desk sync [--server URL] [--kind cloud|local] [--data DIR]
+  comfy-desk check <workflow.json> [--server URL]    validate against the server's nodes (cached offline)
+  comfy-desk import <folder>                         add a folder of ComfyUI outputs to the gallery
+  comfy-desk search <text> [--json]                  the gallery's full-text search
+run also takes --image NODE=FILE and --mask NODE=FILE (a mask needs --image on the same node).
 The API key comes from the system keychain (set it in the app) or COMFY_API_KEY.
 --data DIR (or COMFY_DESK_DATA) selects the data folder; the default is the app's.`;
 
@@ -36,6 +44,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       server: { type: 'string' },
       kind: { type: 'string' },
       set: { type: 'string', multiple: true },
+      image: { type: 'string', multiple: true },
+      mask: { type: 'string', multiple: true },
       count: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
@@ -49,7 +59,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     shell: 'host',
     ...(values.data ? { dataDir: values.data } : {}),
     monitor: false,
-    startJobs: command === 'run' || command === 'sync',
+    startJobs: command === 'run' || command === 'sync' || command === 'check',
   });
   try {
     switch (command) {
@@ -64,6 +74,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         out.write(`Imported ${imported} job(s).\n`);
         return EXIT.ok;
       }
+      case 'check':
+        return await check(engine, positionals[0], values, out, err);
+      case 'import':
+        return await importCommand(engine, positionals[0], out, err);
+      case 'search':
+        return search(engine, positionals.join(' '), values, out);
       default:
         throw new UsageError(command ? `Unknown command "${command}".` : 'No command given.');
     }
@@ -98,15 +114,17 @@ async function run(
   } catch (e) {
     throw new DeskError('invalid_input', `Cannot read ${file}: ${(e as Error).message}`);
   }
+  const base = parseApiWorkflow(parsed);
   const sets = Object.fromEntries(((values.set as string[] | undefined) ?? []).map(parseSet));
-  const workflow = applyInputs(parseApiWorkflow(parsed), sets);
+  const profileId = await chooseProfile(engine, values);
+  Object.assign(sets, await uploadInputs(engine, profileId, values, out));
+  const workflow = applyInputs(base, sets);
   const count = values.count === undefined ? 1 : Number(values.count);
   if (!Number.isInteger(count) || count < 1 || count > 100)
     throw new UsageError('--count must be a whole number from 1 to 100.');
   const seed = (values.seed as string | undefined) ?? 'fixed';
   if (!['fixed', 'random', 'increment'].includes(seed))
     throw new UsageError('--seed must be fixed, random or increment.');
-  const profileId = await chooseProfile(engine, values);
 
   const submitted = await engine.handlers['jobs.submit']({
     profileId,
@@ -249,5 +267,140 @@ function listJobs(engine: Engine, values: Values, out: NodeJS.WritableStream): n
     );
   }
   if (page.items.length === 0) out.write('No jobs yet.\n');
+  return EXIT.ok;
+}
+
+/** --image NODE=FILE and --mask NODE=FILE: uploaded (once per server), then set as the node's image. */
+async function uploadInputs(
+  engine: Engine,
+  profileId: string,
+  values: Values,
+  out: NodeJS.WritableStream,
+): Promise<Record<string, string>> {
+  const pairs = (list: unknown) =>
+    ((list as string[] | undefined) ?? []).map((p) => {
+      const eq = p.indexOf('=');
+      if (eq < 1) throw new UsageError(`${p}: expected NODE=FILE`);
+      return [p.slice(0, eq), p.slice(eq + 1)] as const;
+    });
+  const images = new Map(pairs(values.image));
+  const masks = new Map(pairs(values.mask));
+  const sets: Record<string, string> = {};
+  const upload = async (
+    node: string,
+    file: string,
+    kind: 'image' | 'mask',
+    original?: { name: string; subfolder: string; type: string },
+  ) => {
+    const data = (await readFile(file)).toString('base64');
+    const name = file.split(/[\\/]/).pop()!;
+    const ref = await engine.handlers['uploads.image']({
+      profileId,
+      name,
+      data,
+      kind,
+      ...(original ? { original } : {}),
+    });
+    out.write(
+      `${kind === 'mask' ? 'Mask' : 'Image'} ${name} → node ${node}: ${ref.reused ? 'already on the server' : 'uploaded'} as ${ref.name}\n`,
+    );
+    return ref;
+  };
+  for (const [node, file] of images) {
+    const ref = await upload(node, file, 'image');
+    sets[`${node}.image`] = ref.subfolder ? `${ref.subfolder}/${ref.name}` : ref.name;
+    const maskFile = masks.get(node);
+    if (maskFile) {
+      const mask = await upload(node, maskFile, 'mask', { name: ref.name, subfolder: ref.subfolder, type: ref.type });
+      sets[`${node}.image`] = mask.subfolder ? `${mask.subfolder}/${mask.name}` : mask.name;
+    }
+  }
+  for (const node of masks.keys())
+    if (!images.has(node))
+      throw new UsageError(`--mask ${node}=…: give --image ${node}=… too (a mask belongs to an image).`);
+  return sets;
+}
+
+async function check(
+  engine: Engine,
+  file: string | undefined,
+  values: Values,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  if (!file) throw new UsageError('check needs a workflow file.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new DeskError('invalid_input', `Cannot read ${file}: ${(e as Error).message}`);
+  }
+  const profileId = values.server ? await chooseProfile(engine, values) : engine.settings.getSettings().activeProfileId;
+  // Fresh node definitions when the server answers; the cached ones otherwise.
+  await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
+  const report = await engine.handlers['workflows.inspect']({ workflow: parsed, profileId });
+  if (report.format !== 'api') {
+    err.write(`${report.message}\n`);
+    return EXIT.usage;
+  }
+  if (!report.checkedAgainstServer) {
+    err.write(
+      "The workflow is well-formed, but the server's nodes are unknown (never been online): run check once while connected.\n",
+    );
+    return EXIT.server;
+  }
+  for (const node of report.problems) {
+    for (const p of node.problems) {
+      out.write(
+        `node ${node.nodeId} (${node.title ?? node.classType})${p.input ? ` input ${p.input}` : ''}: ${p.message}\n`,
+      );
+    }
+  }
+  out.write(
+    report.problems.length === 0 ? 'No problems found.\n' : `${report.problems.length} node(s) with problems.\n`,
+  );
+  return report.problems.length === 0 ? EXIT.ok : EXIT.jobFailed;
+}
+
+async function importCommand(
+  engine: Engine,
+  folder: string | undefined,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  if (!folder) throw new UsageError('import needs a folder.');
+  const progress = new ProgressLine(err);
+  const summary = await importFolder(
+    folder,
+    {
+      journal: engine.jobs.journal,
+      store: engine.jobs.store,
+      profileId: engine.settings.getSettings().activeProfileId,
+    },
+    (done, total) => progress.count(done, total, 'files'),
+  );
+  progress.done();
+  out.write(
+    `Added ${summary.added}, skipped ${summary.known} already known, ${summary.unreadable.length} unreadable.\n`,
+  );
+  for (const u of summary.unreadable) out.write(`  unreadable: ${u.file}: ${u.reason}\n`);
+  return EXIT.ok;
+}
+
+function search(engine: Engine, text: string, values: Values, out: NodeJS.WritableStream): number {
+  if (!text.trim()) throw new UsageError('search needs some text.');
+  const { items } = engine.jobs.gallery.page({ search: text, limit: 200 });
+  const rows = items.map((item) => ({
+    path: item.hash ? engine.jobs.store.pathOf(item.hash) : null,
+    filename: item.filename,
+    job: item.jobId,
+    source: engine.jobs.journal.get(item.jobId)?.source ?? 'app',
+    prompt: (item.promptText ?? '').replace(/\s+/g, ' ').slice(0, 120),
+  }));
+  if (values.json) out.write(JSON.stringify(rows, null, 2) + '\n');
+  else
+    for (const r of rows)
+      out.write(`${r.path ?? '(not downloaded)'}  [${r.source} ${r.job.slice(0, 8)}]  ${r.prompt}\n`);
+  if (!values.json && rows.length === 0) out.write('Nothing matches.\n');
   return EXIT.ok;
 }

@@ -30,6 +30,14 @@ export class ProgressLine {
     }
   }
 
+  /** A plain count (e.g. files imported). */
+  count(done: number, total: number, what: string): void {
+    const line = `${done}/${total} ${what}`;
+    if (this.tty) this.stream.write(`\r${line}`);
+    else if (done === total || done % 100 === 0) this.stream.write(`${line}\n`);
+    this.lastLine = line;
+  }
+
   done(): void {
     if (this.tty && this.lastLine) this.stream.write('\n');
   }

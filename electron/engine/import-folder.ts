@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import type { JobJournal } from './journal/jobs';
-import { makeThumbnail, type OutputStore } from './store';
+import { makeThumbnail, sniffMime, type OutputStore } from './store';
 import { promptTextOf, type ApiWorkflow } from './workflows/api-format';
 import { readImageMetadata } from './workflows/metadata';
 
@@ -28,6 +28,8 @@ export async function importFolder(
   for (const [i, file] of files.entries()) {
     try {
       const bytes = await readFile(file);
+      const mime = sniffMime(bytes.subarray(0, 16));
+      if (!mime.startsWith('image/') && !mime.startsWith('video/')) throw new Error('not an image or a video');
       const stored = await deps.store.ingest(oneChunk(bytes), { expectedSize: bytes.length });
       if (deps.journal.hasOutputWithHash(stored.hash)) {
         summary.known += 1;

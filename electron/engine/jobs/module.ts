@@ -335,13 +335,18 @@ export class JobsModule {
     return parsed;
   }
 
+  /** Fetches the server's node definitions now (throws when it cannot be reached). */
+  async refreshObjectInfo(profileId: string): Promise<void> {
+    const info = await this.session(profileId).api.objectInfo();
+    this.objectInfos.set(profileId, info);
+    this.deps.db
+      .prepare('INSERT OR REPLACE INTO object_info (profile_id, json, fetched_at) VALUES (?, ?, ?)')
+      .run(profileId, JSON.stringify(info), Date.now());
+  }
+
   private async loadObjectInfo(profileId: string): Promise<void> {
     try {
-      const info = await this.session(profileId).api.objectInfo();
-      this.objectInfos.set(profileId, info);
-      this.deps.db
-        .prepare('INSERT OR REPLACE INTO object_info (profile_id, json, fetched_at) VALUES (?, ?, ?)')
-        .run(profileId, JSON.stringify(info), Date.now());
+      await this.refreshObjectInfo(profileId);
     } catch (err) {
       this.deps.log.warn('object_info not loaded', { profileId, error: (err as Error).message });
     }

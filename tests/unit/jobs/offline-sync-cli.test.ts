@@ -2,7 +2,7 @@
 // frames of every type, and the command line — all against the fake cloud over loopback.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -218,5 +218,107 @@ describe('the command line', () => {
     );
     expect(ui.status).toBe(2);
     expect(ui.stderr).toContain('Export (API)');
+  }, 90_000);
+});
+
+describe('the command line for what goes into a job', () => {
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../../../electron/cli/bin.ts'), ...args],
+        {
+          env: { ...process.env, ...env },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('check names node and input, offline too; import and search; run --image/--mask uploads', async () => {
+    const cloud = await startFakeCloud({ stepMs: 2, steps: 2 });
+    cleanup.push(() => cloud.close());
+    const data = tempDir();
+    const env = { COMFY_API_KEY: cloud.apiKey };
+    const bad = JSON.parse(
+      readFileSync(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'), 'utf8'),
+    ) as Record<string, { inputs: Record<string, unknown> }>;
+    bad['3']!.inputs.steps = 0;
+    bad['3']!.inputs.sampler_name = 'nope';
+    const badPath = join(data, 'bad.json');
+    writeFileSync(badPath, JSON.stringify(bad));
+    const checked = await cli(['check', badPath, '--server', cloud.url, '--data', data], env);
+    expect(checked.status).toBe(1);
+    expect(checked.stdout).toMatch(/node 3 \(KSampler\) input steps: 0 is below the minimum 1/);
+    expect(checked.stdout).toMatch(/node 3 \(KSampler\) input sampler_name: "nope" is not one of/);
+    await cloud.close();
+    // Offline: the node definitions cached by the first check still answer.
+    const offline = await cli(
+      [
+        'check',
+        join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'),
+        '--server',
+        cloud.url,
+        '--data',
+        data,
+      ],
+      env,
+    );
+    expect(offline.stdout).toContain('No problems found.');
+    expect(offline.status).toBe(0);
+
+    const folder = join(tempDir(), 'outputs');
+    mkdirSync(folder);
+    copyFileSync(join(FIXTURES, 'comfyui-png', 'flux__flux_dev_example.png'), join(folder, 'flux.png'));
+    writeFileSync(join(folder, 'broken.png'), 'not really');
+    const imported = await cli(['import', folder, '--data', data]);
+    expect(imported.stdout).toContain('Added 1, skipped 0 already known, 1 unreadable.');
+    const found = await cli(['search', 'UNETLoader', '--json', '--data', data]);
+    const rows = JSON.parse(found.stdout) as { path: string; source: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.source).toBe('import');
+    expect(readImageMetadata(readFileSync(rows[0]!.path)).width).toBe(1024);
+  }, 90_000);
+
+  it('run --image and --mask upload, wire the node, and reuse on the next run', async () => {
+    const cloud = await startFakeCloud({ stepMs: 2, steps: 2 });
+    cleanup.push(() => cloud.close());
+    const data = tempDir();
+    const env = { COMFY_API_KEY: cloud.apiKey };
+    const wf = {
+      '1': { class_type: 'LoadImage', inputs: { image: 'placeholder.png' } },
+      '2': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } },
+    };
+    const wfPath = join(data, 'load.json');
+    writeFileSync(wfPath, JSON.stringify(wf));
+    const image = join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png');
+    const mask = join(data, 'mask.png');
+    writeFileSync(mask, (await import('../../fake-cloud/png')).makePng(512, 512, 3));
+    const args = [
+      'run',
+      wfPath,
+      '--server',
+      cloud.url,
+      '--image',
+      `1=${image}`,
+      '--mask',
+      `1=${mask}`,
+      '--wait',
+      '--data',
+      data,
+    ];
+    const first = await cli(args, env);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/Image controlnet__input_scribble_example.png → node 1: uploaded/);
+    expect(first.stdout).toMatch(/Mask mask.png → node 1: uploaded/);
+    const second = await cli(args, env);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/Image .* already on the server/);
+    expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
+    const maskUpload = cloud.requests.filter((r) => r.url.endsWith('/upload/mask'));
+    expect(maskUpload).toHaveLength(1);
   }, 90_000);
 });

@@ -1,0 +1,91 @@
+// Turns an API-format workflow and the server's node definitions (object_info) into form fields:
+// one group per node, one field per widget input (linked inputs are wired, not edited).
+export type FieldKind = 'int' | 'float' | 'text' | 'textarea' | 'toggle' | 'select' | 'image';
+
+export interface Field {
+  key: string; // NODE.INPUT
+  nodeId: string;
+  input: string;
+  kind: FieldKind;
+  value: unknown;
+  min?: number;
+  max?: number;
+  step?: number;
+  options?: string[];
+}
+
+export interface FieldGroup {
+  nodeId: string;
+  title: string;
+  classType: string;
+  fields: Field[];
+}
+
+type Spec = [unknown, Record<string, unknown>?];
+type NodeInfo = { input?: { required?: Record<string, Spec>; optional?: Record<string, Spec> }; display_name?: string };
+type ApiNode = { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } };
+
+const isLink = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && typeof v[1] === 'number';
+
+export function fieldsOf(workflow: Record<string, unknown>, objectInfo: Record<string, unknown> | null): FieldGroup[] {
+  const groups: FieldGroup[] = [];
+  for (const [nodeId, raw] of Object.entries(workflow)) {
+    const node = raw as ApiNode;
+    const info = objectInfo?.[node.class_type] as NodeInfo | undefined;
+    const specs = { ...(info?.input?.required ?? {}), ...(info?.input?.optional ?? {}) };
+    const fields: Field[] = [];
+    for (const [input, value] of Object.entries(node.inputs ?? {})) {
+      if (isLink(value)) continue;
+      fields.push(fieldOf(nodeId, input, value, specs[input]));
+    }
+    if (fields.length > 0) {
+      groups.push({
+        nodeId,
+        title: node._meta?.title ?? info?.display_name ?? node.class_type,
+        classType: node.class_type,
+        fields,
+      });
+    }
+  }
+  return groups;
+}
+
+function fieldOf(nodeId: string, input: string, value: unknown, spec: Spec | undefined): Field {
+  const base = { key: `${nodeId}.${input}`, nodeId, input, value };
+  const [type, rules = {}] = spec ?? [
+    typeof value === 'number' ? 'FLOAT' : typeof value === 'boolean' ? 'BOOLEAN' : 'STRING',
+  ];
+  const num = (k: string) => (typeof rules[k] === 'number' ? (rules[k] as number) : undefined);
+  if (Array.isArray(type) || type === 'COMBO') {
+    if (rules.image_upload) return { ...base, kind: 'image' };
+    const options = (Array.isArray(type) ? type : ((rules.options as unknown[]) ?? [])).map(String);
+    // A model list the server could not fill (no files) is still editable as text.
+    return options.length > 0 ? { ...base, kind: 'select', options } : { ...base, kind: 'text' };
+  }
+  if (type === 'INT') return { ...base, kind: 'int', min: num('min'), max: num('max'), step: num('step') ?? 1 };
+  if (type === 'FLOAT') return { ...base, kind: 'float', min: num('min'), max: num('max'), step: num('step') ?? 0.01 };
+  if (type === 'BOOLEAN') return { ...base, kind: 'toggle' };
+  const long = rules.multiline === true || (typeof value === 'string' && value.length > 60) || input === 'text';
+  return { ...base, kind: long ? 'textarea' : 'text' };
+}
+
+/** A problem with an edited value, before anything is sent; null when fine. */
+export function fieldProblem(field: Field): string | null {
+  if (field.kind === 'int' || field.kind === 'float') {
+    const v = field.value;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return 'Enter a number.';
+    if (field.kind === 'int' && !Number.isInteger(v)) return 'Enter a whole number.';
+    if (field.min !== undefined && v < field.min) return `At least ${field.min}.`;
+    if (field.max !== undefined && v > field.max) return `At most ${field.max}.`;
+  }
+  if (field.kind === 'select' && field.options && !field.options.includes(String(field.value)))
+    return 'Choose one of the options.';
+  return null;
+}
+
+/** The workflow with the edited values applied (a copy). */
+export function applyFields(workflow: Record<string, unknown>, groups: FieldGroup[]): Record<string, unknown> {
+  const copy = structuredClone(workflow) as Record<string, ApiNode>;
+  for (const group of groups) for (const f of group.fields) copy[f.nodeId]!.inputs[f.input] = f.value;
+  return copy;
+}

@@ -1,0 +1,100 @@
+// Workflows in Debian's Chromium through the host: import (API, UI format, a ComfyUI image),
+// the generated form with checks before sending, and an image input uploaded by drag and drop.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import type { FakeCloud } from '../fake-cloud/index';
+
+const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+
+async function online(app: Page, cloud: FakeCloud): Promise<void> {
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByLabel('API key', { exact: true }).fill(cloud.apiKey);
+  await app.getByRole('button', { name: 'Save key' }).click();
+  await expect(app.getByRole('status', { name: /Connection: Online/ })).toBeVisible();
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+}
+
+/** Playwright dispatches a real drop with a file, as the OS would. */
+async function dropFile(app: Page, target: string, path: string, name: string, type: string): Promise<void> {
+  const data = readFileSync(path).toString('base64');
+  const transfer = await app.evaluateHandle(
+    ({ data, name, type }) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      return dt;
+    },
+    { data, name, type },
+  );
+  await app.getByRole('region', { name: target }).dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+test('an API workflow becomes a form; bad values are caught before sending; it runs', async ({ app, cloud }) => {
+  await online(app, cloud);
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'));
+  await expect(app.getByText(/\d+ nodes · checked against the server/)).toBeVisible({ timeout: 15_000 });
+  const sampler = app.getByRole('region', { name: 'KSampler (node 3)' });
+  await expect(sampler.getByLabel('sampler_name')).toHaveValue('euler');
+  await sampler.getByLabel('steps').fill('0');
+  await expect(sampler.getByText('At least 1.')).toBeVisible();
+  await expect(app.getByRole('button', { name: 'Run', exact: true })).toBeDisabled();
+  await sampler.getByLabel('steps').fill('7');
+  await app
+    .getByRole('region', { name: /CLIP Text Encode|CLIPTextEncode/ })
+    .first()
+    .getByLabel('text')
+    .fill('a lighthouse at dusk');
+  await app.screenshot({ path: test.info().outputPath('workflow-form.png') });
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('lighthouse');
+  await expect(app.getByText('1 item')).toBeVisible();
+});
+
+test('a UI-format workflow is recognised and the user is told how to export the API format', async ({ app, cloud }) => {
+  await online(app, cloud);
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'fofr-sd15_text2img_not_api_version.json'));
+  await expect(app.getByRole('alert').filter({ hasText: 'UI-format workflow' })).toContainText('Export (API)');
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"3": {') });
+  await expect(app.getByRole('alert').filter({ hasText: 'not valid JSON' })).toBeVisible();
+});
+
+test('dropping a ComfyUI image loads its workflow; an image input is uploaded by drag and drop, once', async ({
+  app,
+  cloud,
+}) => {
+  await online(app, cloud);
+  await dropFile(
+    app,
+    'Drop a workflow file',
+    join(FIXTURES, 'comfyui-png', 'comfy-cli__ComfyUI_00001_.png'),
+    'ComfyUI_00001_.png',
+    'image/png',
+  );
+  await expect(app.getByRole('heading', { name: 'ComfyUI_00001_' })).toBeVisible();
+  await expect(app.getByRole('region', { name: /KSampler/ })).toBeVisible();
+
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'fofr-sd15_img2img.json'));
+  const target = /Image for image \(node \d+\)/;
+  await expect(app.getByRole('region', { name: target })).toBeVisible();
+  const regionName = (await app.getByRole('region', { name: target }).getAttribute('aria-label'))!;
+  const scribble = join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png');
+  await dropFile(app, regionName, scribble, 'scribble.png', 'image/png');
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  await dropFile(app, regionName, scribble, 'scribble-again.png', 'image/png');
+  await expect(app.getByText('Already on the server: reused.')).toBeVisible();
+  expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
+  await dropFile(app, regionName, join(FIXTURES, 'workflows', 'MANIFEST.tsv'), 'notes.txt', 'text/plain');
+  await expect(app.getByText('notes.txt is not a PNG, JPEG or WebP image.')).toBeVisible();
+});

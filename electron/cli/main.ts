@@ -108,12 +108,7 @@ async function run(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   if (!file) throw new UsageError('run needs a workflow file (API format).');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new DeskError('invalid_input', `Cannot read ${file}: ${(e as Error).message}`);
-  }
+  const parsed = await readJsonFile(file);
   const base = parseApiWorkflow(parsed);
   const sets = Object.fromEntries(((values.set as string[] | undefined) ?? []).map(parseSet));
   const profileId = await chooseProfile(engine, values);
@@ -329,12 +324,7 @@ async function check(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   if (!file) throw new UsageError('check needs a workflow file.');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new DeskError('invalid_input', `Cannot read ${file}: ${(e as Error).message}`);
-  }
+  const parsed = await readJsonFile(file);
   const profileId = values.server ? await chooseProfile(engine, values) : engine.settings.getSettings().activeProfileId;
   // Fresh node definitions when the server answers; the cached ones otherwise.
   await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
@@ -403,4 +393,12 @@ function search(engine: Engine, text: string, values: Values, out: NodeJS.Writab
       out.write(`${r.path ?? '(not downloaded)'}  [${r.source} ${r.job.slice(0, 8)}]  ${r.prompt}\n`);
   if (!values.json && rows.length === 0) out.write('Nothing matches.\n');
   return EXIT.ok;
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new DeskError('invalid_input', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
+  }
 }

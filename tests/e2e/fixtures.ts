@@ -94,4 +94,12 @@ export const test = base.extend<Fixtures>({
   },
 });
 
+/** Sets the fake cloud's key in Settings and waits until the app is online. */
+export async function signIn(app: Page, cloud: FakeCloud): Promise<void> {
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByLabel('API key', { exact: true }).fill(cloud.apiKey);
+  await app.getByRole('button', { name: 'Save key' }).click();
+  await expect(app.getByRole('status', { name: /Connection: Online/ })).toBeVisible();
+}
+
 export { expect };

@@ -3,16 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect } from './fixtures';
+import { test, expect, signIn } from './fixtures';
 import type { FakeCloud } from '../fake-cloud/index';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
 
 async function online(app: Page, cloud: FakeCloud): Promise<void> {
-  await app.getByRole('button', { name: 'Settings', exact: true }).click();
-  await app.getByLabel('API key', { exact: true }).fill(cloud.apiKey);
-  await app.getByRole('button', { name: 'Save key' }).click();
-  await expect(app.getByRole('status', { name: /Connection: Online/ })).toBeVisible();
+  await signIn(app, cloud);
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
 }
 

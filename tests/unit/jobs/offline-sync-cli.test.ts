@@ -15,6 +15,24 @@ import type { Engine } from '../../../electron/engine/engine';
 import { readImageMetadata } from '../../../electron/engine/workflows/metadata';
 
 const tempDir = useTempDirs();
+
+// Asynchronous on purpose: the fake cloud lives in this process and must keep answering.
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../../../electron/cli/bin.ts'), ...args],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -134,23 +152,6 @@ describe('binary preview frames', () => {
 });
 
 describe('the command line', () => {
-  // Asynchronous on purpose: the fake cloud lives in this process and must keep answering.
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, '../../../electron/cli/bin.ts'), ...args],
-        {
-          env: { ...process.env, ...env },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    });
-
   it('runs a workflow with --set, waits, copies outputs; lists jobs; exit codes a script can rely on', async () => {
     const cloud = await startFakeCloud({ stepMs: 2, steps: 2 });
     cleanup.push(() => cloud.close());
@@ -222,22 +223,6 @@ describe('the command line', () => {
 });
 
 describe('the command line for what goes into a job', () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, '../../../electron/cli/bin.ts'), ...args],
-        {
-          env: { ...process.env, ...env },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    });
-
   it('check names node and input, offline too; import and search; run --image/--mask uploads', async () => {
     const cloud = await startFakeCloud({ stepMs: 2, steps: 2 });
     cleanup.push(() => cloud.close());

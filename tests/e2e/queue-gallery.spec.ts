@@ -63,6 +63,8 @@ test('a run shows progress and a live preview, then its outputs in the gallery, 
   await app.getByRole('button', { name: 'Favorites' }).click();
   await expect(app.getByRole('gridcell')).toHaveCount(1);
   await app.getByRole('button', { name: 'Favorites' }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(2);
+  await expect(app.getByText('2 items')).toBeVisible();
 
   // Multi-select with ctrl-click, then delete with undo.
   await app

@@ -112,6 +112,9 @@ export interface OutputRow {
   created_at: number;
 }
 
+/** A download that failed is tried again on the next start or reconnect, up to this many rounds. */
+const MAX_DOWNLOAD_ROUNDS = 20;
+
 const JOB_SELECT = `
   SELECT j.rowid, j.*, w.name AS workflow_name,
     (SELECT COUNT(*) FROM outputs o WHERE o.job_id = j.id AND o.deleted_at IS NULL) AS output_count,
@@ -171,7 +174,8 @@ export class JobJournal {
       ),
       pendingOutputs: db.prepare(
         `SELECT o.*, j.profile_id FROM outputs o JOIN jobs j ON j.id = o.job_id
-         WHERE o.state IN ('remote', 'downloading') AND o.deleted_at IS NULL ORDER BY o.id`,
+         WHERE (o.state IN ('remote', 'downloading') OR (o.state = 'failed' AND o.attempts < ${MAX_DOWNLOAD_ROUNDS}))
+           AND o.deleted_at IS NULL ORDER BY o.id`,
       ),
       openJobs: db.prepare(
         `${JOB_SELECT} WHERE j.state NOT IN ('completed', 'failed', 'cancelled', 'interrupted') ORDER BY j.created_at, j.rowid`,
@@ -349,6 +353,7 @@ export class JobJournal {
     return (this.stmt.outputsOfJob!.all(jobId) as OutputRow[]).map(toOutput);
   }
 
+  /** Outputs still to download: never finished, or failed fewer than MAX_DOWNLOAD_ROUNDS times. */
   pendingOutputs(): (OutputItem & { profileId: string })[] {
     return (this.stmt.pendingOutputs!.all() as (OutputRow & { profile_id: string })[]).map((r) => ({
       ...toOutput(r),

@@ -176,6 +176,16 @@ describe('engine ↔ fake Comfy Cloud', () => {
     expect(readImageMetadata(bytes).width).toBeGreaterThan(0);
   });
 
+  it('a download that keeps failing is marked failed, and is fetched again on the next round', async () => {
+    const { cloud, engine } = await setup();
+    cloud.fault({ path: '/signed/', status: 503, times: 4 }); // as many as the attempts of one round
+    const [job] = await submit(engine);
+    await waitFor(() => engine.jobs.journal.outputs(job!.id).some((o) => o.state === 'failed'), 'the output to fail');
+    engine.jobs.downloads.resumeAll(); // what a restart or a reconnect does
+    const outputs = await waitFor(() => stored(engine, job!.id), 'outputs stored on the next round');
+    expect(outputs[0]!.hash).toMatch(/^[a-f0-9]{64}$/);
+  });
+
   it('hostile file names from the server never become paths', async () => {
     const { cloud, engine, dir } = await setup();
     cloud.hostileFilenames(true);

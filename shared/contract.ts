@@ -27,6 +27,8 @@ export interface Settings {
   downloadConcurrency: number;
   /** Show an OS notification when a job ends while the window is not focused. */
   notifications: boolean;
+  /** Download the outputs of jobs imported from the account's other clients (sync). */
+  syncDownloads: boolean;
 }
 
 export interface KeychainStatus {
@@ -166,6 +168,7 @@ const settingsPatch = v.object({
   theme: v.optional(v.literal('system', 'light', 'dark')),
   downloadConcurrency: v.optional(v.integer({ min: 1, max: 16 })),
   notifications: v.optional(v.boolean),
+  syncDownloads: v.optional(v.boolean),
 });
 export type SettingsPatch = v.Infer<typeof settingsPatch>;
 

@@ -363,12 +363,7 @@ async function check(profile: ServerProfile, keys: KeyVault, redactor: Redactor)
 }
 
 function sameSettings(a: Settings, b: Settings): boolean {
-  return (
-    a.activeProfileId === b.activeProfileId &&
-    a.theme === b.theme &&
-    a.downloadConcurrency === b.downloadConcurrency &&
-    a.notifications === b.notifications
-  );
+  return (Object.keys(a) as (keyof Settings)[]).every((key) => a[key] === b[key]);
 }
 
 /** The app version from package.json, found by walking up from this file (works from source and from out/). */

@@ -1,6 +1,6 @@
 // Downloads every output the journal knows of into the content-addressed store, a bounded number at
 // a time. Unfinished downloads are in the journal (state remote/downloading), so a restart resumes them.
-import type { OutputItem } from '../../../shared/jobs';
+import type { JobSource, OutputItem } from '../../../shared/jobs';
 import type { OpenedBody } from '../cloud/http';
 import type { JobJournal } from '../journal/jobs';
 import { createLimiter, downloadTo, makeThumbnail, type Limiter, type OutputStore } from '../store';
@@ -15,6 +15,8 @@ export interface DownloaderDeps {
   log: { warn(m: string, f?: Record<string, unknown>): void; info(m: string, f?: Record<string, unknown>): void };
   attempts?: number;
   retryBaseMs?: number;
+  /** Whether an output found unfinished should be fetched (e.g. not when synced jobs' files are off). */
+  wanted?: (output: OutputItem & { source: JobSource }) => boolean;
 }
 
 export class Downloader {
@@ -33,7 +35,9 @@ export class Downloader {
 
   /** Everything not yet stored, e.g. after a restart or a reconnect. */
   resumeAll(): void {
-    for (const output of this.deps.journal.pendingOutputs()) this.enqueue(output, output.profileId);
+    for (const output of this.deps.journal.pendingOutputs()) {
+      if (this.deps.wanted?.(output) ?? true) this.enqueue(output, output.profileId);
+    }
   }
 
   enqueue(item: OutputItem, profileId: string): void {

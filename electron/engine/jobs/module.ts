@@ -87,6 +87,7 @@ export class JobsModule {
       store: this.store,
       open: (profileId, ref, offset, signal) => this.session(profileId).http.openView(ref, offset, signal),
       concurrency: deps.settings.getSettings().downloadConcurrency,
+      wanted: (output) => output.source !== 'sync' || deps.settings.getSettings().syncDownloads,
       outputChanged: (item) => {
         deps.emit('output.changed', item);
         // The job's cover and output count follow its outputs.
@@ -253,7 +254,7 @@ export class JobsModule {
     const imported = await syncJobs({
       journal: this.journal,
       session: this.session(profileId),
-      downloadOutputs: true,
+      downloadOutputs: this.deps.settings.getSettings().syncDownloads,
       enqueueDownload: (item, id) => this.downloads.enqueue(item, id),
       log: this.deps.log,
     });

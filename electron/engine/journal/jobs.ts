@@ -173,7 +173,7 @@ export class JobJournal {
            last_error = NULL WHERE id = ?`,
       ),
       pendingOutputs: db.prepare(
-        `SELECT o.*, j.profile_id FROM outputs o JOIN jobs j ON j.id = o.job_id
+        `SELECT o.*, j.profile_id, j.source FROM outputs o JOIN jobs j ON j.id = o.job_id
          WHERE (o.state IN ('remote', 'downloading') OR (o.state = 'failed' AND o.attempts < ${MAX_DOWNLOAD_ROUNDS}))
            AND o.deleted_at IS NULL ORDER BY o.id`,
       ),
@@ -354,10 +354,11 @@ export class JobJournal {
   }
 
   /** Outputs still to download: never finished, or failed fewer than MAX_DOWNLOAD_ROUNDS times. */
-  pendingOutputs(): (OutputItem & { profileId: string })[] {
-    return (this.stmt.pendingOutputs!.all() as (OutputRow & { profile_id: string })[]).map((r) => ({
+  pendingOutputs(): (OutputItem & { profileId: string; source: JobSource })[] {
+    return (this.stmt.pendingOutputs!.all() as (OutputRow & { profile_id: string; source: JobSource })[]).map((r) => ({
       ...toOutput(r),
       profileId: r.profile_id,
+      source: r.source,
     }));
   }
 

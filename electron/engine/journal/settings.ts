@@ -22,6 +22,7 @@ export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
   downloadConcurrency: 4,
   notifications: true,
+  syncDownloads: true,
 };
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[];

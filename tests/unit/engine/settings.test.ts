@@ -25,6 +25,7 @@ describe('settings and profiles', () => {
       theme: 'system',
       downloadConcurrency: 4,
       notifications: true,
+      syncDownloads: true,
     });
     const list = await engine.handlers['profiles.list']();
     expect(list.activeId).toBe('cloud');
@@ -52,7 +53,13 @@ describe('settings and profiles', () => {
     );
     expect(after).toEqual({
       ok: true,
-      value: { activeProfileId: 'cloud', theme: 'dark', downloadConcurrency: 8, notifications: true },
+      value: {
+        activeProfileId: 'cloud',
+        theme: 'dark',
+        downloadConcurrency: 8,
+        notifications: true,
+        syncDownloads: true,
+      },
     });
     expect(seen).toHaveLength(1);
     await dispatch(engine.handlers, 'settings.set', { theme: 'dark' }, engine.log, engine.redact);

@@ -108,6 +108,20 @@ describe('sync', () => {
     );
     expect(engine.jobs.gallery.count({ search: 'masterpiece' })).toBe(1);
   });
+
+  it('with the setting off, imported jobs are listed but their files are not downloaded', async () => {
+    const cloud = await startFakeCloud({ stepMs: 2, steps: 2 });
+    cleanup.push(() => cloud.close());
+    const engine: Engine = await openEngine(tempDir(), cloud);
+    cleanup.push(() => engine.close());
+    await engine.handlers['settings.set']({ syncDownloads: false });
+    const foreign = await cloud.runForeignJob(basicWorkflow());
+    expect((await engine.handlers['sync.run']({})).imported).toBe(1);
+    const job = engine.jobs.journal.byPromptId('cloud', foreign)!;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(engine.jobs.journal.outputs(job.id).map((o) => o.state)).toEqual(['remote']);
+    expect(cloud.requests.some((r) => r.origin === 'signed')).toBe(false);
+  });
 });
 
 describe('binary preview frames', () => {

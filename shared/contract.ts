@@ -150,6 +150,13 @@ export interface EmbeddedWorkflow {
   height: number | null;
 }
 
+export interface WorkflowEntry {
+  id: string;
+  name: string;
+  lastUsedAt: number | null;
+  jobCount: number;
+}
+
 export interface UploadedFile {
   name: string;
   subfolder: string;
@@ -283,6 +290,13 @@ export const commands = {
   /** Removes outputs from the gallery (kept on disk until purged, so it can be undone). */
   'outputs.delete': command<void>()(v.object({ ids: outputIds })),
   'outputs.restore': command<void>()(v.object({ ids: outputIds })),
+  'workflows.list': command<WorkflowEntry[]>()(v.none),
+  /** Shows an output's file in the system file manager (desktop app only). */
+  'outputs.reveal': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
+  /** Uploads a stored output to a server as an input image ("use as input"). */
+  'uploads.fromOutput': command<UploadedFile>()(
+    v.object({ id: v.integer({ min: 1 }), profileId: v.optional(profileId) }),
+  ),
   'workflows.inspect': command<WorkflowReport>()(
     v.object({ workflow: v.json({ maxBytes: 8_000_000 }), profileId: v.optional(profileId) }),
   ),

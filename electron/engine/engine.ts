@@ -45,6 +45,8 @@ export interface EngineOptions {
   timings?: JobsTimings;
   /** The address of the seeded Comfy Cloud profile on first start (COMFY_DESK_CLOUD_URL: staging or the fake cloud). */
   cloudUrl?: string;
+  /** Desktop actions the shell provides (Electron: show a file in its folder). */
+  desktop?: { reveal(path: string): void };
   /** Set false to open the journal without connecting or resuming jobs (CLI read-only commands). */
   startJobs?: boolean;
 }
@@ -78,6 +80,7 @@ export class Engine {
     readonly keys: KeyVault,
     private readonly monitor: ConnectionMonitor,
     timings: JobsTimings | undefined,
+    desktop: EngineOptions['desktop'],
   ) {
     this.redact = redactor.redact;
     this.jobs = new JobsModule({
@@ -91,6 +94,7 @@ export class Engine {
         if (update.profileId === this.activeId) this.monitor.report(update);
       },
       ...(timings ? { timings } : {}),
+      ...(desktop ? { desktop } : {}),
     });
     this.handlers = this.makeHandlers();
   }
@@ -143,6 +147,7 @@ export class Engine {
       keys,
       monitor,
       options.timings,
+      options.desktop,
     );
     emit = (state) => {
       engine.log.info('connection', { profileId: state.profileId, state: state.state, message: state.message });

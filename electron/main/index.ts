@@ -122,6 +122,7 @@ async function start(): Promise<void> {
     dataDir: process.env.COMFY_DESK_DATA ?? app.getPath('userData'),
     version: app.getVersion(),
     nativeDir: electronNativeDir(),
+    desktop: { reveal: (path) => shell.showItemInFolder(path) },
     ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
   });
   serveMedia(engine);

@@ -150,3 +150,33 @@ test('offline: the gallery and the lightbox still work, a new run waits in the o
   await expect(app.getByRole('alert').filter({ hasText: 'waits in the outbox' })).toBeVisible();
   await app.screenshot({ path: test.info().outputPath('offline.png') });
 });
+
+test('filter by workflow; a gallery image becomes the input of another workflow; show in folder explains itself', async ({
+  app,
+  cloud,
+}) => {
+  await signIn(app, cloud);
+  await run(app, WORKFLOW);
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  await app.getByRole('combobox', { name: 'Workflow' }).focus();
+  await app.getByRole('combobox', { name: 'Workflow' }).selectOption({ label: 'comfyui-basic_api_example.api (1)' });
+  await expect(app.getByText('1 item')).toBeVisible();
+
+  await app.getByRole('gridcell').first().click();
+  const viewer = app.getByRole('dialog', { name: /Viewer/ });
+  await viewer.getByRole('button', { name: 'Show in folder' }).click();
+  await expect(viewer.getByText(/available in the desktop app/)).toBeVisible();
+  await viewer.getByRole('button', { name: 'Use as input' }).click();
+  await expect(app.getByRole('heading', { name: 'Workflows' })).toBeVisible();
+  await expect(app.getByText(/is ready to use as an input/)).toBeVisible();
+
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(import.meta.dirname, '../../../shared/fixtures/workflows/fofr-sd15_img2img.json'));
+  await app.getByRole('button', { name: /^Use ComfyUI_\d+_\.png$/ }).click();
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
+});

@@ -36,6 +36,8 @@ export interface JobsModuleDeps {
   keys: KeyVault;
   log: Logger;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
+  /** Desktop actions the shell provides (Electron); absent in the headless host. */
+  desktop?: { reveal(path: string): void };
   reportConnection(update: {
     profileId: string;
     state: 'online' | 'offline' | 'unauthorized' | 'no_key';
@@ -58,7 +60,9 @@ type JobHandlerNames =
   | 'gallery.count'
   | 'outputs.favorite'
   | 'outputs.delete'
-  | 'outputs.restore';
+  | 'outputs.restore'
+  | 'workflows.list'
+  | 'outputs.reveal';
 
 export class JobsModule {
   readonly journal: JobJournal;
@@ -235,6 +239,18 @@ export class JobsModule {
       'outputs.delete': ({ ids }) => {
         this.gallery.setDeleted(ids, true);
         this.outputsChanged(ids);
+      },
+      'workflows.list': () => this.gallery.workflows(),
+      'outputs.reveal': ({ id }) => {
+        const output = this.journal.output(id);
+        if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
+        if (!this.deps.desktop) {
+          throw new DeskError(
+            'not_found',
+            'Showing files in a folder is available in the desktop app; here, use Save as.',
+          );
+        }
+        this.deps.desktop.reveal(this.store.pathOf(output.hash));
       },
       'outputs.restore': ({ ids }) => {
         this.gallery.setDeleted(ids, false);

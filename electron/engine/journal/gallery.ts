@@ -1,7 +1,14 @@
 // Read-side queries for the gallery and the job list: keyset pagination (never OFFSET, never whole
 // tables in memory), filters and full-text search that compose, and a separate count.
 import type { Database } from 'better-sqlite3';
-import type { GalleryFilter, GalleryPage, GalleryQuery, JobPage, JobsQuery } from '../../../shared/contract';
+import type {
+  GalleryFilter,
+  GalleryPage,
+  GalleryQuery,
+  JobPage,
+  JobsQuery,
+  WorkflowEntry,
+} from '../../../shared/contract';
 import type { GalleryItem, JobState } from '../../../shared/jobs';
 import { DeskError } from '../../../shared/errors';
 import { toOutput, toSummary, type JobJournal, type OutputRow } from './jobs';
@@ -142,6 +149,17 @@ export class GalleryQueries {
     const items = page.map((r) => toSummary(this.journal.mustGet(r.id)));
     const last = page[page.length - 1];
     return { items, nextCursor: more && last ? `${last.created_at}:${last.rowid}` : null };
+  }
+
+  workflows(): WorkflowEntry[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT w.id, w.name, w.last_used_at, COUNT(j.id) AS job_count FROM workflows w
+           JOIN jobs j ON j.workflow_id = w.id GROUP BY w.id ORDER BY COALESCE(w.last_used_at, w.created_at) DESC`,
+        )
+        .all() as { id: string; name: string; last_used_at: number | null; job_count: number }[]
+    ).map((r) => ({ id: r.id, name: r.name, lastUsedAt: r.last_used_at, jobCount: r.job_count }));
   }
 
   /** Soft delete: the row stays (restorable) and the gallery stops showing it. */

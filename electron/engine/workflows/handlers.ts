@@ -1,4 +1,5 @@
 // The contract's workflow and upload commands: what goes into a job.
+import { readFile } from 'node:fs/promises';
 import type { CommandHandlers } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
@@ -7,7 +8,7 @@ import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from './api-format';
 import { readImageMetadata } from './metadata';
 import { validateWorkflow } from './validate';
 
-type Names = 'workflows.inspect' | 'workflows.fromImage' | 'objectInfo.get' | 'uploads.image';
+type Names = 'workflows.inspect' | 'workflows.fromImage' | 'objectInfo.get' | 'uploads.image' | 'uploads.fromOutput';
 
 export function workflowHandlers(deps: {
   jobs: JobsModule;
@@ -15,6 +16,26 @@ export function workflowHandlers(deps: {
   activeProfileId: () => string;
 }): Pick<CommandHandlers, Names> {
   const { jobs } = deps;
+  const upload = async (
+    profileId: string,
+    name: string,
+    bytes: Uint8Array,
+    kind: 'image' | 'mask',
+    original?: { name: string; subfolder: string; type: string },
+  ) => {
+    const session = jobs.session(profileId);
+    const features = await session.api.features().catch(() => null);
+    return deps.uploads.upload(
+      session.http,
+      profileId,
+      { name, bytes },
+      {
+        kind,
+        limits: limitsFrom(features),
+        ...(original ? { originalRef: original } : {}),
+      },
+    );
+  };
   return {
     'workflows.inspect': ({ workflow, profileId }) => {
       if (isUiWorkflow(workflow))
@@ -39,20 +60,14 @@ export function workflowHandlers(deps: {
       return { prompt: meta.prompt, workflow: meta.workflow, width: meta.width, height: meta.height };
     },
     'objectInfo.get': ({ profileId }) => jobs.objectInfo(profileId ?? deps.activeProfileId()),
-    'uploads.image': async ({ profileId, name, data, kind, original }) => {
-      const id = profileId ?? deps.activeProfileId();
-      const session = jobs.session(id);
-      const features = await session.api.features().catch(() => null);
-      return deps.uploads.upload(
-        session.http,
-        id,
-        { name, bytes: Buffer.from(data, 'base64') },
-        {
-          kind,
-          limits: limitsFrom(features),
-          ...(original ? { originalRef: original } : {}),
-        },
-      );
+    'uploads.image': ({ profileId, name, data, kind, original }) =>
+      upload(profileId ?? deps.activeProfileId(), name, Buffer.from(data, 'base64'), kind, original),
+    'uploads.fromOutput': async ({ id, profileId }) => {
+      const output = jobs.journal.output(id);
+      if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
+      const bytes = await readFile(jobs.store.pathOf(output.hash));
+      const name = output.filename.split(/[\\/]/).pop() || `output-${id}.png`;
+      return upload(profileId ?? deps.activeProfileId(), name, bytes, 'image');
     },
   };
 }

@@ -14,6 +14,8 @@ class AppState {
   info = $state<AppInfo | null>(null);
   /** A job opened in the detail panel. */
   openJobId = $state<string | null>(null);
+  /** A gallery output handed to the workflows view as an input image ("use as input"). */
+  inputFromGallery = $state<{ id: number; filename: string } | null>(null);
 
   activeProfile = $derived(this.profiles.profiles.find((p) => p.id === this.profiles.activeId) ?? null);
   offline = $derived(

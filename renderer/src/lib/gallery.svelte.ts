@@ -16,6 +16,7 @@ export interface GalleryFilters {
   profileId: string;
   from: string;
   to: string;
+  workflowId: string;
 }
 
 class GalleryState {
@@ -33,6 +34,7 @@ class GalleryState {
     profileId: '',
     from: '',
     to: '',
+    workflowId: '',
   });
   filtered = $derived(
     this.filters.search.trim() !== '' ||
@@ -41,7 +43,8 @@ class GalleryState {
       this.filters.favorites ||
       this.filters.profileId !== '' ||
       this.filters.from !== '' ||
-      this.filters.to !== '',
+      this.filters.to !== '' ||
+      this.filters.workflowId !== '',
   );
 
   private cursor: string | null = null;
@@ -70,6 +73,7 @@ class GalleryState {
     if (f.profileId) q.profileId = f.profileId;
     if (f.from) q.from = new Date(`${f.from}T00:00:00`).getTime();
     if (f.to) q.to = new Date(`${f.to}T23:59:59.999`).getTime();
+    if (f.workflowId) q.workflowId = f.workflowId;
     return q;
   }
 

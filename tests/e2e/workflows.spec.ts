@@ -95,3 +95,54 @@ test('dropping a ComfyUI image loads its workflow; an image input is uploaded by
   await dropFile(app, regionName, join(FIXTURES, 'workflows', 'MANIFEST.tsv'), 'notes.txt', 'text/plain');
   await expect(app.getByText('notes.txt is not a PNG, JPEG or WebP image.')).toBeVisible();
 });
+
+test('the mask painter makes a correct alpha mask and uploads it with the original_ref', async ({ app, cloud }) => {
+  await online(app, cloud);
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'fofr-sd15_inpainting.json'));
+  const target = /Image for image \(node \d+\)/;
+  const regionName = (await app.getByRole('region', { name: target }).getAttribute('aria-label'))!;
+  await dropFile(
+    app,
+    regionName,
+    join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png'),
+    'scribble.png',
+    'image/png',
+  );
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  await app.getByRole('button', { name: 'Paint mask…' }).click();
+  const painter = app.getByRole('dialog', { name: 'Mask painter' });
+  const canvas = painter.getByLabel('Image to paint the mask on');
+  await expect(canvas).toBeVisible();
+  await painter.getByLabel('Brush hardness').fill('1');
+  // One stroke across the middle of the image.
+  const box = (await canvas.boundingBox())!;
+  await app.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+  await app.mouse.down();
+  await app.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 10 });
+  await app.mouse.up();
+  // Undo and redo bring the same stroke back.
+  await painter.getByRole('button', { name: 'Undo' }).click();
+  await painter.getByRole('button', { name: 'Redo' }).click();
+  await app.screenshot({ path: test.info().outputPath('mask-painter.png') });
+  await painter.getByRole('button', { name: 'Use mask' }).click();
+  await expect(app.getByText('Mask uploaded: the painted area will change.')).toBeVisible();
+
+  expect(cloud.masks).toHaveLength(1);
+  const [mask] = cloud.masks;
+  const image = cloud.requests.find((r) => r.url.endsWith('/upload/image'));
+  expect(image).toBeTruthy();
+  expect(mask!.originalRef).toMatchObject({ type: 'input' });
+  expect(String(mask!.originalRef.filename)).toMatch(/^[a-f0-9]{64}\.png$/);
+  // The mask: the original's size, opaque in the corners, transparent along the stroke.
+  const { default: sharp } = await import('sharp');
+  const { data, info } = await sharp(mask!.bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([512, 512]);
+  const alpha = (x: number, y: number) => data[(y * info.width + x) * 4 + 3]!;
+  expect(alpha(5, 5)).toBe(255);
+  expect(alpha(506, 506)).toBe(255);
+  expect(alpha(256, 256)).toBe(0);
+  expect(alpha(200, 256)).toBe(0);
+  expect(alpha(256, 100)).toBe(255);
+});

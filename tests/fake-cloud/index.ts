@@ -106,6 +106,8 @@ export interface FakeCloud {
   hostileFilenames(on: boolean): void;
   /** A file /api/view serves (for download benchmarks): bytes, or a size generated lazily. */
   addStaticOutput(content: Buffer | number): OutputRef;
+  /** Every mask upload: its name, the original_ref it named, and its bytes (tests check the alpha). */
+  masks: { name: string; originalRef: Record<string, unknown>; bytes: Buffer }[];
   /** Runs a job from "another client" (the web UI), for sync tests. */
   runForeignJob(prompt: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -139,6 +141,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const queue: string[] = [];
   const files = new Map<string, StoredFile>(); // "type/subfolder/filename" → content
   const uploads = new Set<string>();
+  const masks: FakeCloud['masks'] = [];
   const counters = new Map<string, number>();
   const clients = new Set<Client>();
   let faults: (FaultRule & { left: number })[] = [];
@@ -714,11 +717,13 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       if (w > 16384 || h > 16384 || w * h > 64 * 1024 * 1024)
         return error(res, 400, 'image_too_large', `Image ${w}x${h} exceeds the limits`);
     }
+    let originalRef: Record<string, unknown> = {};
     if (mask) {
       const ref = form.get('original_ref');
       try {
         const parsed = JSON.parse(String(ref)) as { filename?: string };
         if (!parsed.filename) throw new Error('no filename');
+        originalRef = parsed;
       } catch {
         return error(res, 400, 'invalid_request', 'original_ref must be JSON naming the original image');
       }
@@ -730,7 +735,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     files.set(fileKey({ filename: name, subfolder, type }), { bytes });
     uploads.add(name);
     const answer: Record<string, unknown> = { name, subfolder, type };
-    if (mask) answer.metadata = { is_mask: true, original_hash: hash, mask_type: 'painted_masked' };
+    if (mask) {
+      answer.metadata = { is_mask: true, original_hash: hash, mask_type: 'painted_masked' };
+      masks.push({ name, originalRef, bytes });
+    }
     return json(res, 200, answer);
   }
 
@@ -857,6 +865,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     apiKey,
     mode,
     requests,
+    masks,
     acceptedByClientJob() {
       const counts = new Map<string, number>();
       for (const job of jobs.values()) {

@@ -157,6 +157,16 @@ export interface WorkflowEntry {
   jobCount: number;
 }
 
+export interface LibraryEntry {
+  id: string;
+  name: string;
+  nodeCount: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  /** The newest image output of a run from this entry, for its card. */
+  coverHash: string | null;
+}
+
 export interface UploadedFile {
   name: string;
   subfolder: string;
@@ -200,6 +210,7 @@ const jobState = v.literal(
   'interrupted',
 );
 const cursor = v.string({ min: 1, max: 200 });
+const libraryId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const outputIds = v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 });
 /** A file's bytes as base64: bounded to a little over the 50 MB upload limit. */
 const fileData = v.string({ min: 1, max: 72_000_000, pattern: /^[A-Za-z0-9+/=]+$/ });
@@ -212,6 +223,8 @@ const submitInput = v.object({
   inputs: v.optional(v.record(v.json({ maxBytes: 1_000_000 }), { maxKeys: 2000 })),
   count: v.optional(v.integer({ min: 1, max: 100 })),
   seed: v.optional(v.literal('fixed', 'random', 'increment')),
+  /** The library entry this run came from, if any. */
+  libraryId: v.optional(v.string({ min: 1, max: 64 })),
 });
 export type SubmitInput = v.Infer<typeof submitInput>;
 
@@ -291,6 +304,18 @@ export const commands = {
   'outputs.delete': command<void>()(v.object({ ids: outputIds })),
   'outputs.restore': command<void>()(v.object({ ids: outputIds })),
   'workflows.list': command<WorkflowEntry[]>()(v.none),
+  'library.list': command<LibraryEntry[]>()(v.none),
+  'library.get': command<{ entry: LibraryEntry; workflow: Record<string, unknown> }>()(v.object({ id: libraryId })),
+  'library.save': command<LibraryEntry>()(
+    v.object({
+      id: v.optional(libraryId),
+      name: v.string({ min: 1, max: 200 }),
+      workflow: v.json({ maxBytes: 8_000_000 }),
+    }),
+  ),
+  'library.rename': command<LibraryEntry>()(v.object({ id: libraryId, name: v.string({ min: 1, max: 200 }) })),
+  'library.duplicate': command<LibraryEntry>()(v.object({ id: libraryId })),
+  'library.delete': command<void>()(v.object({ id: libraryId })),
   /** Shows an output's file in the system file manager (desktop app only). */
   'outputs.reveal': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
   /** Uploads a stored output to a server as an input image ("use as input"). */

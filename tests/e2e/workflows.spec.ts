@@ -146,3 +146,35 @@ test('the mask painter makes a correct alpha mask and uploads it with the origin
   expect(alpha(200, 256)).toBe(0);
   expect(alpha(256, 100)).toBe(255);
 });
+
+test('the library keeps workflows: save, rename, duplicate, delete, open and run', async ({ app, cloud }) => {
+  await online(app, cloud);
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'));
+  await app.getByRole('button', { name: 'Save to library' }).click();
+  await expect(app.getByText('Added to the library.')).toBeVisible();
+  const library = app.getByRole('region', { name: 'Library' });
+  const card = library.getByRole('listitem', { name: 'Saved workflow comfyui-basic_api_example.api' });
+  await expect(card).toContainText('not run yet');
+
+  await card.getByRole('button', { name: 'Rename' }).click();
+  await library.getByLabel('New name').fill('Portrait');
+  await library.getByLabel('New name').press('Enter');
+  const portrait = library.getByRole('listitem', { name: 'Saved workflow Portrait' });
+  await expect(portrait).toBeVisible();
+  await portrait.getByRole('button', { name: 'Duplicate' }).click();
+  await expect(library.getByRole('listitem')).toHaveCount(2);
+  await library.getByRole('button', { name: 'Delete Portrait copy' }).click();
+  await expect(library.getByRole('listitem')).toHaveCount(1);
+
+  await portrait.getByRole('button', { name: 'Open Portrait' }).click();
+  await expect(app.getByRole('heading', { name: 'Portrait', exact: true })).toBeVisible();
+  await expect(app.getByRole('button', { name: 'Save changes' })).toBeVisible();
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+  await expect(portrait).toContainText('ran just now');
+  await expect(portrait.getByRole('button', { name: 'Open Portrait' }).locator('img')).toBeVisible();
+  await app.screenshot({ path: test.info().outputPath('library.png') });
+});

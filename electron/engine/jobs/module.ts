@@ -7,6 +7,7 @@ import { isFinalJobState, type JobState, type JobSummary } from '../../../shared
 import type { SocketState } from '../cloud/socket';
 import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
+import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
 import type { Logger } from '../log';
 import { OutputStore } from '../store';
@@ -70,6 +71,7 @@ export class JobsModule {
   readonly store: OutputStore;
   readonly downloads: Downloader;
   readonly service: JobService;
+  readonly library: Library;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly objectInfos = new Map<string, Record<string, unknown>>();
   private readonly lastState = new Map<string, JobState>();
@@ -85,6 +87,7 @@ export class JobsModule {
     const t = deps.timings ?? {};
     this.journal = new JobJournal(deps.db);
     this.gallery = new GalleryQueries(deps.db, this.journal);
+    this.library = new Library(deps.db);
     this.store = new OutputStore(deps.storeDir);
     this.downloads = new Downloader({
       journal: this.journal,
@@ -189,7 +192,7 @@ export class JobsModule {
         const profileId = profileOr(input.profileId);
         if (!this.deps.settings.getProfile(profileId))
           throw new DeskError('not_found', `No server profile "${profileId}".`);
-        return this.service.submit({
+        const jobs = this.service.submit({
           profileId,
           workflow,
           name: input.name,
@@ -197,6 +200,12 @@ export class JobsModule {
           ...(input.count ? { count: input.count } : {}),
           ...(input.seed ? { seed: input.seed } : {}),
         });
+        if (input.libraryId)
+          this.library.used(
+            input.libraryId,
+            jobs.map((j) => j.id),
+          );
+        return jobs;
       },
       'jobs.list': (query) => this.gallery.jobs(query),
       'jobs.get': ({ id }) => {

@@ -8,7 +8,18 @@ import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from './api-format';
 import { readImageMetadata } from './metadata';
 import { validateWorkflow } from './validate';
 
-type Names = 'workflows.inspect' | 'workflows.fromImage' | 'objectInfo.get' | 'uploads.image' | 'uploads.fromOutput';
+type Names =
+  | 'workflows.inspect'
+  | 'workflows.fromImage'
+  | 'objectInfo.get'
+  | 'uploads.image'
+  | 'uploads.fromOutput'
+  | 'library.list'
+  | 'library.get'
+  | 'library.save'
+  | 'library.rename'
+  | 'library.duplicate'
+  | 'library.delete';
 
 export function workflowHandlers(deps: {
   jobs: JobsModule;
@@ -59,6 +70,16 @@ export function workflowHandlers(deps: {
         throw new DeskError('invalid_input', 'This file is not a PNG, WebP, JPEG or GIF image.');
       return { prompt: meta.prompt, workflow: meta.workflow, width: meta.width, height: meta.height };
     },
+    'library.list': () => jobs.library.list(),
+    'library.get': ({ id }) => jobs.library.get(id),
+    'library.save': ({ id, name, workflow }) => {
+      if (isUiWorkflow(workflow)) throw new DeskError('invalid_input', UI_FORMAT_HELP);
+      parseApiWorkflow(workflow);
+      return jobs.library.save({ ...(id ? { id } : {}), name, workflow });
+    },
+    'library.rename': ({ id, name }) => jobs.library.rename(id, name),
+    'library.duplicate': ({ id }) => jobs.library.duplicate(id),
+    'library.delete': ({ id }) => jobs.library.remove(id),
     'objectInfo.get': ({ profileId }) => jobs.objectInfo(profileId ?? deps.activeProfileId()),
     'uploads.image': ({ profileId, name, data, kind, original }) =>
       upload(profileId ?? deps.activeProfileId(), name, Buffer.from(data, 'base64'), kind, original),

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import m0001 from './0001-settings';
 import m0002 from './0002-jobs';
 import m0003 from './0003-object-info';
+import m0004 from './0004-library';
 
 export interface Migration {
   readonly version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];

@@ -167,6 +167,12 @@ export interface LibraryEntry {
   coverHash: string | null;
 }
 
+export interface ImportSummary {
+  added: number;
+  known: number;
+  unreadable: { file: string; reason: string }[];
+}
+
 export interface UploadedFile {
   name: string;
   subfolder: string;
@@ -304,6 +310,10 @@ export const commands = {
   'outputs.delete': command<void>()(v.object({ ids: outputIds })),
   'outputs.restore': command<void>()(v.object({ ids: outputIds })),
   'workflows.list': command<WorkflowEntry[]>()(v.none),
+  /** Adds a folder of ComfyUI outputs (on this computer) to the gallery. */
+  'import.folder': command<ImportSummary>()(
+    v.object({ path: v.string({ min: 1, max: 4096, pattern: /^(\/|[A-Za-z]:[\\/])/ }) }),
+  ),
   'library.list': command<LibraryEntry[]>()(v.none),
   'library.get': command<{ entry: LibraryEntry; workflow: Record<string, unknown> }>()(v.object({ id: libraryId })),
   'library.save': command<LibraryEntry>()(
@@ -354,6 +364,7 @@ export const events = {
   /** A job reached a final state: the shell shows an OS notification if the window is not focused. */
   'job.finished': event<JobFinished>(),
   'output.changed': event<OutputItem>(),
+  'import.progress': event<{ done: number; total: number }>(),
 } as const;
 
 // ---------- types derived from the table ----------

@@ -356,6 +356,7 @@ export class Engine {
         jobs: this.jobs,
         uploads: new UploadService(this.journal),
         activeProfileId: () => this.activeId,
+        emit: (name, payload) => this.emit(name, payload),
       }),
     } satisfies CommandHandlers;
     return handlers;

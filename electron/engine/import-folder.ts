@@ -3,6 +3,7 @@
 // Importing again adds only what is new (by content hash); unreadable files are listed, not fatal.
 import { randomUUID } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
+import type { ImportSummary } from '../../shared/contract';
 import { basename, extname, join, relative } from 'node:path';
 import type { JobJournal } from './journal/jobs';
 import { makeThumbnail, sniffMime, type OutputStore } from './store';
@@ -11,11 +12,7 @@ import { readImageMetadata } from './workflows/metadata';
 
 const MEDIA = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.mp4', '.webm', '.mov']);
 
-export interface ImportSummary {
-  added: number;
-  known: number;
-  unreadable: { file: string; reason: string }[];
-}
+export type { ImportSummary } from '../../shared/contract';
 
 export async function importFolder(
   folder: string,

@@ -1,6 +1,6 @@
 // Workflows in Debian's Chromium through the host: import (API, UI format, a ComfyUI image),
 // the generated form with checks before sending, and an image input uploaded by drag and drop.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, signIn } from './fixtures';
@@ -177,4 +177,37 @@ test('the library keeps workflows: save, rename, duplicate, delete, open and run
   await expect(portrait).toContainText('ran just now');
   await expect(portrait.getByRole('button', { name: 'Open Portrait' }).locator('img')).toBeVisible();
   await app.screenshot({ path: test.info().outputPath('library.png') });
+});
+
+test('an image pasted into an image input is uploaded', async ({ app, cloud }) => {
+  await online(app, cloud);
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'fofr-sd15_img2img.json'));
+  const box = app
+    .getByRole('region', { name: /Image for image \(node \d+\)/ })
+    .getByRole('button', { name: 'Choose image…' });
+  const data = readFileSync(join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png')).toString('base64');
+  await box.evaluate((el, data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], 'pasted.png', { type: 'image/png' }));
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, data);
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
+});
+
+test('a folder of outputs is imported from Settings, with a summary', async ({ app }) => {
+  const folder = test.info().outputPath('outputs');
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(join(FIXTURES, 'comfyui-png', 'sdxl__sdxl_simple_example.png'), join(folder, 'a.png'));
+  writeFileSync(join(folder, 'broken.png'), 'not an image');
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByLabel('Import a folder of ComfyUI outputs into the gallery').fill(folder);
+  await app.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(app.getByText('Added 1, skipped 0 already in the gallery, 1 unreadable: broken.png.')).toBeVisible();
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(1);
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('KSamplerAdvanced');
+  await expect(app.getByText('1 item')).toBeVisible();
 });

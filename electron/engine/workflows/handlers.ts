@@ -1,8 +1,9 @@
 // The contract's workflow and upload commands: what goes into a job.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { CommandHandlers } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
+import { importFolder } from '../import-folder';
 import { limitsFrom, type UploadService } from '../uploads';
 import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from './api-format';
 import { readImageMetadata } from './metadata';
@@ -14,6 +15,7 @@ type Names =
   | 'objectInfo.get'
   | 'uploads.image'
   | 'uploads.fromOutput'
+  | 'import.folder'
   | 'library.list'
   | 'library.get'
   | 'library.save'
@@ -25,6 +27,7 @@ export function workflowHandlers(deps: {
   jobs: JobsModule;
   uploads: UploadService;
   activeProfileId: () => string;
+  emit: (name: 'import.progress', payload: { done: number; total: number }) => void;
 }): Pick<CommandHandlers, Names> {
   const { jobs } = deps;
   const upload = async (
@@ -69,6 +72,15 @@ export function workflowHandlers(deps: {
       if (meta.format === 'unknown')
         throw new DeskError('invalid_input', 'This file is not a PNG, WebP, JPEG or GIF image.');
       return { prompt: meta.prompt, workflow: meta.workflow, width: meta.width, height: meta.height };
+    },
+    'import.folder': async ({ path }) => {
+      const info = await stat(path).catch(() => null);
+      if (!info?.isDirectory()) throw new DeskError('not_found', `${path} is not a folder on this computer.`);
+      return importFolder(
+        path,
+        { journal: jobs.journal, store: jobs.store, profileId: deps.activeProfileId() },
+        (done, total) => deps.emit('import.progress', { done, total }),
+      );
     },
     'library.list': () => jobs.library.list(),
     'library.get': ({ id }) => jobs.library.get(id),

@@ -52,8 +52,12 @@ class GalleryState {
   private started = false;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** Called when the gallery opens: the first time it subscribes; later, it reads the first page again. */
   start(): void {
-    if (this.started) return;
+    if (this.started) {
+      void this.reset();
+      return;
+    }
     this.started = true;
     desk.on('output.changed', (item) => {
       const index = this.items.findIndex((i) => i.id === item.id);

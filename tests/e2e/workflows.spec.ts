@@ -211,3 +211,39 @@ test('a folder of outputs is imported from Settings, with a summary', async ({ a
   await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('KSamplerAdvanced');
   await expect(app.getByText('1 item')).toBeVisible();
 });
+
+test('the workflow behind a gallery image opens in the form; a mask file can be given instead of painted', async ({
+  app,
+  cloud,
+}) => {
+  await online(app, cloud);
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'));
+  await app.getByRole('region', { name: 'KSampler (node 3)' }).getByLabel('steps').fill('9');
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  await app.getByRole('gridcell').first().click();
+  await app
+    .getByRole('dialog', { name: /Viewer/ })
+    .getByRole('button', { name: 'Open workflow' })
+    .click();
+  await expect(app.getByRole('region', { name: 'KSampler (node 3)' }).getByLabel('steps')).toHaveValue('9');
+
+  await app
+    .getByLabel('Workflow file', { exact: true })
+    .setInputFiles(join(FIXTURES, 'workflows', 'fofr-sd15_inpainting.json'));
+  const region = app.getByRole('region', { name: /Image for image \(node \d+\)/ });
+  await region
+    .locator('input[type=file]')
+    .first()
+    .setInputFiles(join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png'));
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  await app
+    .getByLabel(/^Mask file for image/)
+    .setInputFiles(join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png'));
+  await expect(app.getByText('Mask uploaded: the painted area will change.')).toBeVisible();
+  expect(cloud.masks).toHaveLength(1);
+  expect(String(cloud.masks[0]!.originalRef.filename)).toMatch(/^[a-f0-9]{64}\.png$/);
+});

@@ -16,6 +16,8 @@ class AppState {
   openJobId = $state<string | null>(null);
   /** A gallery output handed to the workflows view as an input image ("use as input"). */
   inputFromGallery = $state<{ id: number; filename: string } | null>(null);
+  /** A workflow handed to the workflows view to open (e.g. the one that made a gallery image). */
+  workflowToOpen = $state<{ name: string; json: Record<string, unknown> } | null>(null);
 
   activeProfile = $derived(this.profiles.profiles.find((p) => p.id === this.profiles.activeId) ?? null);
   offline = $derived(

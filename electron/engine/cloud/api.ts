@@ -180,17 +180,6 @@ export class ComfyApi {
     return obj(await this.http.json('GET', '/features'));
   }
 
-  /** Whether the server has the /api/jobs routes (Cloud, and local ComfyUI from 0.4 on). */
-  async hasJobsApi(): Promise<boolean> {
-    try {
-      await this.http.json('GET', '/jobs', { query: { limit: 1 } });
-      return true;
-    } catch (err) {
-      if (err instanceof DeskError && (err.code === 'not_found' || err.code === 'bad_response')) return false;
-      throw err;
-    }
-  }
-
   private remoteJob(body: Record<string, unknown>, fallbackId: string | null): RemoteJob {
     const promptId = str(body.id) ?? str(body.prompt_id) ?? fallbackId;
     if (!promptId) throw new Error('no id');

@@ -26,6 +26,7 @@ export class MessageTracker {
   private readonly jobOfPrompt = new Map<string, string>();
   private readonly held = new Map<string, { since: number; messages: Message[] }>();
   private readonly progress = new Map<string, JobProgress>();
+  private readonly finished = new Set<string>();
   /** The prompt executing now: binary previews of type 1 carry no prompt_id and belong to it. */
   private running: string | null = null;
 
@@ -76,6 +77,8 @@ export class MessageTracker {
         if (p) this.journal.setProgress(jobId, p);
       }
     });
+    for (const jobId of this.finished) this.progress.delete(jobId);
+    this.finished.clear();
     this.dropStaleHolds();
     if (changed.size > 0) this.hooks.jobsChanged([...changed]);
     for (const { item, jobId } of added) {
@@ -192,8 +195,14 @@ export class MessageTracker {
     }
   }
 
+  /** A prompt ended: what was kept to follow it goes (progress is journaled, the prompt re-read if needed). */
   private finishRunning(promptId: string): void {
     if (this.running === promptId) this.running = null;
+    const jobId = this.jobOfPrompt.get(promptId);
+    if (jobId) {
+      this.prompts.delete(jobId);
+      this.finished.add(jobId);
+    }
   }
 
   private lookup(promptId: string): string | null {

@@ -2,9 +2,9 @@
 // (the fake cloud runs 4 jobs at once, as Comfy Cloud does by plan),
 // written like the Comfy Cloud reference's complete example (../shared/spec/cloud-api-reference.md:
 // one job at a time, a WebSocket per job, whole-file buffers), on the same fake cloud, same run.
-// (@saintno/comfyui-sdk was to be the third contender; its peer dependency on TypeScript 5
-// cannot be installed beside this project's TypeScript 6 without forcing the whole tree.)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// And against @saintno/comfyui-sdk (its natural use: every run at once) on a local-mode fake server,
+// where the engine is measured again so the two go through the same server paths.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,59 @@ export async function benchPipeline(): Promise<void> {
     report('pipeline_vs_reference', ours / reference, 'x', '<=0.5', ours / reference <= 0.5);
   } finally {
     await cloud.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await versusSdk(workflow);
+}
+
+async function versusSdk(workflow: Record<string, unknown>): Promise<void> {
+  const local = await startCloudProcess(['--local', '--step-ms', '4', '--steps', '4', '--parallel', '4']);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sdk-'));
+  try {
+    const engine = await openEngine(join(dir, 'ours'), { url: local.url, apiKey: '', mode: 'local' } as FakeCloud);
+    const t0 = performance.now();
+    const jobs = await engine.handlers['jobs.submit']({ workflow, name: 'bench', count: JOBS, seed: 'increment' });
+    await waitFor(
+      () =>
+        jobs.every((j) => {
+          const outputs = engine.jobs.journal.outputs(j.id);
+          return outputs.length > 0 && outputs.every((o) => o.state === 'stored');
+        }),
+      'all jobs stored (local)',
+      300_000,
+    );
+    const ours = (performance.now() - t0) / 1000;
+    await engine.close();
+
+    const { ComfyApi, CallWrapper, PromptBuilder } = await import('@saintno/comfyui-sdk');
+    const api = new ComfyApi(local.url, 'bench-sdk');
+    await api.init(1, 500).waitForReady();
+    const out = join(dir, 'sdk');
+    mkdirSync(out);
+    const t1 = performance.now();
+    await Promise.all(
+      Array.from({ length: JOBS }, async (_, i) => {
+        const builder = new PromptBuilder(workflow as never, ['seed'], ['images'])
+          .setInputNode('seed', '3.inputs.seed' as never)
+          .setOutputNode('images', '9' as never)
+          .input('seed', 2000 + i);
+        const result = (await new CallWrapper(api, builder).run()) as
+          { images?: { images?: { filename: string }[] } } | false;
+        for (const image of (result && result.images?.images) || []) {
+          const blob = await api.getImage(image as never);
+          await writeFile(join(out, `${i}-${image.filename}`), Buffer.from(await blob.arrayBuffer()));
+        }
+      }),
+    );
+    const sdk = (performance.now() - t1) / 1000;
+    api.destroy();
+    const written = readdirSync(out).length;
+    if (written !== JOBS) throw new Error(`the SDK stored ${written} of ${JOBS} outputs`);
+    report('pipeline_50_jobs_local', ours, 's', 'n/a', true);
+    report('pipeline_50_jobs_sdk', sdk, 's', 'n/a', true);
+    report('pipeline_vs_sdk', ours / sdk, 'x', '<=1', ours / sdk <= 1);
+  } finally {
+    await local.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -25,28 +25,7 @@ export async function benchPipeline(): Promise<void> {
   ) as Record<string, unknown>;
   try {
     // Ours: submit all, the engine tracks, downloads and stores.
-    const engine = await openEngine(join(dir, 'ours'), {
-      url: cloud.url,
-      apiKey: cloud.apiKey,
-      mode: 'cloud',
-    } as FakeCloud);
-    const t0 = performance.now();
-    const jobs = await engine.handlers['jobs.submit']({ workflow, name: 'bench', count: JOBS, seed: 'increment' });
-    await waitFor(
-      () =>
-        jobs.every((j) => {
-          const outputs = engine.jobs.journal.outputs(j.id);
-          return (
-            engine.jobs.journal.get(j.id)?.state === 'completed' &&
-            outputs.length > 0 &&
-            outputs.every((o) => o.state === 'stored')
-          );
-        }),
-      'all jobs stored',
-      300_000,
-    );
-    const ours = (performance.now() - t0) / 1000;
-    await engine.close();
+    const ours = await timeEngine(join(dir, 'ours'), { url: cloud.url, apiKey: cloud.apiKey, mode: 'cloud' }, workflow);
 
     // The reference client, as the documentation writes it.
     const out = join(dir, 'reference');
@@ -73,20 +52,7 @@ async function versusSdk(workflow: Record<string, unknown>): Promise<void> {
   const local = await startCloudProcess(['--local', '--step-ms', '4', '--steps', '4', '--parallel', '4']);
   const dir = mkdtempSync(join(tmpdir(), 'bench-sdk-'));
   try {
-    const engine = await openEngine(join(dir, 'ours'), { url: local.url, apiKey: '', mode: 'local' } as FakeCloud);
-    const t0 = performance.now();
-    const jobs = await engine.handlers['jobs.submit']({ workflow, name: 'bench', count: JOBS, seed: 'increment' });
-    await waitFor(
-      () =>
-        jobs.every((j) => {
-          const outputs = engine.jobs.journal.outputs(j.id);
-          return outputs.length > 0 && outputs.every((o) => o.state === 'stored');
-        }),
-      'all jobs stored (local)',
-      300_000,
-    );
-    const ours = (performance.now() - t0) / 1000;
-    await engine.close();
+    const ours = await timeEngine(join(dir, 'ours'), { url: local.url, apiKey: '', mode: 'local' }, workflow);
 
     const { ComfyApi, CallWrapper, PromptBuilder } = await import('@saintno/comfyui-sdk');
     const api = new ComfyApi(local.url, 'bench-sdk');
@@ -119,6 +85,33 @@ async function versusSdk(workflow: Record<string, unknown>): Promise<void> {
     await local.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Seconds from submitting JOBS runs to every output stored, through the engine. */
+async function timeEngine(
+  dataDir: string,
+  server: { url: string; apiKey: string; mode: 'cloud' | 'local' },
+  workflow: Record<string, unknown>,
+): Promise<number> {
+  const engine = await openEngine(dataDir, server as FakeCloud);
+  const start = performance.now();
+  const jobs = await engine.handlers['jobs.submit']({ workflow, name: 'bench', count: JOBS, seed: 'increment' });
+  await waitFor(
+    () =>
+      jobs.every((j) => {
+        const outputs = engine.jobs.journal.outputs(j.id);
+        return (
+          engine.jobs.journal.get(j.id)?.state === 'completed' &&
+          outputs.length > 0 &&
+          outputs.every((o) => o.state === 'stored')
+        );
+      }),
+    'all jobs stored',
+    300_000,
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await engine.close();
+  return seconds;
 }
 
 /** submitWorkflow → waitForCompletion → downloadOutputs, as in the reference's complete example. */

@@ -365,6 +365,8 @@ export const events = {
   'job.finished': event<JobFinished>(),
   'output.changed': event<OutputItem>(),
   'import.progress': event<{ done: number; total: number }>(),
+  /** Bytes of an upload sent to the server so far (the name is the file's). */
+  'upload.progress': event<{ name: string; sent: number; total: number }>(),
 } as const;
 
 // ---------- types derived from the table ----------

@@ -1,6 +1,6 @@
 // The contract's workflow and upload commands: what goes into a job.
 import { readFile, stat } from 'node:fs/promises';
-import type { CommandHandlers } from '../../../shared/contract';
+import type { CommandHandlers, EventPayload } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
 import { importFolder } from '../import-folder';
@@ -27,7 +27,7 @@ export function workflowHandlers(deps: {
   jobs: JobsModule;
   uploads: UploadService;
   activeProfileId: () => string;
-  emit: (name: 'import.progress', payload: { done: number; total: number }) => void;
+  emit<E extends 'import.progress' | 'upload.progress'>(name: E, payload: EventPayload<E>): void;
 }): Pick<CommandHandlers, Names> {
   const { jobs } = deps;
   const upload = async (
@@ -47,6 +47,7 @@ export function workflowHandlers(deps: {
         kind,
         limits: limitsFrom(features),
         ...(original ? { originalRef: original } : {}),
+        onProgress: (sent, total) => deps.emit('upload.progress', { name, sent, total }),
       },
     );
   };

@@ -43,8 +43,13 @@ describe('uploads against the fake cloud', () => {
     const engine = await openEngine(tempDir(), cloud);
     cleanup.push(() => engine.close());
     const data = png.toString('base64');
+    const progress: { sent: number; total: number }[] = [];
+    engine.on('upload.progress', (p) => void progress.push(p));
     const first = await engine.handlers['uploads.image']({ name: 'scribble.png', data, kind: 'image' });
     expect(first.reused).toBe(false);
+    // The body went up in pieces, and the last report says all of it.
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toEqual({ name: 'scribble.png', sent: png.length, total: png.length });
     expect(first.name).toMatch(/^[a-f0-9]{64}\.png$/); // Cloud names uploads by content
     const again = await engine.handlers['uploads.image']({ name: 'renamed.png', data, kind: 'image' });
     expect(again).toEqual({ ...first, reused: true });

@@ -247,3 +247,33 @@ test('the workflow behind a gallery image opens in the form; a mask file can be 
   expect(cloud.masks).toHaveLength(1);
   expect(String(cloud.masks[0]!.originalRef.filename)).toMatch(/^[a-f0-9]{64}\.png$/);
 });
+
+test('files dropped anywhere on the window: a workflow opens, a plain image goes to the image input', async ({
+  app,
+  cloud,
+}) => {
+  await signIn(app, cloud);
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+  const dropOn = async (selector: string, path: string, name: string, type: string) => {
+    const data = readFileSync(path).toString('base64');
+    const transfer = await app.evaluateHandle(
+      ({ data, name, type }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type }));
+        return dt;
+      },
+      { data, name, type },
+    );
+    await app.locator(selector).first().dispatchEvent('drop', { dataTransfer: transfer });
+  };
+  await dropOn('main', join(FIXTURES, 'workflows', 'fofr-sd15_img2img.json'), 'img2img.json', 'application/json');
+  await expect(app.getByRole('heading', { name: 'img2img' })).toBeVisible();
+  await dropOn(
+    'h1',
+    join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png'),
+    'scribble.png',
+    'image/png',
+  );
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
+});

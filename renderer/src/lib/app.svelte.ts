@@ -16,6 +16,10 @@ class AppState {
   openJobId = $state<string | null>(null);
   /** A gallery output handed to the workflows view as an input image ("use as input"). */
   inputFromGallery = $state<{ id: number; filename: string } | null>(null);
+  /** A file dropped anywhere on the window, for the workflows view to take. */
+  droppedFile = $state<File | null>(null);
+  /** An image for the open workflow's first image input (dropped on the window). */
+  imageForInput = $state<File | null>(null);
   /** A workflow handed to the workflows view to open (e.g. the one that made a gallery image). */
   workflowToOpen = $state<{ name: string; json: Record<string, unknown> } | null>(null);
 

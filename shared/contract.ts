@@ -312,7 +312,11 @@ export const commands = {
   'workflows.list': command<WorkflowEntry[]>()(v.none),
   /** Adds a folder of ComfyUI outputs (on this computer) to the gallery. */
   'import.folder': command<ImportSummary>()(
-    v.object({ path: v.string({ min: 1, max: 4096, pattern: /^(\/|[A-Za-z]:[\\/])/ }) }),
+    v.object({
+      path: v.string({ min: 1, max: 4096, pattern: /^(\/|[A-Za-z]:[\\/])/ }),
+      /** copy into the store (default), or reference the files where they are. */
+      mode: v.optional(v.literal('copy', 'reference')),
+    }),
   ),
   'library.list': command<LibraryEntry[]>()(v.none),
   'library.get': command<{ entry: LibraryEntry; workflow: Record<string, unknown> }>()(v.object({ id: libraryId })),

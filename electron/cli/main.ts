@@ -25,7 +25,8 @@ const USAGE = `Usage:
   comfy-desk jobs [--limit N] [--json] [--data DIR]
   comfy-desk sync [--server URL] [--kind cloud|local] [--data DIR]
   comfy-desk check <workflow.json> [--server URL]    validate against the server's nodes (cached offline)
-  comfy-desk import <folder>                         add a folder of ComfyUI outputs to the gallery
+  comfy-desk import <folder> [--reference]           add a folder of ComfyUI outputs to the gallery
+                                                     (copied into the store, or --reference: left in place)
   comfy-desk search <text> [--json]                  the gallery's full-text search
 run also takes --image NODE=FILE and --mask NODE=FILE (a mask needs --image on the same node).
 The API key comes from the system keychain (set it in the app) or COMFY_API_KEY.
@@ -53,6 +54,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       data: { type: 'string' },
       limit: { type: 'string' },
       json: { type: 'boolean' },
+      reference: { type: 'boolean' },
     },
   });
   const engine = await Engine.open({
@@ -77,7 +79,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       case 'check':
         return await check(engine, positionals[0], values, out, err);
       case 'import':
-        return await importCommand(engine, positionals[0], out, err);
+        return await importCommand(engine, positionals[0], values.reference === true, out, err);
       case 'search':
         return search(engine, positionals.join(' '), values, out);
       default:
@@ -224,7 +226,7 @@ async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promi
       // The server's filename is only a suggestion: never a path, never overwriting another output.
       const name = safeOutputName(output.filename, output.hash, taken);
       const target = join(dir, name);
-      await copyFile(engine.jobs.store.pathOf(output.hash), target);
+      await copyFile(engine.jobs.localPath(output.hash), target);
       copied.push(target);
     }
   }
@@ -355,6 +357,7 @@ async function check(
 async function importCommand(
   engine: Engine,
   folder: string | undefined,
+  reference: boolean,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
@@ -368,6 +371,7 @@ async function importCommand(
       profileId: engine.settings.getSettings().activeProfileId,
     },
     (done, total) => progress.count(done, total, 'files'),
+    reference ? 'reference' : 'copy',
   );
   progress.done();
   out.write(
@@ -381,7 +385,7 @@ function search(engine: Engine, text: string, values: Values, out: NodeJS.Writab
   if (!text.trim()) throw new UsageError('search needs some text.');
   const { items } = engine.jobs.gallery.page({ search: text, limit: 200 });
   const rows = items.map((item) => ({
-    path: item.hash ? engine.jobs.store.pathOf(item.hash) : null,
+    path: item.hash ? engine.jobs.localPath(item.hash) : null,
     filename: item.filename,
     job: item.jobId,
     source: engine.jobs.journal.get(item.jobId)?.source ?? 'app',

@@ -1,7 +1,7 @@
 // Brings a folder of ComfyUI outputs into the gallery: every image and video is copied into the
 // store, with the prompt and workflow read from its metadata, searchable like the app's own outputs.
 // Importing again adds only what is new (by content hash); unreadable files are listed, not fatal.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import type { ImportSummary } from '../../shared/contract';
 import { basename, extname, join, relative } from 'node:path';
@@ -14,10 +14,14 @@ const MEDIA = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.mp4', '.webm'
 
 export type { ImportSummary } from '../../shared/contract';
 
+/** copy: into the store (the folder can go); reference: the files stay where they are. */
+export type ImportMode = 'copy' | 'reference';
+
 export async function importFolder(
   folder: string,
   deps: { journal: JobJournal; store: OutputStore; profileId: string },
   onProgress?: (done: number, total: number) => void,
+  mode: ImportMode = 'copy',
 ): Promise<ImportSummary> {
   const files = await listMedia(folder);
   const summary: ImportSummary = { added: 0, known: 0, unreadable: [] };
@@ -27,7 +31,10 @@ export async function importFolder(
       const bytes = await readFile(file);
       const mime = sniffMime(bytes.subarray(0, 16));
       if (!mime.startsWith('image/') && !mime.startsWith('video/')) throw new Error('not an image or a video');
-      const stored = await deps.store.ingest(oneChunk(bytes), { expectedSize: bytes.length });
+      const stored =
+        mode === 'copy'
+          ? await deps.store.ingest(oneChunk(bytes), { expectedSize: bytes.length })
+          : { hash: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mime };
       if (deps.journal.hasOutputWithHash(stored.hash)) {
         summary.known += 1;
       } else {
@@ -36,7 +43,7 @@ export async function importFolder(
         let dims = { width: meta.width, height: meta.height };
         let hasThumb = false;
         if (stored.mime.startsWith('image/')) {
-          dims = await makeThumbnail(deps.store, stored.hash);
+          dims = await makeThumbnail(deps.store, stored.hash, mode === 'reference' ? file : undefined);
           hasThumb = true;
         }
         const prompt = (meta.prompt ?? {}) as ApiWorkflow;
@@ -64,6 +71,7 @@ export async function importFolder(
             createdAt: Math.round(at),
           });
           deps.journal.outputStored(item.id, { ...stored, ...dims, hasThumb });
+          if (mode === 'reference') deps.journal.setSourcePath(item.id, file);
         });
         summary.added += 1;
       }

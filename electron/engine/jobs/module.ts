@@ -10,7 +10,9 @@ import { JobJournal, toSummary } from '../journal/jobs';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
 import type { Logger } from '../log';
-import { OutputStore } from '../store';
+import { OutputStore, sniffMime } from '../store';
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { KeyVault } from '../secrets';
 import { parseApiWorkflow } from '../workflows/api-format';
 import { Downloader } from './downloads';
@@ -181,7 +183,22 @@ export class JobsModule {
   }
 
   async media(hash: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string; size: number } | null> {
-    return this.store.media(hash, variant);
+    const stored = await this.store.media(hash, variant);
+    if (stored || variant === 'thumb') return stored;
+    // Imported in place: served from where the user keeps it, while it is still there.
+    const path = this.journal.referencedPath(hash);
+    const info = path ? await stat(path).catch(() => null) : null;
+    if (!path || !info?.isFile()) return null;
+    const head = Buffer.alloc(16);
+    const handle = await open(path, 'r');
+    await handle.read(head, 0, 16, 0).finally(() => handle.close());
+    return { path, mime: sniffMime(head), size: info.size };
+  }
+
+  /** The file of a stored output on this computer: in the store, or where it was imported in place. */
+  localPath(hash: string): string {
+    const inStore = this.store.pathOf(hash);
+    return existsSync(inStore) ? inStore : (this.journal.referencedPath(hash) ?? inStore);
   }
 
   handlers(): Pick<CommandHandlers, JobHandlerNames> {

@@ -338,6 +338,20 @@ export class JobJournal {
     return { item: toOutput(row), added: info.changes > 0 };
   }
 
+  /** Where a file lives when it was imported in place rather than copied into the store. */
+  referencedPath(hash: string): string | null {
+    const row = this.db
+      .prepare(
+        'SELECT source_path FROM outputs WHERE hash = ? AND source_path IS NOT NULL AND deleted_at IS NULL LIMIT 1',
+      )
+      .get(hash) as { source_path: string } | undefined;
+    return row?.source_path ?? null;
+  }
+
+  setSourcePath(outputId: number, path: string): void {
+    this.db.prepare('UPDATE outputs SET source_path = ? WHERE id = ?').run(path, outputId);
+  }
+
   hasOutputWithHash(hash: string): boolean {
     return (
       this.db.prepare('SELECT 1 FROM outputs WHERE hash = ? AND deleted_at IS NULL LIMIT 1').get(hash) !== undefined

@@ -10,8 +10,13 @@ import type { OutputStore } from './store';
 
 export const THUMB_EDGE = 384;
 
-export async function makeThumbnail(store: OutputStore, hash: string): Promise<{ width: number; height: number }> {
-  const source = store.pathOf(hash);
+/** `sourcePath` is for files kept outside the store (imported in place); the thumbnail is still ours. */
+export async function makeThumbnail(
+  store: OutputStore,
+  hash: string,
+  sourcePath?: string,
+): Promise<{ width: number; height: number }> {
+  const source = sourcePath ?? store.pathOf(hash);
   const target = store.thumbPathOf(hash);
   let meta: Metadata;
   try {

@@ -74,7 +74,7 @@ export function workflowHandlers(deps: {
         throw new DeskError('invalid_input', 'This file is not a PNG, WebP, JPEG or GIF image.');
       return { prompt: meta.prompt, workflow: meta.workflow, width: meta.width, height: meta.height };
     },
-    'import.folder': async ({ path }) => {
+    'import.folder': async ({ path, mode }) => {
       const info = await stat(path).catch(() => null);
       if (!info?.isDirectory()) throw new DeskError('not_found', `${path} is not a folder on this computer.`);
       return importFolder(

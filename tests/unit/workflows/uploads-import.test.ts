@@ -109,4 +109,29 @@ describe('folder import', () => {
     const again = await importFolder(folder, deps);
     expect(again).toMatchObject({ added: 0, known: 2 });
   });
+
+  it('in place: files stay where they are, served and thumbnailed from there, nothing copied', async () => {
+    const cloud = await startFakeCloud();
+    cleanup.push(() => cloud.close());
+    const engine = await openEngine(tempDir(), cloud);
+    cleanup.push(() => engine.close());
+    const folder = join(tempDir(), 'kept');
+    mkdirSync(folder);
+    copyFileSync(join(FIXTURES, 'comfyui-png', 'flux__flux_dev_example.png'), join(folder, 'flux.png'));
+    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, profileId: 'cloud' };
+    const summary = await importFolder(folder, deps, undefined, 'reference');
+    expect(summary.added).toBe(1);
+    const [item] = engine.jobs.gallery.page({}).items;
+    expect(engine.jobs.store.pathOf(item!.hash!)).not.toBe(join(folder, 'flux.png'));
+    expect(await engine.jobs.store.has(item!.hash!)).toBe(false); // not copied
+    expect(item!.hasThumb).toBe(true);
+    expect(await engine.media(item!.hash!, 'full')).toMatchObject({
+      path: join(folder, 'flux.png'),
+      mime: 'image/png',
+    });
+    expect((await engine.media(item!.hash!, 'thumb'))?.mime).toBe('image/webp');
+    expect(engine.jobs.localPath(item!.hash!)).toBe(join(folder, 'flux.png'));
+    // Importing the same folder again knows the file.
+    expect(await importFolder(folder, deps, undefined, 'reference')).toMatchObject({ added: 0, known: 1 });
+  });
 });

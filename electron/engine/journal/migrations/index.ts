@@ -5,6 +5,7 @@ import m0001 from './0001-settings';
 import m0002 from './0002-jobs';
 import m0003 from './0003-object-info';
 import m0004 from './0004-library';
+import m0005 from './0005-referenced-files';
 
 export interface Migration {
   readonly version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];

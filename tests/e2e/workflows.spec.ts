@@ -204,10 +204,16 @@ test('a folder of outputs is imported from Settings, with a summary', async ({ a
   writeFileSync(join(folder, 'broken.png'), 'not an image');
   await app.getByRole('button', { name: 'Settings', exact: true }).click();
   await app.getByLabel('Import a folder of ComfyUI outputs into the gallery').fill(folder);
+  await app.getByLabel('Copy or leave in place').selectOption('reference');
   await app.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(app.getByText('Added 1, skipped 0 already in the gallery, 1 unreadable: broken.png.')).toBeVisible();
   await app.getByRole('button', { name: 'Gallery', exact: true }).click();
   await expect(app.getByRole('gridcell')).toHaveCount(1);
+  // Left in place, and still shown: the thumbnail and the full image come from the folder.
+  await expect(app.getByRole('gridcell').locator('img')).toBeVisible();
+  await app.getByRole('gridcell').click();
+  await expect(app.getByRole('dialog', { name: /Viewer/ }).locator('img')).toHaveJSProperty('naturalWidth', 1024);
+  await app.keyboard.press('Escape');
   await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('KSamplerAdvanced');
   await expect(app.getByText('1 item')).toBeVisible();
 });

@@ -81,6 +81,7 @@ export function workflowHandlers(deps: {
         path,
         { journal: jobs.journal, store: jobs.store, profileId: deps.activeProfileId() },
         (done, total) => deps.emit('import.progress', { done, total }),
+        mode ?? 'copy',
       );
     },
     'library.list': () => jobs.library.list(),

@@ -57,6 +57,16 @@ export interface JobProgress {
   max: number;
   nodesDone: number;
   nodesTotal: number;
+  /** Each node the server reported on (progress_state): finished, then running, then waiting. */
+  nodes?: NodeProgress[];
+}
+
+export interface NodeProgress {
+  nodeId: string;
+  title: string | null;
+  state: 'pending' | 'running' | 'finished' | 'error';
+  value: number;
+  max: number;
 }
 
 export interface JobSummary {

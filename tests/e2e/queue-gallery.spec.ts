@@ -29,6 +29,9 @@ test('a run shows progress and a live preview, then its outputs in the gallery, 
   await expect(running).toBeVisible();
   await expect(running.getByRole('progressbar', { name: 'Overall progress' })).toBeVisible();
   await expect(running.getByRole('img', { name: /Live preview/ })).toBeVisible();
+  // Per-node progress: the sampler is the node at work, the nodes before it are done.
+  await expect(running.getByRole('list', { name: 'Nodes' }).locator('.running')).toContainText('KSampler');
+  await expect(running.getByRole('list', { name: 'Nodes' }).locator('.finished').first()).toBeVisible();
   await app.screenshot({ path: test.info().outputPath('queue-running.png') });
   await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
 

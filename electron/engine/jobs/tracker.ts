@@ -145,6 +145,15 @@ export class MessageTracker {
         const p = this.progressOf(jobId);
         const states = Object.values(nodes);
         p.nodesDone = Math.max(p.nodesDone, states.filter((n) => n.state === 'finished').length);
+        p.nodes = Object.entries(nodes).map(([nodeId, n]) => ({
+          nodeId,
+          title: nodeTitle(this.promptOf(jobId), nodeId),
+          state: n.state === 'finished' || n.state === 'running' || n.state === 'error' ? n.state : 'pending',
+          value: num(n.value),
+          max: num(n.max),
+        }));
+        // Done first, then the one at work, then what waits: it reads left to right as progress.
+        p.nodes.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state]);
         p.overall = overall(p);
         changed.add(jobId);
         break;
@@ -255,6 +264,8 @@ export class MessageTracker {
     for (const [promptId, held] of this.held) if (held.since < limit) this.held.delete(promptId);
   }
 }
+
+const STATE_ORDER = { finished: 0, error: 1, running: 2, pending: 3 } as const;
 
 function overall(p: JobProgress): number {
   const current = p.max > 0 ? Math.min(1, p.value / p.max) : 0;

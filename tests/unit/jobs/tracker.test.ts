@@ -51,6 +51,11 @@ describe('MessageTracker with recorded traces', () => {
     expect(job.startedAt).toBeGreaterThan(0);
     expect(job.finishedAt).toBeGreaterThanOrEqual(job.startedAt!);
     expect(job.progress?.overall).toBe(1);
+    // Per node, from progress_state: every node the server ran, each finished, with its title.
+    const nodes = job.progress?.nodes ?? [];
+    expect(nodes.length).toBeGreaterThan(2);
+    expect(nodes.every((n) => n.state === 'finished')).toBe(true);
+    expect(nodes.map((n) => n.nodeId)).toContain('5');
     const outputs = journal.outputs(job.id);
     expect(outputs.length).toBeGreaterThan(0);
     expect(outputs.every((o) => o.state === 'remote' && o.kind === 'image')).toBe(true);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeCloud, type FakeCloud } from '../fake-cloud/index';
+import { startFakeCloud, type FakeCloud, type FakeCloudOptions } from '../fake-cloud/index';
 
 export interface RunningHost {
   url: string;
@@ -56,6 +56,8 @@ export async function startHostProcess(env: Record<string, string>, dataDir?: st
 }
 
 type Fixtures = {
+  /** How the fake cloud runs jobs; a test that must catch a job while it runs slows it down. */
+  cloudOptions: FakeCloudOptions;
   cloud: FakeCloud;
   host: RunningHost;
   app: Page;
@@ -63,9 +65,9 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
-  cloud: async ({}, use) => {
-    const cloud = await startFakeCloud({ stepMs: 40, steps: 6 });
+  cloudOptions: [{ stepMs: 40, steps: 6 }, { option: true }],
+  cloud: async ({ cloudOptions }, use) => {
+    const cloud = await startFakeCloud(cloudOptions);
     await use(cloud);
     await cloud.close();
   },
@@ -78,7 +80,7 @@ export const test = base.extend<Fixtures>({
     await host.stop();
     rmSync(host.dataDir, { recursive: true, force: true });
   },
-  // eslint-disable-next-line no-empty-pattern -- as above
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
   consoleErrors: async ({}, use) => {
     await use([]);
   },

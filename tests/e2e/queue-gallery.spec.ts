@@ -85,24 +85,28 @@ test('a run shows progress and a live preview, then its outputs in the gallery, 
   await expect(app.getByRole('gridcell')).toHaveCount(2);
 });
 
-test('cancel a waiting job, interrupt the running one, retry it', async ({ app, cloud }) => {
-  await signIn(app, cloud);
-  cloud.holdQueue(true);
-  await run(app, WORKFLOW, 2);
-  const waiting = app.getByRole('region', { name: 'Waiting' });
-  await expect(waiting.getByText('Queued')).toHaveCount(2);
-  await waiting
-    .getByRole('button', { name: /Cancel/ })
-    .last()
-    .click();
-  await expect(app.getByText('Cancelled')).toBeVisible();
-  cloud.holdQueue(false);
-  const running = app.getByRole('article', { name: /Running job/ });
-  await expect(running).toBeVisible();
-  await running.getByRole('button', { name: 'Interrupt' }).click();
-  await expect(app.getByText('Interrupted')).toBeVisible();
-  await app.getByRole('button', { name: /Retry/ }).first().click();
-  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+test.describe('with jobs slow enough to catch while they run', () => {
+  test.use({ cloudOptions: { stepMs: 200, steps: 30 } });
+
+  test('cancel a waiting job, interrupt the running one, retry it', async ({ app, cloud }) => {
+    await signIn(app, cloud);
+    cloud.holdQueue(true);
+    await run(app, WORKFLOW, 2);
+    const waiting = app.getByRole('region', { name: 'Waiting' });
+    await expect(waiting.getByText('Queued')).toHaveCount(2);
+    await waiting
+      .getByRole('button', { name: /Cancel/ })
+      .last()
+      .click();
+    await expect(app.getByText('Cancelled')).toBeVisible();
+    cloud.holdQueue(false);
+    const running = app.getByRole('article', { name: /Running job/ });
+    await expect(running).toBeVisible();
+    await running.getByRole('button', { name: 'Interrupt' }).click();
+    await expect(app.getByText('Interrupted')).toBeVisible();
+    await app.getByRole('button', { name: /Retry/ }).first().click();
+    await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  });
 });
 
 test('a failed job shows the node and the input a person can fix', async ({ app, cloud }) => {

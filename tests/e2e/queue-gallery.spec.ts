@@ -22,67 +22,74 @@ function variant(edit: (wf: Record<string, { inputs: Record<string, unknown> }>)
   return path;
 }
 
-test('a run shows progress and a live preview, then its outputs in the gallery, searchable', async ({ app, cloud }) => {
-  await signIn(app, cloud);
-  await run(app, WORKFLOW, 2);
-  const running = app.getByRole('article', { name: /Running job/ });
-  await expect(running).toBeVisible();
-  await expect(running.getByRole('progressbar', { name: 'Overall progress' })).toBeVisible();
-  await expect(running.getByRole('img', { name: /Live preview/ })).toBeVisible();
-  // Per-node progress: the sampler is the node at work, the nodes before it are done.
-  await expect(running.getByRole('list', { name: 'Nodes' }).locator('.running')).toContainText('KSampler');
-  await expect(running.getByRole('list', { name: 'Nodes' }).locator('.finished').first()).toBeVisible();
-  await app.screenshot({ path: test.info().outputPath('queue-running.png') });
-  await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
+test.describe('with jobs slow enough to watch', () => {
+  test.use({ cloudOptions: { stepMs: 120, steps: 12 } });
 
-  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
-  await expect(app.getByRole('gridcell')).toHaveCount(2);
-  await expect(app.getByText('2 items')).toBeVisible();
-  await app.screenshot({ path: test.info().outputPath('gallery.png') });
+  test('a run shows progress and a live preview, then its outputs in the gallery, searchable', async ({
+    app,
+    cloud,
+  }) => {
+    await signIn(app, cloud);
+    await run(app, WORKFLOW, 2);
+    const running = app.getByRole('article', { name: /Running job/ });
+    await expect(running).toBeVisible();
+    await expect(running.getByRole('progressbar', { name: 'Overall progress' })).toBeVisible();
+    await expect(running.getByRole('img', { name: /Live preview/ })).toBeVisible();
+    // Per-node progress: the sampler is the node at work, the nodes before it are done.
+    await expect(running.getByRole('list', { name: 'Nodes' }).locator('.running')).toContainText('KSampler');
+    await expect(running.getByRole('list', { name: 'Nodes' }).locator('.finished').first()).toBeVisible();
+    await app.screenshot({ path: test.info().outputPath('queue-running.png') });
+    await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
 
-  // Search over the prompt text, then something that is nowhere.
-  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('masterpiece');
-  await expect(app.getByText('2 items')).toBeVisible();
-  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('zebra');
-  await expect(app.getByText('Nothing matches')).toBeVisible();
-  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('');
-  await expect(app.getByRole('gridcell')).toHaveCount(2);
-  await app.getByRole('button', { name: 'Video' }).click();
-  await expect(app.getByText('Nothing matches')).toBeVisible();
-  await app.getByRole('button', { name: 'Video' }).click();
+    await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+    await expect(app.getByRole('gridcell')).toHaveCount(2);
+    await expect(app.getByText('2 items')).toBeVisible();
+    await app.screenshot({ path: test.info().outputPath('gallery.png') });
 
-  // The lightbox: open, next with the arrow key, favorite, close with Esc.
-  await app.getByRole('gridcell').first().click();
-  const viewer = app.getByRole('dialog', { name: /Viewer/ });
-  await expect(viewer).toBeVisible();
-  await expect(viewer.getByText('masterpiece best quality girl')).toBeVisible();
-  await expect(viewer.getByRole('cell', { name: 'seed', exact: true })).toBeVisible();
-  await app.keyboard.press('ArrowRight');
-  await viewer.getByRole('button', { name: 'Favorite' }).click();
-  await expect(viewer.getByRole('button', { name: 'Favorited' })).toBeVisible();
-  await app.screenshot({ path: test.info().outputPath('lightbox.png') });
-  await app.keyboard.press('Escape');
-  await expect(viewer).toBeHidden();
-  await app.getByRole('button', { name: 'Favorites' }).click();
-  await expect(app.getByRole('gridcell')).toHaveCount(1);
-  await app.getByRole('button', { name: 'Favorites' }).click();
-  await expect(app.getByRole('gridcell')).toHaveCount(2);
-  await expect(app.getByText('2 items')).toBeVisible();
+    // Search over the prompt text, then something that is nowhere.
+    await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('masterpiece');
+    await expect(app.getByText('2 items')).toBeVisible();
+    await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('zebra');
+    await expect(app.getByText('Nothing matches')).toBeVisible();
+    await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('');
+    await expect(app.getByRole('gridcell')).toHaveCount(2);
+    await app.getByRole('button', { name: 'Video' }).click();
+    await expect(app.getByText('Nothing matches')).toBeVisible();
+    await app.getByRole('button', { name: 'Video' }).click();
 
-  // Multi-select with ctrl-click, then delete with undo.
-  await app
-    .getByRole('gridcell')
-    .nth(0)
-    .click({ modifiers: ['Control'] });
-  await app
-    .getByRole('gridcell')
-    .nth(1)
-    .click({ modifiers: ['Control'] });
-  await expect(app.getByText('2 selected')).toBeVisible();
-  await app.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Delete' }).click();
-  await expect(app.getByText('Your gallery is empty')).toBeVisible();
-  await app.getByRole('button', { name: 'Undo' }).click();
-  await expect(app.getByRole('gridcell')).toHaveCount(2);
+    // The lightbox: open, next with the arrow key, favorite, close with Esc.
+    await app.getByRole('gridcell').first().click();
+    const viewer = app.getByRole('dialog', { name: /Viewer/ });
+    await expect(viewer).toBeVisible();
+    await expect(viewer.getByText('masterpiece best quality girl')).toBeVisible();
+    await expect(viewer.getByRole('cell', { name: 'seed', exact: true })).toBeVisible();
+    await app.keyboard.press('ArrowRight');
+    await viewer.getByRole('button', { name: 'Favorite' }).click();
+    await expect(viewer.getByRole('button', { name: 'Favorited' })).toBeVisible();
+    await app.screenshot({ path: test.info().outputPath('lightbox.png') });
+    await app.keyboard.press('Escape');
+    await expect(viewer).toBeHidden();
+    await app.getByRole('button', { name: 'Favorites' }).click();
+    await expect(app.getByRole('gridcell')).toHaveCount(1);
+    await app.getByRole('button', { name: 'Favorites' }).click();
+    await expect(app.getByRole('gridcell')).toHaveCount(2);
+    await expect(app.getByText('2 items')).toBeVisible();
+
+    // Multi-select with ctrl-click, then delete with undo.
+    await app
+      .getByRole('gridcell')
+      .nth(0)
+      .click({ modifiers: ['Control'] });
+    await app
+      .getByRole('gridcell')
+      .nth(1)
+      .click({ modifiers: ['Control'] });
+    await expect(app.getByText('2 selected')).toBeVisible();
+    await app.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Delete' }).click();
+    await expect(app.getByText('Your gallery is empty')).toBeVisible();
+    await app.getByRole('button', { name: 'Undo' }).click();
+    await expect(app.getByRole('gridcell')).toHaveCount(2);
+  });
 });
 
 test.describe('with jobs slow enough to catch while they run', () => {

@@ -43,8 +43,20 @@ export interface JobError {
   nodeType?: string;
   nodeTitle?: string;
   exceptionType?: string;
+  /** The server's traceback, last lines, for an execution error. */
+  traceback?: string[];
   /** For a rejected submission: every node_errors entry mapped to the node and the input. */
   nodes?: NodeProblem[];
+}
+
+/** Why a job is still in the outbox after an attempt to send it. */
+export interface OutboxWait {
+  /** What went wrong, for a person. */
+  message: string;
+  /** Only the person can fix it (a refused key, no credits, access denied): not retried on its own soon. */
+  needsPerson: boolean;
+  /** When the next attempt is planned (epoch ms), if one is. */
+  retryAt: number | null;
 }
 
 export interface JobProgress {
@@ -88,6 +100,8 @@ export interface JobSummary {
   coverHash: string | null;
   /** Place in the server queue when pending, if known. */
   queuePosition: number | null;
+  /** In the outbox after a failed attempt: why, and what happens next. */
+  waiting: OutboxWait | null;
 }
 
 export interface JobEvent {

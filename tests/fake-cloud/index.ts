@@ -51,6 +51,26 @@ export interface FaultRule {
   bytesPerSecond?: number;
   /** Close the connection without an answer. */
   dropConnection?: boolean;
+  /** Extra response headers (e.g. Retry-After) on a `status` answer. */
+  headers?: Record<string, string>;
+  /** A `status` answer whose error body quotes the API key the request carried (a careless server). */
+  echoKey?: boolean;
+  /** Files: no Content-Length, the end marked only by closing the connection (with truncateAfterBytes: cut short). */
+  noContentLength?: boolean;
+  /** Files: a Range request answered 206 with a matching Content-Range, but the bytes from offset 0. */
+  lieRange?: boolean;
+  /** Files: one byte every this many ms (each byte resets a naive idle timer). */
+  trickleMs?: number;
+  /** Files: claim this Content-Length, send the headers, then nothing. */
+  stallWithLength?: number;
+}
+
+/** Ways the server's WebSocket and job routes can lie (the hostile server). */
+export interface Misbehaviour {
+  /** Jobs finish with execution_success but never send `executed`: outputs are only in the job detail. */
+  omitExecuted?: boolean;
+  /** Job status routes and job detail answer this status name instead of the real one (while running or done). */
+  statusName?: string;
 }
 
 export interface OutputRef {
@@ -108,6 +128,11 @@ export interface FakeCloud {
   addStaticOutput(content: Buffer | number): OutputRef;
   /** Every mask upload: its name, the original_ref it named, and its bytes (tests check the alpha). */
   masks: { name: string; originalRef: Record<string, unknown>; bytes: Buffer }[];
+  /** Sends a raw text or binary frame to every connected socket (hostile messages). */
+  injectWs(frame: string | Uint8Array): void;
+  misbehave(how: Misbehaviour): void;
+  /** The bytes /api/view serves for an output (tests compare stored files with them). */
+  fileBytes(ref: OutputRef): Buffer | null;
   /** Runs a job from "another client" (the web UI), for sync tests. */
   runForeignJob(prompt: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -119,6 +144,12 @@ const OUTPUT_CLASSES = /^(SaveImage|PreviewImage|SaveAnimatedWEBP|SaveAnimatedPN
 
 let objectInfoCache: { text: string; parsed: Record<string, { output_node?: boolean; output?: unknown[] }> } | null =
   null;
+/** The API key a request carried, by header or ?token=. */
+function tokenOf(req: IncomingMessage | undefined): string {
+  if (!req) return '';
+  return new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? String(req.headers['x-api-key'] ?? '');
+}
+
 function objectInfo() {
   if (!objectInfoCache) {
     const text = readFileSync(OBJECT_INFO_PATH, 'utf8');
@@ -148,6 +179,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let held = false;
   let refuseSockets = false;
   let hostile = false;
+  let misbehaviour: Misbehaviour = {};
   /** Jobs executing now (Cloud runs several at once, up to the plan's limit: `parallel`). */
   const running = new Set<Job>();
   const parallel = Math.max(1, options.parallel ?? 1);
@@ -270,7 +302,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         if (prefix.includes('FAIL')) return finishFailed(job, id, node.class_type, executed);
         const ref = writeOutput(job, id, prefix, seed, node.class_type === 'PreviewImage' ? 'temp' : 'output');
         job.outputs[id] = { images: [ref] };
-        broadcast(job, 'executed', { node: id, display_node: id, output: { images: [ref] }, prompt_id: job.promptId });
+        if (!misbehaviour.omitExecuted) {
+          broadcast(job, 'executed', { node: id, display_node: id, output: { images: [ref] }, prompt_id: job.promptId });
+        }
       }
       progress[id] = { ...progress[id]!, value: 1, max: 1, state: 'finished' };
       progressState();
@@ -414,7 +448,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     return { rule };
   }
 
-  function answerFault(rule: FaultRule, res: ServerResponse): boolean {
+  function answerFault(rule: FaultRule, res: ServerResponse, req?: IncomingMessage): boolean {
     if (rule.dropConnection) {
       res.socket?.destroy();
       return true;
@@ -434,7 +468,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         503: ['service_unavailable', 'Service temporarily unavailable'],
       };
       const [code, message] = messages[rule.status] ?? ['error', `Error ${rule.status}`];
-      error(res, rule.status, code, message);
+      for (const [name, value] of Object.entries(rule.headers ?? {})) res.setHeader(name, value);
+      const echoed = rule.echoKey ? ` (key ${String(req?.headers['x-api-key'] ?? '')}, token=${tokenOf(req)})` : '';
+      error(res, rule.status, code, message + echoed);
       return true;
     }
     return false;
@@ -460,7 +496,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     else if (mode === 'cloud') return error(res, 404, 'not_found', 'Not found');
     const fault = applyFault(req, res, path);
     if (fault?.rule.delayMs) await sleep(fault.rule.delayMs);
-    if (fault && answerFault(fault.rule, res)) return;
+    if (fault && answerFault(fault.rule, res, req)) return;
     if (mode === 'cloud' && req.headers['x-api-key'] !== apiKey) {
       return error(res, 401, 'unauthorized', 'Invalid or missing API key');
     }
@@ -552,7 +588,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       };
       return json(res, 200, {
         id: job.promptId,
-        status: names[job.status],
+        status: misbehaviour.statusName ?? names[job.status],
         created_at: new Date(job.createTime).toISOString(),
         updated_at: new Date(job.endTime ?? job.startTime ?? job.createTime).toISOString(),
         error_message: job.error ? String(job.error.exception_message) : null,
@@ -595,7 +631,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       }
       return json(res, 200, Object.fromEntries(done.map((j) => [j.promptId, historyEntry(j)])));
     }
-    if ((m = /^GET \/history\/([^/]+)$/.exec(route))) {
+    if ((m = /^GET \/history(?:_v2)?\/([^/]+)$/.exec(route))) {
       const job = jobs.get(decodeURIComponent(m[1]!));
       return json(res, 200, job?.endTime ? { [job.promptId]: historyEntry(job) } : {});
     }
@@ -646,7 +682,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const count = Object.values(j.outputs).reduce((n, o) => n + o.images.length, 0);
     const entry: Record<string, unknown> = {
       id: j.promptId,
-      status: j.status,
+      status: misbehaviour.statusName ?? j.status,
       create_time: mode === 'cloud' ? Math.floor(j.createTime / 1000) : j.createTime,
       ...(j.endTime ? { execution_start_time: j.startTime, execution_end_time: j.endTime, outputs_count: count } : {}),
       ...(first && j.endTime
@@ -756,7 +792,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const fault = applyFault(req, res, url.pathname);
     void (async () => {
       if (fault?.rule.delayMs) await sleep(fault.rule.delayMs);
-      if (fault && answerFault(fault.rule, res)) return;
+      if (fault && answerFault(fault.rule, res, req)) return;
       // Signed URLs must be fetched without the API key (a client that leaks it is refused).
       if (req.headers['x-api-key'])
         return error(res, 400, 'invalid_argument', 'Requests to signed URLs must not carry an API key');
@@ -775,6 +811,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const total = 'bytes' in file ? file.bytes.length : file.size;
     const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
     const start = range ? Math.min(Number(range[1]), total) : 0;
+    const bytesOf = (offset: number, size: number): Buffer =>
+      'bytes' in file ? file.bytes.subarray(offset, offset + size) : pattern(file.seed, offset, size);
+    if (rule && serveHostile(req, res, rule, total, start, range !== null, bytesOf)) return;
     const headers: Record<string, string | number> = {
       'Content-Type': 'bytes' in file && file.bytes[0] === 0x89 ? 'image/png' : 'application/octet-stream',
       'Content-Length': total - start,
@@ -802,6 +841,52 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       }
       res.end();
     })();
+  }
+
+  /** The file answers of a hostile server; true when it answered. */
+  function serveHostile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rule: FaultRule,
+    total: number,
+    start: number,
+    ranged: boolean,
+    bytesOf: (offset: number, size: number) => Buffer,
+  ): boolean {
+    const socket = req.socket;
+    if (rule.noContentLength) {
+      // Written by hand: Node would add chunked framing, which marks a cut body as cut.
+      const body = bytesOf(0, Math.min(total, rule.truncateAfterBytes ?? total));
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nConnection: close\r\n\r\n');
+      socket.end(body);
+      return true;
+    }
+    if (rule.lieRange && ranged) {
+      res.writeHead(206, {
+        'Content-Type': 'image/png',
+        'Content-Length': total - start,
+        'Content-Range': `bytes ${start}-${total - 1}/${total}`,
+      });
+      res.end(bytesOf(0, total - start));
+      return true;
+    }
+    if (rule.stallWithLength !== undefined) {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': rule.stallWithLength });
+      res.flushHeaders();
+      return true; // and never a byte more; the connection is closed when the fake cloud closes
+    }
+    if (rule.trickleMs !== undefined) {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': total });
+      let offset = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || offset >= total) return clearInterval(timer);
+        res.write(bytesOf(offset, 1));
+        offset += 1;
+      }, rule.trickleMs);
+      res.on('close', () => clearInterval(timer));
+      return true;
+    }
+    return false;
   }
 
   // ---------- WebSocket server ----------
@@ -888,6 +973,17 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     },
     fault(rule) {
       faults.push({ ...rule, left: rule.times ?? 1 });
+    },
+    injectWs(frame) {
+      for (const c of clients) if (c.ws.readyState === c.ws.OPEN) c.ws.send(frame);
+    },
+    misbehave(how) {
+      misbehaviour = how;
+    },
+    fileBytes(ref) {
+      const file = files.get(fileKey(ref));
+      if (!file) return null;
+      return 'bytes' in file ? file.bytes : pattern(file.seed, 0, file.size);
     },
     clearFaults() {
       faults = [];

@@ -4,11 +4,15 @@
 import type { ServerKind } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import type { NewOutput } from '../journal/jobs';
-import { outputsOf } from '../jobs/tracker';
 import { ComfyHttp } from './http';
+import { failureOf, isObj, obj, outputsOf, type ExecutionFailure } from './messages';
 
-/** The states the app distinguishes. The spec, the docs and the servers disagree on names: see normalizeStatus. */
-export type RemoteStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+/**
+ * The states the app distinguishes. The spec, the docs and the servers disagree on names: see
+ * normalizeStatus. `unknown` is a name we have never seen: the caller resolves it from the job's
+ * detail or history rather than guess.
+ */
+export type RemoteStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 
 const STATUS: Record<string, RemoteStatus> = {
   waiting_to_dispatch: 'pending',
@@ -32,17 +36,11 @@ const STATUS: Record<string, RemoteStatus> = {
   interrupted: 'cancelled',
 };
 
-/** Unknown statuses count as still running: the job is checked again later, never given up on. */
 export function normalizeStatus(status: unknown): RemoteStatus {
-  return (typeof status === 'string' && STATUS[status.toLowerCase()]) || 'running';
+  return (typeof status === 'string' && STATUS[status.toLowerCase()]) || 'unknown';
 }
 
-export interface RemoteError {
-  message: string;
-  nodeId?: string;
-  nodeType?: string;
-  exceptionType?: string;
-}
+export type RemoteError = ExecutionFailure;
 
 export interface RemoteJob {
   promptId: string;
@@ -149,9 +147,16 @@ export class ComfyApi {
     return { items, hasMore };
   }
 
-  /** One prompt's history entry (local servers); null when not (yet) in history. */
+  /** One prompt's history entry; null when not (yet) in history. */
   async history(promptId: string): Promise<RemoteJob | null> {
-    const body = obj(await this.http.json('GET', `/history/${encodeURIComponent(promptId)}`));
+    const route = this.kind === 'cloud' ? '/history_v2/' : '/history/';
+    let body: Record<string, unknown>;
+    try {
+      body = obj(await this.http.json('GET', `${route}${encodeURIComponent(promptId)}`));
+    } catch (err) {
+      if (err instanceof DeskError && err.code === 'not_found') return null;
+      throw err;
+    }
     const entry = body[promptId];
     return entry ? this.historyEntry(promptId, obj(entry)) : null;
   }
@@ -185,16 +190,30 @@ export class ComfyApi {
     if (!promptId) throw new Error('no id');
     const workflow = obj(body.workflow);
     const error = obj(body.execution_error);
+    const hasError = Object.keys(error).length > 0;
+    let status = normalizeStatus(body.status);
+    if (status === 'unknown') {
+      // A status name we have not seen: how the job ended says more than the name.
+      const ended = obj(body.execution_status).status_str;
+      status =
+        ended === 'success'
+          ? 'completed'
+          : ended === 'error' || hasError
+            ? 'failed'
+            : body.execution_end_time != null
+              ? 'completed'
+              : 'unknown';
+    }
     return {
       promptId,
-      status: normalizeStatus(body.status),
+      status,
       createdAt: epochMs(body.create_time),
       startedAt: epochMs(body.execution_start_time),
       finishedAt: epochMs(body.execution_end_time),
       outputs: outputsOfAll(body.outputs),
       prompt: isObj(workflow.prompt) ? workflow.prompt : null,
       extraData: isObj(workflow.extra_data) ? workflow.extra_data : null,
-      error: Object.keys(error).length > 0 ? remoteError(error) : null,
+      error: hasError ? failureOf(error) : null,
     };
   }
 
@@ -231,7 +250,7 @@ export class ComfyApi {
       outputs: outputsOfAll(entry.outputs),
       prompt: isObj(prompt) ? prompt : null,
       extraData: isObj(extra) ? extra : null,
-      error: errorMessage ? remoteError(errorMessage) : null,
+      error: errorMessage ? failureOf(errorMessage) : null,
     };
   }
 
@@ -268,17 +287,6 @@ function outputsOfAll(outputs: unknown): NewOutput[] {
   return Object.entries(outputs).flatMap(([nodeId, output]) => outputsOf(nodeId, output));
 }
 
-function remoteError(e: Record<string, unknown>): RemoteError {
-  const error: RemoteError = { message: str(e.exception_message) ?? str(e.message) ?? 'The job failed on the server.' };
-  const nodeId = str(e.node_id);
-  const nodeType = str(e.node_type);
-  const exceptionType = str(e.exception_type);
-  if (nodeId) error.nodeId = nodeId;
-  if (nodeType) error.nodeType = nodeType;
-  if (exceptionType) error.exceptionType = exceptionType;
-  return error;
-}
-
 /** The spec says seconds in some places and milliseconds in others: anything below 1e12 is seconds. */
 export function epochMs(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e12 ? Math.round(v * 1000) : v;
@@ -287,14 +295,6 @@ export function epochMs(v: unknown): number | null {
     return Number.isNaN(t) ? null : t;
   }
   return null;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function obj(v: unknown): Record<string, unknown> {
-  return isObj(v) ? v : {};
 }
 
 function str(v: unknown): string | null {

@@ -3,7 +3,7 @@
 // The API key is added here and only here, as a header; the signed storage URL of a 302 is fetched
 // through a separate agent without it.
 import { Agent, Pool, type Dispatcher } from 'undici';
-import { DeskError } from '../../../shared/errors';
+import { DeskError, dispositionOf } from '../../../shared/errors';
 import type { ServerKind } from '../../../shared/contract';
 
 export interface ServerTarget {
@@ -43,6 +43,10 @@ export interface OpenedBody {
 }
 
 const JSON_LIMIT = 64 * 1024 * 1024;
+/** A Retry-After up to this long is waited out inside a request; a longer one goes back to the caller. */
+const MAX_INLINE_WAIT_MS = 10_000;
+/** A Retry-After longer than this is taken as this: a server cannot park us for a day. */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /** Signed storage URLs live on other origins and must never see the key: one shared keyless agent. */
 const storageAgent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
@@ -73,21 +77,21 @@ export class ComfyHttp {
     return `${this.basePath}/api${path}`;
   }
 
-  /** JSON request/response with typed errors; retries idempotent requests on 5xx and network errors. */
+  /** JSON request/response with typed errors; retries idempotent requests that may pass by themselves. */
   async json(method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, options: RequestOptions = {}): Promise<unknown> {
     const attempts = options.idempotent === false || method !== 'GET' ? 1 : 1 + (this.options.retries ?? 2);
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await sleep(backoff(attempt, this.options.retryBaseMs ?? 250), options.signal);
+    for (let attempt = 1; ; attempt++) {
       try {
         return await this.jsonOnce(method, path, options);
       } catch (err) {
-        lastError = err;
-        if (!(err instanceof DeskError) || !isRetryable(err)) throw err;
-        this.options.log?.warn('request failed, retrying', { method, path, attempt, code: err.code });
+        if (attempt >= attempts || dispositionOf(err) !== 'retry') throw err;
+        // The server's Retry-After wins over our backoff; a long one is the caller's to wait out.
+        const asked = (err as DeskError).retryAfterMs;
+        if (asked !== undefined && asked > MAX_INLINE_WAIT_MS) throw err;
+        this.options.log?.warn('request failed, retrying', { method, path, attempt, code: (err as DeskError).code });
+        await sleep(Math.max(asked ?? 0, backoff(attempt, this.options.retryBaseMs ?? 250)), options.signal);
       }
     }
-    throw lastError;
   }
 
   private async jsonOnce(method: string, path: string, options: RequestOptions): Promise<unknown> {
@@ -103,7 +107,7 @@ export class ComfyHttp {
     }
     const response = await this.send(method, this.apiPath(path) + queryString(options.query), headers, body, options);
     const text = await readText(response.body, JSON_LIMIT);
-    return parseJsonResponse(response.statusCode, response.headers['content-type'], text, `${method} ${path}`);
+    return parseJsonResponse(response.statusCode, response.headers, text, `${method} ${path}`);
   }
 
   /**
@@ -194,7 +198,7 @@ async function sendTo(
 function opened(response: Dispatcher.ResponseData, from: 'server' | 'storage'): OpenedBody {
   const status = response.statusCode;
   if (status !== 200 && status !== 206) {
-    const failure = statusError(status, null, `download from ${from}`);
+    const failure = statusError(status, null, `download from ${from}`, retryAfterOf(response.headers['retry-after']));
     response.body.resume();
     throw failure;
   }
@@ -230,11 +234,11 @@ async function readText(body: Dispatcher.ResponseData['body'], limit: number): P
 /** Turns a status + body into a value or a DeskError a person can act on. */
 export function parseJsonResponse(
   status: number,
-  contentType: string | string[] | undefined,
+  headers: Record<string, string | string[] | undefined>,
   text: string,
   what: string,
 ): unknown {
-  const looksHtml = /^\s*</.test(text) || String(contentType ?? '').includes('text/html');
+  const looksHtml = /^\s*</.test(text) || String(headers['content-type'] ?? '').includes('text/html');
   let parsed: unknown;
   let parseError: string | null = null;
   if (!looksHtml && text.length > 0) {
@@ -257,10 +261,19 @@ export function parseJsonResponse(
     }
     return parsed ?? null;
   }
-  throw statusError(status, looksHtml ? null : parsed, what);
+  throw statusError(status, looksHtml ? null : parsed, what, retryAfterOf(headers['retry-after']));
 }
 
-export function statusError(status: number, body: unknown, what: string): DeskError {
+/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+export function retryAfterOf(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, seconds));
+}
+
+export function statusError(status: number, body: unknown, what: string, retryAfterMs?: number): DeskError {
   const serverMessage = messageOf(body);
   const suffix = serverMessage ? ` (server: ${serverMessage})` : '';
   switch (true) {
@@ -279,7 +292,11 @@ export function statusError(status: number, body: unknown, what: string): DeskEr
         { status },
       );
     case status === 403:
-      return new DeskError('unauthorized', `Access denied (403) for ${what}${suffix}.`, { status });
+      return new DeskError(
+        'forbidden',
+        `Access denied (403) for ${what}${suffix}. The key or the account may not do this: check the key and the plan in Settings.`,
+        { status },
+      );
     case status === 404:
       return new DeskError('not_found', `Not found on the server (404): ${what}${suffix}.`, { status });
     case status === 413:
@@ -287,14 +304,14 @@ export function statusError(status: number, body: unknown, what: string): DeskEr
     case status === 429:
       return new DeskError(
         'rate_limited',
-        'The server is turning requests away (429): the subscription is inactive or too many requests were sent. Check your Comfy Cloud plan, or wait and retry.',
-        { status },
+        `The server is turning requests away (429)${retryAfterMs !== undefined ? `; it asks to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}: too many requests were sent, or the subscription is inactive. Comfy Desk will retry; check your Comfy Cloud plan if this lasts.`,
+        { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
       );
     case status >= 500:
       return new DeskError(
         'server_error',
         `The server had a problem (${status})${suffix}. Comfy Desk will retry; nothing is lost.`,
-        { status },
+        { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
       );
     default:
       return new DeskError('bad_response', `Unexpected answer ${status} for ${what}${suffix}.`, { status });
@@ -329,10 +346,6 @@ function networkError(err: unknown, url: URL): DeskError {
             ? 'the connection was cut'
             : (e.code ?? e.message ?? 'unknown error');
   return new DeskError('network', `Cannot reach ${url.host}: ${reason}.`, { cause: err });
-}
-
-export function isRetryable(err: DeskError): boolean {
-  return err.code === 'network' || err.code === 'server_error';
 }
 
 export function backoff(attempt: number, baseMs: number, capMs = 30_000): number {

@@ -21,7 +21,8 @@ export interface SocketOptions {
 
 export interface SocketListeners {
   state?: (state: SocketState, detail: string) => void;
-  text?: (message: { type: string; data: unknown }) => void;
+  /** A text frame, as sent: parsed by the wire layer (messages.ts). */
+  text?: (text: string) => void;
   binary?: (frame: Uint8Array) => void;
 }
 
@@ -104,20 +105,14 @@ export class ComfySocket {
       this.startPing(ws);
     });
     ws.on('message', (data, isBinary) => {
-      const bytes = toBytes(data);
-      if (isBinary) {
-        this.listeners.binary?.(bytes);
-        return;
-      }
-      let message: unknown;
+      // What a frame means is decided by the wire layer (messages.ts, comfy-frames.ts); a listener
+      // that throws must never take the socket, or the process, with it.
       try {
-        message = JSON.parse(Buffer.from(bytes).toString('utf8'));
-      } catch {
-        this.options.log?.warn('socket: a text frame was not JSON; ignored');
-        return;
-      }
-      if (message && typeof message === 'object' && typeof (message as { type?: unknown }).type === 'string') {
-        this.listeners.text?.(message as { type: string; data: unknown });
+        const bytes = toBytes(data);
+        if (isBinary) this.listeners.binary?.(bytes);
+        else this.listeners.text?.(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      } catch (err) {
+        this.options.log?.warn('socket: a frame could not be handled; skipped', { error: (err as Error).message });
       }
     });
     ws.on('pong', () => {

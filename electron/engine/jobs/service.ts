@@ -1,10 +1,11 @@
 // Jobs from submit to stored outputs: the outbox, idempotent submission, reconcile, cancel/retry,
 // and downloads. The journal is written first; the renderer hears about it second.
 import { randomUUID } from 'node:crypto';
-import { DeskError } from '../../../shared/errors';
+import { DeskError, dispositionOf } from '../../../shared/errors';
 import type { JobError, JobState, JobSummary, NodeProblem, OutputItem } from '../../../shared/jobs';
 import { isFinalJobState } from '../../../shared/jobs';
 import type { RemoteJob } from '../cloud/api';
+import { jobErrorOf } from '../cloud/messages';
 import { backoff } from '../cloud/http';
 import { canonicalJson, toSummary, type JobJournal, type JobRecord } from '../journal/jobs';
 import {
@@ -43,10 +44,16 @@ export interface JobServiceDeps {
 /** The field in extra_data that carries our job id, so a job can be found after an unknown outcome. */
 export const JOB_ID_FIELD = 'comfy_desk_job_id';
 
+/** A job that needs the person (key, credits, access) is tried again this rarely on its own. */
+const PERSON_RETRY_MS = 5 * 60_000;
+
 export class JobService {
   private readonly pumping = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly retryAttempts = new Map<string, number>();
+  private readonly retryDelay = new Map<string, number>();
+  /** The server's Retry-After, per profile: nothing is sent before it. */
+  private readonly notBefore = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly deps: JobServiceDeps) {}
@@ -89,6 +96,13 @@ export class JobService {
     const { journal } = this.deps;
     for (;;) {
       if (this.closed) return;
+      // Whoever asks for a pump (a submit, a reconnect, a reconcile), a Retry-After still holds.
+      const wait = (this.notBefore.get(profileId) ?? 0) - Date.now();
+      if (wait > 0) {
+        this.retryDelay.set(profileId, wait);
+        this.scheduleRetry(profileId);
+        return;
+      }
       const job = journal
         .openJobs()
         .find((j) => j.profileId === profileId && (j.state === 'outbox' || (j.state === 'submitting' && !j.promptId)));
@@ -116,6 +130,7 @@ export class JobService {
         found = await this.lookup(session, job);
       } catch (err) {
         this.deps.log.warn('outbox: lookup failed', { job: job.id, error: (err as Error).message });
+        this.wait(job.profileId, [job.id], err instanceof DeskError ? err : new DeskError('network', String(err)));
         return false;
       }
       if (found) {
@@ -157,29 +172,48 @@ export class JobService {
 
   private submitFailed(job: JobRecord, err: unknown): boolean {
     const e = err instanceof DeskError ? err : new DeskError('internal', String(err));
-    switch (e.code) {
-      case 'rejected':
-        this.fail(job.id, 'submit: the server refused the workflow', rejectionOf(job.prompt, e));
-        return true;
-      case 'payment_required':
-      case 'rate_limited':
-      case 'bad_response':
-        this.fail(job.id, `submit: ${e.code}`, { kind: 'server', message: e.message });
-        return true;
-      default:
-        // Network trouble, 5xx, a refused key: the job waits in the outbox. If the request may
-        // have reached the server, the next attempt looks it up first (submitAttempts > 0).
-        this.move(job.id, 'outbox', `submit: ${e.message}`);
-        this.deps.log.warn('outbox: submit did not go through; will retry', { job: job.id, error: e.message });
-        return false;
+    if (e.code === 'rejected') {
+      this.fail(job.id, 'submit: the server refused the workflow', rejectionOf(job.prompt, e));
+      return true;
     }
+    if (dispositionOf(e) === 'final') {
+      this.fail(job.id, `submit: ${e.code}`, { kind: 'server', message: e.message });
+      return true;
+    }
+    // Network trouble, 5xx, 429, or something only the person can fix (key, credits, access):
+    // the job waits in the outbox and says why. If the request may have reached the server, the
+    // next attempt looks it up first (submitAttempts > 0).
+    // Every job waiting behind it waits for the same reason: each says so.
+    const waiting = this.deps.journal
+      .openJobs()
+      .filter((j) => j.profileId === job.profileId && (j.state === 'outbox' || j.id === job.id))
+      .map((j) => j.id);
+    this.wait(job.profileId, waiting, e);
+    this.deps.log.warn('outbox: submit did not go through; will retry', { job: job.id, error: e.message });
+    return false;
+  }
+
+  /** Jobs stay in the outbox, journaled with why and when the next attempt is. */
+  private wait(profileId: string, jobIds: string[], err: DeskError): void {
+    const needsPerson = dispositionOf(err) === 'person';
+    const delay = this.nextDelay(profileId, err);
+    const waiting = { message: err.message, needsPerson, retryAt: Date.now() + delay };
+    if (err.retryAfterMs !== undefined) this.notBefore.set(profileId, Date.now() + err.retryAfterMs);
+    for (const id of jobIds) this.move(id, 'outbox', `submit: ${err.message}`, { waiting });
+    this.retryDelay.set(profileId, delay);
+  }
+
+  /** Backoff with jitter; the server's Retry-After when it gave one; slow when only the person can help. */
+  private nextDelay(profileId: string, err: DeskError): number {
+    const attempt = (this.retryAttempts.get(profileId) ?? 0) + 1;
+    this.retryAttempts.set(profileId, attempt);
+    if (dispositionOf(err) === 'person') return PERSON_RETRY_MS;
+    return Math.max(err.retryAfterMs ?? 0, backoff(attempt, this.deps.retryBaseMs ?? 1000, 60_000));
   }
 
   private scheduleRetry(profileId: string): void {
     if (this.closed || this.retryTimers.has(profileId)) return;
-    const attempt = (this.retryAttempts.get(profileId) ?? 0) + 1;
-    this.retryAttempts.set(profileId, attempt);
-    const delay = backoff(attempt, this.deps.retryBaseMs ?? 1000, 60_000);
+    const delay = this.retryDelay.get(profileId) ?? backoff(1, this.deps.retryBaseMs ?? 1000, 60_000);
     const timer = setTimeout(() => {
       this.retryTimers.delete(profileId);
       void this.pump(profileId);
@@ -195,6 +229,7 @@ export class JobService {
       this.retryTimers.delete(profileId);
     }
     this.retryAttempts.delete(profileId);
+    this.retryDelay.delete(profileId);
     void this.pump(profileId);
   }
 
@@ -243,7 +278,7 @@ export class JobService {
       const patch = {
         ...(remote.startedAt ? { startedAt: remote.startedAt } : {}),
         ...(isFinalJobState(state) ? { finishedAt: remote.finishedAt ?? Date.now() } : {}),
-        ...(state === 'failed' ? { error: executionError(job.prompt, remote) } : {}),
+        ...(state === 'failed' ? { error: jobErrorOf(job.prompt, remote.error) } : {}),
       };
       // Walk through the states in between, so the journal keeps every transition.
       for (const step of pathTo(journal.mustGet(job.id).state, state)) journal.transition(job.id, step, cause, patch);
@@ -289,7 +324,12 @@ export class JobService {
       const status = await api.jobStatus(promptId);
       if (!status) return null;
       if (status.status === 'pending' || status.status === 'running') return queuedJob(promptId, status.status);
-      return (await api.job(promptId)) ?? { ...queuedJob(promptId, status.status), error: errorOf(status.message) };
+      const detail = await api.job(promptId);
+      if (status.status !== 'unknown') return detail ?? { ...queuedJob(promptId, status.status), error: errorOf(status.message) };
+      // A status name we do not know: the detail, then the history, say how it ended.
+      if (detail && detail.status !== 'unknown') return detail;
+      const history = await api.history(promptId);
+      return history && history.status !== 'unknown' ? history : queuedJob(promptId, 'running');
     }
     // A local server has no status route: its queue says pending/running, its history the rest.
     const queue = await api.queue();
@@ -421,6 +461,7 @@ function stateOf(remote: RemoteJob, job: JobRecord): JobState {
     case 'pending':
       return 'pending';
     case 'running':
+    case 'unknown': // checked again later
       return 'running';
     case 'completed':
       return 'completed';
@@ -441,19 +482,6 @@ function pathTo(from: JobState, to: JobState): JobState[] {
   const end = ORDER.indexOf(to);
   if (end < 0) return [to]; // a final state: the state machine allows it from any open state
   return start >= 0 && end > start ? ORDER.slice(start + 1, end + 1) : [];
-}
-
-function executionError(prompt: Record<string, unknown>, remote: RemoteJob): JobError {
-  const e = remote.error;
-  const error: JobError = { kind: 'execution', message: e?.message ?? 'The job failed on the server.' };
-  if (e?.nodeId) {
-    error.nodeId = e.nodeId;
-    const title = nodeTitle(prompt, e.nodeId);
-    if (title) error.nodeTitle = title;
-  }
-  if (e?.nodeType) error.nodeType = e.nodeType;
-  if (e?.exceptionType) error.exceptionType = e.exceptionType;
-  return error;
 }
 
 /** A 400 from POST /prompt: the top error and every node_errors entry mapped to node and input. */

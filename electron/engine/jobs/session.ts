@@ -5,6 +5,7 @@ import type { ServerProfile } from '../../../shared/contract';
 import { decodeBinaryFrame } from '../../../shared/comfy-frames';
 import { ComfyApi } from '../cloud/api';
 import { ComfyHttp } from '../cloud/http';
+import { parseServerMessage } from '../cloud/messages';
 import { ComfySocket, type SocketState } from '../cloud/socket';
 import type { JobJournal } from '../journal/jobs';
 import { MessageTracker, type TrackerHooks } from './tracker';
@@ -55,7 +56,7 @@ export class ServerSession {
       retryBaseMs: options.httpRetryBaseMs,
     });
     this.api = new ComfyApi(this.http, profile.kind, options.log);
-    this.tracker = new MessageTracker(journal, profile.id, options.hooks);
+    this.tracker = new MessageTracker(journal, profile.id, options.hooks, options.log);
     this.socket = new ComfySocket(
       {
         kind: profile.kind,
@@ -69,7 +70,7 @@ export class ServerSession {
       },
       {
         state: (state, detail) => options.hooks.socketState(profile.id, state, detail),
-        text: (message) => this.tracker.push(message),
+        text: (text) => this.onText(text),
         binary: (frame) => this.onBinary(frame),
       },
     );
@@ -83,6 +84,15 @@ export class ServerSession {
     this.socket.stop();
     this.tracker.flush();
     await this.http.close();
+  }
+
+  private onText(text: string): void {
+    const parsed = parseServerMessage(text);
+    if (!parsed.ok) {
+      this.options.log.warn('socket: a malformed message was skipped', { reason: parsed.reason.slice(0, 300) });
+      return;
+    }
+    if (parsed.message) this.tracker.push(parsed.message);
   }
 
   private onBinary(frame: Uint8Array): void {

@@ -24,6 +24,7 @@ const FINAL: Record<RemoteJob['status'], JobState | null> = {
   cancelled: 'cancelled',
   pending: null,
   running: null,
+  unknown: null,
 };
 
 export async function syncJobs(deps: SyncDeps): Promise<number> {

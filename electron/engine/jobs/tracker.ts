@@ -1,11 +1,12 @@
 // Applies the server's WebSocket messages to the journal. Messages are queued and written in one
 // transaction per tick (journal first, UI second), progress is coalesced to the latest value per
 // job, and a message for a prompt we do not know yet (the socket can beat the HTTP answer of a
-// submit) is held briefly and replayed once the prompt_id is known.
-import type { JobProgress } from '../../../shared/jobs';
-import type { JobJournal, JobRecord, NewOutput } from '../journal/jobs';
-import { nodeTitle, outputKindOf } from '../workflows/api-format';
-import type { OutputItem } from '../../../shared/jobs';
+// submit) is held briefly and replayed once the prompt_id is known. Each message is applied in its
+// own savepoint: one that fails is logged and rolled back alone, never the rest of its batch.
+import type { JobProgress, OutputItem } from '../../../shared/jobs';
+import { jobErrorOf, type ServerMessage } from '../cloud/messages';
+import type { JobJournal, JobRecord } from '../journal/jobs';
+import { nodeTitle } from '../workflows/api-format';
 
 export interface TrackerHooks {
   /** After the journal was written: these jobs changed. */
@@ -14,11 +15,19 @@ export interface TrackerHooks {
   outputAdded(item: OutputItem, job: JobRecord): void;
 }
 
-type Message = { type: string; data: unknown };
+export interface TrackerLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+type Message = Exclude<ServerMessage, { type: 'status' }>;
 
 /** How long messages for an unknown prompt_id are kept in case a submit is about to name it. */
 const HOLD_MS = 60_000;
 const HOLD_MAX_PER_PROMPT = 2_000;
+/** Prompts held at once: a server inventing prompt_ids cannot grow memory without bound. */
+const HOLD_MAX_PROMPTS = 500;
+/** Messages kept while the journal refuses writes. */
+const MAX_QUEUED = 50_000;
 
 export class MessageTracker {
   private queue: Message[] = [];
@@ -34,6 +43,7 @@ export class MessageTracker {
     private readonly journal: JobJournal,
     private readonly profileId: string,
     private readonly hooks: TrackerHooks,
+    private readonly log: TrackerLog = { warn: () => undefined },
   ) {}
 
   get runningPromptId(): string | null {
@@ -45,7 +55,8 @@ export class MessageTracker {
   }
 
   /** Queues a message; it is written with the others of this tick. */
-  push(message: Message): void {
+  push(message: ServerMessage): void {
+    if (message.type === 'status') return;
     this.queue.push(message);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -62,7 +73,7 @@ export class MessageTracker {
     for (const m of held.messages) this.push(m);
   }
 
-  /** Writes everything queued, in one transaction. Public so tests and benchmarks can drain. */
+  /** Writes everything queued, in one transaction. Public so tests and benchmarks can drain. Never throws. */
   flush(): void {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
@@ -70,27 +81,62 @@ export class MessageTracker {
     this.queue = [];
     const changed = new Set<string>();
     const added: { item: OutputItem; jobId: string }[] = [];
-    this.journal.transaction(() => {
-      for (const message of batch) this.apply(message, changed, added);
-      for (const jobId of changed) {
-        const p = this.progress.get(jobId);
-        if (p) this.journal.setProgress(jobId, p);
-      }
-    });
+    try {
+      this.journal.transaction(() => {
+        for (const message of batch) this.applyAlone(message, changed, added);
+        for (const jobId of changed) {
+          const p = this.progress.get(jobId);
+          if (p) this.journal.setProgress(jobId, p);
+        }
+      });
+    } catch (err) {
+      // The journal itself failed (disk full, locked): keep the batch for the next tick.
+      this.log.warn('tracker: the journal refused a batch; retrying', { error: (err as Error).message });
+      this.queue = [...batch, ...this.queue].slice(-MAX_QUEUED);
+      this.retryLater();
+      return;
+    }
     for (const jobId of this.finished) this.progress.delete(jobId);
     this.finished.clear();
     this.dropStaleHolds();
-    if (changed.size > 0) this.hooks.jobsChanged([...changed]);
+    this.notify(() => changed.size > 0 && this.hooks.jobsChanged([...changed]));
     for (const { item, jobId } of added) {
       const job = this.journal.get(jobId);
-      if (job) this.hooks.outputAdded(item, job);
+      if (job) this.notify(() => this.hooks.outputAdded(item, job));
     }
   }
 
-  private apply(message: Message, changed: Set<string>, added: { item: OutputItem; jobId: string }[]): void {
-    const data = (message.data ?? {}) as Record<string, unknown>;
-    const promptId = typeof data.prompt_id === 'string' ? data.prompt_id : null;
-    if (message.type === 'status' || !promptId) return;
+  /** One message in its own savepoint: if it throws, only it is rolled back. */
+  private applyAlone(message: Message, changed: Set<string>, added: { item: OutputItem; jobId: string }[]): void {
+    const before = added.length;
+    try {
+      this.journal.transaction(() => this.apply(message, changed, added));
+    } catch (err) {
+      added.length = before;
+      this.log.warn('tracker: a message could not be applied; skipped', {
+        type: message.type,
+        error: (err as Error).message,
+      });
+    }
+  }
+
+  private notify(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.warn('tracker: a listener failed', { error: (err as Error).message });
+    }
+  }
+
+  private retryLater(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => this.flush(), 250).unref?.();
+  }
+
+  private apply(message: ServerMessage, changed: Set<string>, added: { item: OutputItem; jobId: string }[]): void {
+    if (message.type === 'status') return;
+    const { promptId } = message;
     const jobId = this.lookup(promptId);
     if (!jobId) {
       this.hold(promptId, message);
@@ -100,23 +146,22 @@ export class MessageTracker {
     switch (message.type) {
       case 'execution_start': {
         this.running = promptId;
-        if (this.journal.transition(jobId, 'running', cause, { startedAt: timeOf(data), queuePosition: null })) {
+        if (this.journal.transition(jobId, 'running', cause, { startedAt: message.at, queuePosition: null })) {
           changed.add(jobId);
         }
         this.progressOf(jobId).nodesDone = 0;
         break;
       }
       case 'execution_cached': {
-        const nodes = Array.isArray(data.nodes) ? data.nodes.length : 0;
         const p = this.progressOf(jobId);
-        p.nodesDone += nodes;
+        p.nodesDone += message.nodes.length;
         p.overall = overall(p);
-        this.journal.appendEvent(jobId, 'cached', cause, { nodes: data.nodes });
+        this.journal.appendEvent(jobId, 'cached', cause, { nodes: message.nodes });
         changed.add(jobId);
         break;
       }
       case 'executing': {
-        const node = typeof data.node === 'string' ? data.node : null;
+        const { node } = message;
         const p = this.progressOf(jobId);
         if (p.nodeId && p.nodeId !== node) p.nodesDone += 1;
         p.nodeId = node;
@@ -130,28 +175,20 @@ export class MessageTracker {
       }
       case 'progress': {
         const p = this.progressOf(jobId);
-        p.value = num(data.value);
-        p.max = num(data.max);
-        if (typeof data.node === 'string' && data.node !== p.nodeId) {
-          p.nodeId = data.node;
-          p.nodeTitle = nodeTitle(this.promptOf(jobId), data.node);
+        p.value = message.value;
+        p.max = message.max;
+        if (message.node !== null && message.node !== p.nodeId) {
+          p.nodeId = message.node;
+          p.nodeTitle = nodeTitle(this.promptOf(jobId), message.node);
         }
         p.overall = overall(p);
         changed.add(jobId);
         break;
       }
       case 'progress_state': {
-        const nodes = (data.nodes ?? {}) as Record<string, { state?: string; value?: number; max?: number }>;
         const p = this.progressOf(jobId);
-        const states = Object.values(nodes);
-        p.nodesDone = Math.max(p.nodesDone, states.filter((n) => n.state === 'finished').length);
-        p.nodes = Object.entries(nodes).map(([nodeId, n]) => ({
-          nodeId,
-          title: nodeTitle(this.promptOf(jobId), nodeId),
-          state: n.state === 'finished' || n.state === 'running' || n.state === 'error' ? n.state : 'pending',
-          value: num(n.value),
-          max: num(n.max),
-        }));
+        p.nodesDone = Math.max(p.nodesDone, message.nodes.filter((n) => n.state === 'finished').length);
+        p.nodes = message.nodes.map((n) => ({ ...n, title: nodeTitle(this.promptOf(jobId), n.nodeId) }));
         // Done first, then the one at work, then what waits: it reads left to right as progress.
         p.nodes.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state]);
         p.overall = overall(p);
@@ -159,12 +196,11 @@ export class MessageTracker {
         break;
       }
       case 'executed': {
-        const node = typeof data.node === 'string' ? data.node : '';
-        for (const output of outputsOf(node, data.output)) {
+        for (const output of message.outputs) {
           const { item, added: isNew } = this.journal.addOutput(jobId, output);
           if (isNew) added.push({ item, jobId });
         }
-        this.journal.appendEvent(jobId, 'executed', cause, { node });
+        this.journal.appendEvent(jobId, 'executed', cause, { node: message.node });
         changed.add(jobId);
         break;
       }
@@ -173,34 +209,22 @@ export class MessageTracker {
         const p = this.progressOf(jobId);
         p.nodesDone = p.nodesTotal;
         p.overall = 1;
-        if (this.journal.transition(jobId, 'completed', cause, { finishedAt: timeOf(data) })) changed.add(jobId);
+        if (this.journal.transition(jobId, 'completed', cause, { finishedAt: message.at })) changed.add(jobId);
         break;
       }
       case 'execution_error': {
         this.finishRunning(promptId);
-        const nodeId = typeof data.node_id === 'string' ? data.node_id : undefined;
-        const error = {
-          kind: 'execution' as const,
-          message: str(data.exception_message) ?? 'The workflow failed while running.',
-          ...(nodeId ? { nodeId } : {}),
-          ...(str(data.node_type) ? { nodeType: str(data.node_type)! } : {}),
-          ...(nodeId && nodeTitle(this.promptOf(jobId), nodeId)
-            ? { nodeTitle: nodeTitle(this.promptOf(jobId), nodeId)! }
-            : {}),
-          ...(str(data.exception_type) ? { exceptionType: str(data.exception_type)! } : {}),
-        };
-        if (this.journal.transition(jobId, 'failed', cause, { finishedAt: timeOf(data), error }, compactError(data))) {
+        const error = jobErrorOf(this.promptOf(jobId), message.error);
+        if (this.journal.transition(jobId, 'failed', cause, { finishedAt: message.at, error }, message.error)) {
           changed.add(jobId);
         }
         break;
       }
       case 'execution_interrupted': {
         this.finishRunning(promptId);
-        if (this.journal.transition(jobId, 'interrupted', cause, { finishedAt: timeOf(data) })) changed.add(jobId);
+        if (this.journal.transition(jobId, 'interrupted', cause, { finishedAt: message.at })) changed.add(jobId);
         break;
       }
-      default:
-        break;
     }
   }
 
@@ -253,6 +277,7 @@ export class MessageTracker {
   private hold(promptId: string, message: Message): void {
     let held = this.held.get(promptId);
     if (!held) {
+      if (this.held.size >= HOLD_MAX_PROMPTS) return;
       held = { since: Date.now(), messages: [] };
       this.held.set(promptId, held);
     }
@@ -272,47 +297,3 @@ function overall(p: JobProgress): number {
   return Math.min(1, (p.nodesDone + current) / Math.max(1, p.nodesTotal));
 }
 
-/** The files of an `executed` message: images, gifs/video, audio; anything with a filename. */
-export function outputsOf(nodeId: string, output: unknown): NewOutput[] {
-  if (!output || typeof output !== 'object') return [];
-  const found: NewOutput[] = [];
-  for (const [key, list] of Object.entries(output as Record<string, unknown>)) {
-    if (!Array.isArray(list)) continue;
-    for (const entry of list) {
-      if (!entry || typeof entry !== 'object') continue;
-      const e = entry as Record<string, unknown>;
-      if (typeof e.filename !== 'string' || !e.filename) continue;
-      found.push({
-        nodeId,
-        kind: outputKindOf(e.filename, key),
-        filename: e.filename.slice(0, 512),
-        subfolder: typeof e.subfolder === 'string' ? e.subfolder.slice(0, 512) : '',
-        type: typeof e.type === 'string' ? e.type.slice(0, 32) : 'output',
-      });
-    }
-  }
-  return found;
-}
-
-function compactError(data: Record<string, unknown>): Record<string, unknown> {
-  // The traceback is what a developer needs; inputs/outputs can be huge and are dropped.
-  return {
-    node_id: data.node_id,
-    node_type: data.node_type,
-    exception_type: data.exception_type,
-    exception_message: data.exception_message,
-    traceback: Array.isArray(data.traceback) ? data.traceback.slice(-20) : undefined,
-  };
-}
-
-function timeOf(data: Record<string, unknown>): number {
-  return typeof data.timestamp === 'number' && data.timestamp > 1e12 ? data.timestamp : Date.now();
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v ? v : undefined;
-}

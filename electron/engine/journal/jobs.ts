@@ -13,6 +13,7 @@ import type {
   OutputItem,
   OutputKind,
   OutputState,
+  OutboxWait,
 } from '../../../shared/jobs';
 import { canTransition } from '../jobs/state';
 
@@ -43,6 +44,7 @@ export interface JobPatch {
   error?: JobError | null;
   queuePosition?: number | null;
   progress?: JobProgress | null;
+  waiting?: OutboxWait | null;
 }
 
 export interface NewOutput {
@@ -88,6 +90,7 @@ interface JobRow {
   error_json: string | null;
   progress_json: string | null;
   queue_position: number | null;
+  waiting_json: string | null;
   submit_attempts: number;
   output_count: number;
   cover_hash: string | null;
@@ -260,6 +263,8 @@ export class JobJournal {
       const now = Date.now();
       if (row.state !== to) {
         this.stmt.setState!.run(to, now, id);
+        // Why it waited in the outbox stops being true once it is sent (or ends).
+        if (to !== 'outbox' && to !== 'submitting' && patch.waiting === undefined) patch = { ...patch, waiting: null };
         this.stmt.event!.run(id, now, 'state', to, cause, data === undefined ? null : JSON.stringify(data));
       }
       this.patch(id, patch);
@@ -281,6 +286,7 @@ export class JobJournal {
     if (patch.error !== undefined) column('error_json', patch.error ? JSON.stringify(patch.error) : null);
     if (patch.queuePosition !== undefined) column('queue_position', patch.queuePosition);
     if (patch.progress !== undefined) column('progress_json', patch.progress ? JSON.stringify(patch.progress) : null);
+    if (patch.waiting !== undefined) column('waiting_json', patch.waiting ? JSON.stringify(patch.waiting) : null);
     if (sets.length === 0) return;
     column('updated_at', Date.now());
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -447,6 +453,7 @@ function toRecord(row: JobRow): JobRecord {
     outputCount: row.output_count,
     coverHash: row.cover_hash,
     queuePosition: row.queue_position,
+    waiting: parseJson<OutboxWait>(row.waiting_json),
     prompt: parseJson<Record<string, unknown>>(row.prompt_json) ?? {},
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,

@@ -107,16 +107,34 @@ describe('engine ↔ fake Comfy Cloud', () => {
     expect(byNode['5']?.problems[0]).toMatchObject({ input: 'width', type: 'invalid_input_type' });
   });
 
-  it.each([
-    [402, 'payment_required', /credits/],
-    [429, 'rate_limited', /subscription/],
-  ])('a %i on submit fails the job with a message a person can act on', async (status, _code, message) => {
+  it('a 402 on submit keeps the job in the outbox, saying only the person can fix it', async () => {
     const { cloud, engine } = await setup();
-    cloud.fault({ method: 'POST', path: '/prompt', status });
+    cloud.fault({ method: 'POST', path: '/prompt', status: 402, times: 5 });
     const [job] = await submit(engine);
-    const done = await waitFor(() => final(engine, job!.id), 'job to fail');
-    expect(done.state).toBe('failed');
-    expect(done.error?.message).toMatch(message);
+    const waiting = await waitFor(() => {
+      const j = engine.jobs.journal.get(job!.id);
+      return j?.waiting ? j : null;
+    }, 'the job to wait');
+    expect(waiting.state).toBe('outbox');
+    expect(waiting.waiting).toMatchObject({ needsPerson: true });
+    expect(waiting.waiting?.message).toMatch(/credits/);
+    expect(cloud.acceptedCount()).toBe(0);
+  });
+
+  it('a 429 with Retry-After waits as long as the server asked, then the job goes through', async () => {
+    const { cloud, engine } = await setup();
+    cloud.fault({ method: 'POST', path: '/prompt', status: 429, headers: { 'Retry-After': '1' } });
+    const before = Date.now();
+    const [job] = await submit(engine);
+    const waiting = await waitFor(() => engine.jobs.journal.get(job!.id)?.waiting ?? null, 'the job to wait');
+    expect(waiting.needsPerson).toBe(false);
+    expect(waiting.message).toMatch(/429/);
+    expect(waiting.retryAt).toBeGreaterThanOrEqual(before + 1000);
+    const done = await waitFor(() => final(engine, job!.id), 'job to complete');
+    expect(done.state).toBe('completed');
+    expect(done.waiting).toBeNull();
+    const posts = cloud.requests.filter((r) => r.method === 'POST' && r.url.startsWith('/api/prompt'));
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1000);
   });
 
   it('503s and HTML keep the job in the outbox until the server is back; it is sent exactly once', async () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { parseServerMessage, type ServerMessage } from '../../../electron/engine/cloud/messages';
 import { openJournal } from '../../../electron/engine/journal/db';
 import { JobJournal } from '../../../electron/engine/journal/jobs';
 
@@ -22,6 +23,14 @@ interface TraceEvent {
 }
 
 /** The text WebSocket messages of a recorded scenario, in order, and the prompts it submitted. */
+/** Raw socket messages as the wire layer turns them into typed ones (what the tracker takes). */
+export function wire(messages: unknown[]): ServerMessage[] {
+  return messages.flatMap((m) => {
+    const parsed = parseServerMessage(JSON.stringify(m));
+    return parsed.ok && parsed.message ? [parsed.message] : [];
+  });
+}
+
 export function readTrace(name: string): {
   messages: { type: string; data: unknown }[];
   prompts: { promptId: string; prompt: Record<string, unknown> }[];

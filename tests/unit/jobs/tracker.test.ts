@@ -4,13 +4,14 @@ import { MessageTracker } from '../../../electron/engine/jobs/tracker';
 import type { JobJournal } from '../../../electron/engine/journal/jobs';
 import type { OutputItem } from '../../../shared/jobs';
 import { useTempDirs } from '../engine/tmp';
-import { openTestJournal, readTrace } from './journal-helpers';
+import { openTestJournal, readTrace, wire } from './journal-helpers';
 
 const tempDir = useTempDirs();
 
 function setup(trace: string) {
   const { db, journal } = openTestJournal(tempDir());
-  const { messages, prompts } = readTrace(trace);
+  const { messages: raw, prompts } = readTrace(trace);
+  const messages = wire(raw);
   const jobIds = prompts.map(({ promptId, prompt }, i) => {
     const workflowId = journal.saveWorkflow(prompt, `trace ${i}`);
     const job = journal.createJob({
@@ -78,7 +79,7 @@ describe('MessageTracker with recorded traces', () => {
     expect(job.error?.message).toContain('out of bounds');
     const failure = journal.events(job.id).find((e) => e.state === 'failed');
     expect(failure?.cause).toBe('socket: execution_error');
-    expect(JSON.stringify(failure?.data)).toContain('exception_type');
+    expect(JSON.stringify(failure?.data)).toContain('IndexError');
   });
 
   it('an interrupted run ends interrupted', () => {
@@ -116,10 +117,13 @@ describe('MessageTracker with recorded traces', () => {
   it('ignores messages of prompts that are not ours and never goes back from a final state', () => {
     const { journal, tracker, jobIds } = setup('04_run_emptyimage_blur_scale_save.json');
     const job = journal.mustGet(jobIds[0]!);
-    tracker.push({ type: 'execution_success', data: { prompt_id: job.promptId, timestamp: Date.now() } });
-    tracker.push({ type: 'execution_start', data: { prompt_id: job.promptId, timestamp: Date.now() } });
-    tracker.push({ type: 'executing', data: { node: '1', prompt_id: 'someone-else' } });
-    tracker.push({ type: 'progress', data: { value: 'x', max: null, prompt_id: job.promptId } });
+    for (const m of wire([
+      { type: 'execution_success', data: { prompt_id: job.promptId, timestamp: Date.now() } },
+      { type: 'execution_start', data: { prompt_id: job.promptId, timestamp: Date.now() } },
+      { type: 'executing', data: { node: '1', prompt_id: 'someone-else' } },
+      { type: 'progress', data: { value: 'x', max: null, prompt_id: job.promptId } },
+    ]))
+      tracker.push(m);
     tracker.flush();
     expect(journal.mustGet(job.id).state).toBe('completed');
   });

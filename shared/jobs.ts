@@ -126,6 +126,8 @@ export interface OutputItem {
   subfolder: string;
   type: string;
   state: OutputState;
+  /** Why the last download attempt failed (while retrying, or when failed). */
+  error: string | null;
   hash: string | null;
   hasThumb: boolean;
   size: number | null;

@@ -303,7 +303,12 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
         const ref = writeOutput(job, id, prefix, seed, node.class_type === 'PreviewImage' ? 'temp' : 'output');
         job.outputs[id] = { images: [ref] };
         if (!misbehaviour.omitExecuted) {
-          broadcast(job, 'executed', { node: id, display_node: id, output: { images: [ref] }, prompt_id: job.promptId });
+          broadcast(job, 'executed', {
+            node: id,
+            display_node: id,
+            output: { images: [ref] },
+            prompt_id: job.promptId,
+          });
         }
       }
       progress[id] = { ...progress[id]!, value: 1, max: 1, state: 'finished' };

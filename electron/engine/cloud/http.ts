@@ -39,6 +39,8 @@ export interface OpenedBody {
   body: AsyncIterable<Uint8Array> & { destroy(err?: Error): void };
   /** Total size of the resource when the server says it (Content-Length, or Content-Range's total). */
   size?: number;
+  /** Where a 206's bytes start, by its Content-Range. */
+  rangeStart?: number;
   mime?: string;
 }
 
@@ -202,14 +204,16 @@ function opened(response: Dispatcher.ResponseData, from: 'server' | 'storage'): 
     response.body.resume();
     throw failure;
   }
-  const length = Number(response.headers['content-length']);
-  const rangeTotal = /\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''))?.[1];
-  const size = rangeTotal !== undefined ? Number(rangeTotal) : Number.isFinite(length) ? length : undefined;
+  const lengthHeader = response.headers['content-length'];
+  const length = lengthHeader === undefined ? NaN : Number(lengthHeader);
+  const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(String(response.headers['content-range'] ?? '').trim());
+  const size = range ? Number(range[2]) : Number.isFinite(length) ? length : undefined;
   const mime = response.headers['content-type'];
   return {
     status,
     body: response.body,
     ...(size !== undefined ? { size } : {}),
+    ...(status === 206 && range ? { rangeStart: Number(range[1]) } : {}),
     ...(typeof mime === 'string' ? { mime } : {}),
   };
 }

@@ -154,7 +154,9 @@ export function outputsOf(nodeId: string, output: unknown): NewOutput[] {
 export function failureOf(data: Record<string, unknown>): ExecutionFailure {
   const failure: ExecutionFailure = {
     message:
-      text(data.exception_message, MAX_MESSAGE) ?? text(data.message, MAX_MESSAGE) ?? 'The workflow failed while running.',
+      text(data.exception_message, MAX_MESSAGE) ??
+      text(data.message, MAX_MESSAGE) ??
+      'The workflow failed while running.',
   };
   const nodeId = id(data.node_id);
   const nodeType = text(data.node_type, MAX_ID);

@@ -1,9 +1,10 @@
 // Downloads every output the journal knows of into the content-addressed store, a bounded number at
 // a time. Unfinished downloads are in the journal (state remote/downloading), so a restart resumes them.
 import type { JobSource, OutputItem } from '../../../shared/jobs';
+import type { DownloadOptions } from '../store/download';
 import type { OpenedBody } from '../cloud/http';
 import type { JobJournal } from '../journal/jobs';
-import { createLimiter, downloadTo, makeThumbnail, type Limiter, type OutputStore } from '../store';
+import { createLimiter, downloadTo, makeThumbnail, verifyMediaFile, type Limiter, type OutputStore } from '../store';
 
 export interface DownloaderDeps {
   journal: JobJournal;
@@ -17,6 +18,8 @@ export interface DownloaderDeps {
   retryBaseMs?: number;
   /** Whether an output found unfinished should be fetched (e.g. not when synced jobs' files are off). */
   wanted?: (output: OutputItem & { source: JobSource }) => boolean;
+  /** Stall window, deadline and rates of each download (tests make them short). */
+  limits?: Pick<DownloadOptions, 'stallWindowMs' | 'minBytesPerWindow' | 'deadlineBaseMs' | 'minBytesPerSecond'>;
 }
 
 export class Downloader {
@@ -72,8 +75,18 @@ export class Downloader {
         (offset) => this.deps.open(profileId, item, offset, this.abort.signal),
         {
           signal: this.abort.signal,
+          // The bytes must be what the server's name for them says: an error page is not a PNG.
+          verify: (path) => verifyMediaFile(path, { filename: item.filename }),
+          onRetry: (attempt, err, delayMs) => {
+            const message = `${err.message}; trying again in ${Math.ceil(delayMs / 1000)} s (attempt ${attempt + 1})`;
+            journal.markOutput(item.id, 'downloading', message);
+            this.deps.log.warn('download retry', { output: item.id, error: err.message, attempt });
+            const now = journal.output(item.id);
+            if (now) this.deps.outputChanged(now);
+          },
           ...(this.deps.attempts !== undefined ? { attempts: this.deps.attempts } : {}),
           ...(this.deps.retryBaseMs !== undefined ? { baseDelayMs: this.deps.retryBaseMs } : {}),
+          ...this.deps.limits,
         },
       );
       let dims: { width: number | null; height: number | null } = { width: null, height: null };
@@ -84,7 +97,7 @@ export class Downloader {
           dims = { width: thumb.width, height: thumb.height };
           hasThumb = true;
         } catch (err) {
-          // A broken image is still kept: the gallery shows it without a thumbnail.
+          // Verified whole, yet no thumbnail (e.g. a format sharp cannot scale): kept, shown without one.
           this.deps.log.warn('no thumbnail', { output: item.id, error: (err as Error).message });
         }
       }

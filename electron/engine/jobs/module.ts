@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { KeyVault } from '../secrets';
 import { parseApiWorkflow } from '../workflows/api-format';
-import { Downloader } from './downloads';
+import { Downloader, type DownloaderDeps } from './downloads';
 import { JobService } from './service';
 import { ServerSession, type Preview } from './session';
 import { syncJobs } from './sync';
@@ -30,6 +30,8 @@ export interface JobsTimings {
   downloadAttempts?: number;
   /** Minimum gap between two previews of one job sent to the renderer. */
   previewIntervalMs?: number;
+  /** Stall window, deadline and rates of downloads. */
+  downloadLimits?: DownloaderDeps['limits'];
 }
 
 export interface JobsModuleDeps {
@@ -105,6 +107,7 @@ export class JobsModule {
       },
       log: deps.log,
       ...(t.downloadAttempts !== undefined ? { attempts: t.downloadAttempts } : {}),
+      ...(t.downloadLimits ? { limits: t.downloadLimits } : {}),
       ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
     });
     this.service = new JobService({

@@ -325,7 +325,8 @@ export class JobService {
       if (!status) return null;
       if (status.status === 'pending' || status.status === 'running') return queuedJob(promptId, status.status);
       const detail = await api.job(promptId);
-      if (status.status !== 'unknown') return detail ?? { ...queuedJob(promptId, status.status), error: errorOf(status.message) };
+      if (status.status !== 'unknown')
+        return detail ?? { ...queuedJob(promptId, status.status), error: errorOf(status.message) };
       // A status name we do not know: the detail, then the history, say how it ended.
       if (detail && detail.status !== 'unknown') return detail;
       const history = await api.history(promptId);

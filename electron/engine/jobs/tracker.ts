@@ -296,4 +296,3 @@ function overall(p: JobProgress): number {
   const current = p.max > 0 ? Math.min(1, p.value / p.max) : 0;
   return Math.min(1, (p.nodesDone + current) / Math.max(1, p.nodesTotal));
 }
-

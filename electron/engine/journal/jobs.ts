@@ -105,6 +105,7 @@ export interface OutputRow {
   subfolder: string;
   type: string;
   state: OutputState;
+  last_error: string | null;
   hash: string | null;
   size: number | null;
   mime: string | null;
@@ -475,6 +476,7 @@ export function toOutput(row: OutputRow): OutputItem {
     subfolder: row.subfolder,
     type: row.type,
     state: row.state,
+    error: row.last_error ?? null,
     hash: row.hash,
     hasThumb: row.has_thumb === 1,
     size: row.size,

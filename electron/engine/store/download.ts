@@ -1,18 +1,25 @@
 // Resumable downloads into the store. The partial file lives at tmp/<key>.part across restarts:
-// the next attempt asks for the rest (Range from its length); a 206 appends, a 200 starts over.
+// the next attempt asks for the rest, starting a little before its end, and compares the bytes
+// it already has with what the server sends for them; a server that answers another range, or
+// other bytes, makes it start over from zero. Whatever the framing, the length is checked against
+// what the server promised, a stall or a trickle is cut off, the whole download has a deadline
+// that scales with its size, and the file is verified (verify.ts) before it is committed.
 // Failures are retried with backoff and jitter; a clear refusal (404, 403, 401) stops at once.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
-import { DeskError } from '../../../shared/errors';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { DeskError, dispositionOf } from '../../../shared/errors';
 import { sniffMime } from './mime';
 import type { OutputStore, StoredFile } from './store';
+import type { VerifyResult } from './verify';
 
 export interface OpenedSource {
   status: number;
   body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void };
   /** Total size of the resource, when known. */
   size?: number;
+  /** Where a 206's Content-Range says its bytes start. */
+  rangeStart?: number;
 }
 
 export interface DownloadOptions {
@@ -20,6 +27,24 @@ export interface DownloadOptions {
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** A download that receives fewer than `minBytesPerWindow` bytes in this window has stalled (default 30 s). */
+  stallWindowMs?: number;
+  minBytesPerWindow?: number;
+  /** The overall deadline: this much time, plus the size at `minBytesPerSecond` (defaults 60 s, 64 KiB/s). */
+  deadlineBaseMs?: number;
+  minBytesPerSecond?: number;
+  /** Checks the finished file before it is committed; a failure is final for this download. */
+  verify?: (path: string) => Promise<VerifyResult>;
+  /** Told about each failed attempt that will be tried again, so a person hears at once. */
+  onRetry?: (attempt: number, error: Error, delayMs: number) => void;
+}
+
+/**
+ * How many bytes before the end of a partial file a resume asks for again, to compare them with
+ * what it has: 4 to 64 KiB. A partial of 4 KiB or less is simply fetched again.
+ */
+export function resumeOverlap(have: number): number {
+  return have <= 4096 ? have : Math.min(64 * 1024, Math.max(4096, Math.floor(have / 8)));
 }
 
 export async function downloadTo(
@@ -35,11 +60,16 @@ export async function downloadTo(
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (options.signal?.aborted) throw new DeskError('network', 'The download was cancelled.');
     try {
-      return await attemptDownload(store, part, openSource, options.signal);
+      return await attemptDownload(store, part, openSource, options);
     } catch (err) {
       lastError = err;
       if (!retryable(err) || attempt === attempts || options.signal?.aborted) break;
-      await sleep(delay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 30_000), options.signal);
+      const wait = Math.max(
+        (err as DeskError).retryAfterMs ?? 0,
+        delay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 30_000),
+      );
+      options.onRetry?.(attempt, err as Error, wait);
+      await sleep(wait, options.signal);
     }
   }
   throw lastError instanceof Error ? lastError : new DeskError('network', String(lastError));
@@ -49,46 +79,144 @@ async function attemptDownload(
   store: OutputStore,
   part: string,
   openSource: (offset: number) => Promise<OpenedSource>,
-  signal: AbortSignal | undefined,
+  options: DownloadOptions,
 ): Promise<StoredFile> {
   const have = (await stat(part).catch(() => null))?.size ?? 0;
-  const source = await openSource(have);
-  const resuming = source.status === 206 && have > 0;
+  const from = Math.max(0, have - resumeOverlap(have));
+  const source = await openSource(from);
+  const resuming = from > 0 && source.status === 206;
+  if (resuming && source.rangeStart !== from) {
+    source.body.destroy?.();
+    await rm(part, { force: true });
+    throw new DeskError(
+      'network',
+      `storage sent bytes from ${source.rangeStart ?? '?'} when asked for ${from}; starting over`,
+    );
+  }
   const hash = createHash('sha256');
-  if (resuming) await hashFile(part, hash);
-  const handle = await open(part, resuming ? 'a' : 'w', 0o600);
-  let size = resuming ? have : 0;
-  const onAbort = (): void => source.body.destroy?.(new Error('aborted'));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const known = resuming ? await readTail(part, from, have) : null;
+  if (resuming) await hashFile(part, hash, from);
+  const handle = await open(part, resuming ? 'r+' : 'w', 0o600);
+  const watch = watchdog(source, options);
+  // Resuming: the bytes from `from` are written again over what was there (the same bytes, checked).
+  let size = resuming ? from : 0;
+  let checked = 0;
   try {
     for await (const chunk of source.body) {
+      watch.received(chunk.length);
+      if (known && checked < known.length) {
+        const n = Math.min(known.length - checked, chunk.length);
+        if (Buffer.compare(chunk.subarray(0, n), known.subarray(checked, checked + n)) !== 0) {
+          throw new DeskError('network', 'storage sent other bytes than before for the same range; starting over', {
+            details: { restart: true },
+          });
+        }
+        checked += n;
+      }
       hash.update(chunk);
       let offset = 0;
-      while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+      while (offset < chunk.length) {
+        offset += (await handle.write(chunk, offset, chunk.length - offset, size + offset)).bytesWritten;
+      }
       size += chunk.length;
     }
+    watch.check();
+    if (resuming && size < have)
+      throw new DeskError('network', `truncated download: got ${size} bytes, had ${have} before`);
     if (source.size !== undefined && size !== source.size) {
       throw new DeskError('network', `truncated download: got ${size} of ${source.size} bytes`);
     }
+    await handle.truncate(size);
     await handle.sync();
+  } catch (err) {
+    const failure = watch.failure ?? err;
+    if (failure instanceof DeskError && (failure.details as { restart?: boolean } | undefined)?.restart) {
+      await handle.close().catch(() => undefined);
+      await rm(part, { force: true });
+    }
+    throw failure;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await handle.close();
+    watch.stop();
+    await handle.close().catch(() => undefined);
   }
-  const head = new Uint8Array(16);
-  const reader = await open(part, 'r');
-  await reader.read(head, 0, 16, 0).finally(() => reader.close());
-  const stored = await store.commit(part, hash.digest('hex'), size, sniffMime(head));
+  const verdict = options.verify ? await options.verify(part) : null;
+  if (verdict && !verdict.ok) {
+    await rm(part, { force: true });
+    throw new DeskError('bad_response', verdict.reason);
+  }
+  const stored = await store.commit(part, hash.digest('hex'), size, verdict?.mime ?? (await sniff(part)));
   await rm(part, { force: true });
   return stored;
 }
 
-async function hashFile(path: string, hash: Hash): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+/**
+ * Cuts a download that stalls or trickles (each byte would reset a plain idle timer) and one that
+ * outlives its deadline. The body is destroyed; the reason is kept for the caller.
+ */
+function watchdog(source: OpenedSource, options: DownloadOptions) {
+  const windowMs = options.stallWindowMs ?? 30_000;
+  const minBytes = options.minBytesPerWindow ?? 1024;
+  const deadlineMs =
+    (options.deadlineBaseMs ?? 60_000) + ((source.size ?? 0) / (options.minBytesPerSecond ?? 64 * 1024)) * 1000;
+  let inWindow = 0;
+  let failure: DeskError | null = null;
+  const cut = (message: string): void => {
+    if (failure) return;
+    failure = new DeskError('network', message);
+    source.body.destroy?.(failure);
+  };
+  const stall = setInterval(() => {
+    if (inWindow < minBytes) {
+      cut(`the download stalled: ${inWindow} bytes in ${Math.round(windowMs / 1000)} s`);
+    }
+    inWindow = 0;
+  }, windowMs);
+  const deadline = setTimeout(
+    () => cut(`the download took longer than ${Math.round(deadlineMs / 1000)} s`),
+    deadlineMs,
+  );
+  return {
+    get failure(): DeskError | null {
+      return failure;
+    },
+    received(n: number): void {
+      inWindow += n;
+    },
+    check(): void {
+      if (failure) throw failure;
+    },
+    stop(): void {
+      clearInterval(stall);
+      clearTimeout(deadline);
+    },
+  };
+}
+
+async function readTail(path: string, from: number, to: number): Promise<Buffer> {
+  const handle: FileHandle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(to - from);
+    await handle.read(buffer, 0, buffer.length, from);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function hashFile(path: string, hash: Hash, end: number): Promise<void> {
+  if (end === 0) return;
+  for await (const chunk of createReadStream(path, { start: 0, end: end - 1 })) hash.update(chunk as Buffer);
+}
+
+async function sniff(path: string): Promise<string> {
+  const head = new Uint8Array(16);
+  const reader = await open(path, 'r');
+  await reader.read(head, 0, 16, 0).finally(() => reader.close());
+  return sniffMime(head);
 }
 
 function retryable(err: unknown): boolean {
-  if (err instanceof DeskError) return err.code === 'network' || err.code === 'server_error';
+  if (err instanceof DeskError) return dispositionOf(err) === 'retry';
   const flagged = (err as { retryable?: unknown })?.retryable;
   return flagged !== false;
 }

@@ -99,8 +99,8 @@ describe('crash and restart', () => {
     await waitFor(() => /JOB \S+ completed/.test(first.out()), 'the job to complete', 30_000);
     const tmp = join(dir, 'store', 'tmp');
     await waitFor(
-      () => existsSync(tmp) && readdirSync(tmp).some((f) => f.endsWith('.part') && statSync(join(tmp, f)).size > 0),
-      'a partial download',
+      () => existsSync(tmp) && readdirSync(tmp).some((f) => f.endsWith('.part') && statSync(join(tmp, f)).size > 8192),
+      'a partial download of more than 8 KiB (a resume compares at least 4 KiB it has)',
       30_000,
     );
     await kill(first.proc);

@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   });
   const host = await startHost({ engine, rendererDir, port: Number(values.port) });
   console.log(`Comfy Desk (headless host) is running. Open: ${host.url}`);
+  if (host.address === '127.0.0.1') {
+    console.log('Note: this system allows no other loopback address, so services on 127.0.0.1 share its cookies.');
+  }
   console.log(`Data folder: ${engine.dataDir}`);
 
   let stopping = false;

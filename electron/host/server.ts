@@ -1,25 +1,30 @@
-// The headless host: the engine, the built renderer and the contract bridge, on 127.0.0.1 only.
+// The headless host: the engine, the built renderer and the contract bridge, on loopback only.
 // It lets the real renderer run in any browser (tests, machines without a display or Electron).
 // Access needs the per-launch token: the printed URL carries it once, the host trades it for an
 // HttpOnly cookie, and from then on neither page scripts nor the URL bar hold it.
+// Browsers do not scope cookies by port, so on 127.0.0.1 every other local service would receive
+// that cookie: the host listens on a random address of 127.0.0.0/8 instead, where the OS allows it.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_COOKIE, BRIDGE_PATH, type BridgeMessage, type BridgeRequest } from '../../shared/bridge';
+import { pipeline } from 'node:stream';
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { WebSocketServer } from 'ws';
+import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, bridgeCookie } from '../../shared/bridge';
 import type { MediaVariant } from '../../shared/contract';
-import { dispatch } from '../engine/dispatch';
 import type { Engine } from '../engine/engine';
 import { CONTENT_SECURITY_POLICY } from '../engine/security';
+import { sendFrame, serveBridge } from './bridge';
 
 export interface HostOptions {
   engine: Engine;
   /** Folder of the built renderer (index.html and assets). */
   rendererDir: string;
   port?: number;
+  /** Fixed loopback address for tests; a random one of 127.0.0.0/8 otherwise. */
+  address?: string;
   /** Fixed token for tests; random per launch otherwise. */
   token?: string;
 }
@@ -28,6 +33,8 @@ export interface Host {
   /** The URL to open: it carries the token once. */
   url: string;
   origin: string;
+  /** The loopback address listened on. */
+  address: string;
   port: number;
   close(): Promise<void>;
 }
@@ -44,13 +51,14 @@ const MIME: Record<string, string> = {
   '.webp': 'image/webp',
 };
 
-const MAX_BRIDGE_FRAME = 64 * 1024 * 1024;
-
 export async function startHost(options: HostOptions): Promise<Host> {
   const { engine } = options;
   const token = options.token ?? randomBytes(32).toString('base64url');
   const rendererDir = resolve(options.rendererDir);
+  // Set once listening: the address and port decide the origin, the cookie and the CSP.
   let origin = '';
+  let cookieName = '';
+  let policy = '';
 
   const tokenMatches = (candidate: string | undefined): boolean => {
     if (!candidate) return false;
@@ -58,12 +66,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const b = Buffer.from(token);
     return a.length === b.length && timingSafeEqual(a, b);
   };
-  const authorised = (req: IncomingMessage): boolean => tokenMatches(readCookie(req, BRIDGE_COOKIE));
-  // Refuse other Host names so a web page cannot reach us through DNS rebinding.
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    const port = new URL(origin).port;
-    return req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
-  };
+  const authorised = (req: IncomingMessage): boolean => tokenMatches(readCookie(req, cookieName));
+  // Refuse other Host names so a web page cannot reach us through DNS rebinding. Only the address
+  // itself: the cookie is scoped to it, and `localhost` names 127.0.0.1, not a random address.
+  const hostAllowed = (req: IncomingMessage): boolean => `http://${req.headers.host}` === origin;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -74,14 +80,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    setSecurityHeaders(res);
+    setSecurityHeaders(res, policy);
     if (!hostAllowed(req)) return send(res, 421, 'Wrong host');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
     const url = new URL(req.url ?? '/', origin);
 
     if (url.pathname === '/' && url.searchParams.has('token')) {
       if (!tokenMatches(url.searchParams.get('token') ?? undefined)) return send(res, 401, 'Wrong token');
-      res.setHeader('Set-Cookie', `${BRIDGE_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader('Set-Cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
       res.writeHead(303, { Location: '/' });
       res.end();
       return;
@@ -101,7 +107,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
       return serveFile(join(rendererDir, 'index.html'), res, 'no-store');
     }
     // Static assets of the renderer are not secret; still, only files inside the renderer folder.
-    const file = resolve(rendererDir, '.' + decodeURIComponent(url.pathname));
+    const path = safeDecode(url.pathname);
+    if (path === null) return send(res, 404, 'Not found');
+    const file = resolve(rendererDir, '.' + path);
     if (!file.startsWith(rendererDir + sep)) return send(res, 404, 'Not found');
     return serveFile(file, res, 'public, max-age=31536000, immutable');
   }
@@ -116,7 +124,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       'Content-Length': String(media.size),
       'Cache-Control': 'private, max-age=31536000, immutable',
     });
-    createReadStream(media.path).pipe(res);
+    stream(media.path, res);
   }
 
   async function serveFile(file: string, res: ServerResponse, cache: string): Promise<void> {
@@ -127,50 +135,49 @@ export async function startHost(options: HostOptions): Promise<Host> {
       'Content-Length': String(info.size),
       'Cache-Control': cache,
     });
-    createReadStream(file).pipe(res);
+    stream(file, res);
   }
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BRIDGE_FRAME });
-  server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', origin).pathname;
-    // A browser always sends Origin on a WebSocket: only our own page may open the bridge.
-    if (path !== BRIDGE_PATH || !hostAllowed(req) || !authorised(req) || !sameOrigin(req.headers.origin, origin)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    sockets.handleUpgrade(req, socket, head, (ws) => serveBridge(ws));
-  });
-
-  function serveBridge(ws: WebSocket): void {
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      let request: BridgeRequest;
-      try {
-        request = JSON.parse(data.toString()) as BridgeRequest;
-      } catch {
-        return; // not our client: nothing sensible to answer
-      }
-      if (request?.type !== 'invoke' || typeof request.id !== 'number') return;
-      void dispatch(engine.handlers, request.name, request.input, engine.log, engine.redact).then((result) =>
-        sendFrame(ws, { type: 'result', id: request.id, result }),
-      );
+  // A file that vanishes or fails mid-read ends that response, not the process.
+  function stream(file: string, res: ServerResponse): void {
+    pipeline(createReadStream(file), res, (err) => {
+      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') engine.log.warn('host file read failed', { error: err });
     });
   }
+
+  // Large requests come in parts (shared/bridge.ts), so a frame over this is not our page.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_MAX_FRAME_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      const path = new URL(req.url ?? '/', origin).pathname;
+      // A browser always sends Origin on a WebSocket: only our own page may open the bridge.
+      if (path !== BRIDGE_PATH || !hostAllowed(req) || !authorised(req) || req.headers.origin !== origin) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      sockets.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, engine));
+    } catch (err) {
+      engine.log.warn('bridge upgrade failed', { error: err });
+      socket.destroy();
+    }
+  });
 
   const stopEvents = engine.onAny((name, payload) => {
     for (const ws of sockets.clients) sendFrame(ws, { type: 'event', name, payload });
   });
 
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 0, '127.0.0.1', () => ok());
-  });
+  const address = await listen(server, options.port ?? 0, options.address, engine);
+  server.on('error', (err) => engine.log.error('host server error', { error: err }));
   const port = (server.address() as AddressInfo).port;
-  origin = `http://127.0.0.1:${port}`;
+  origin = `http://${address}:${port}`;
+  cookieName = bridgeCookie(port);
+  policy = hostPolicy(`ws://${address}:${port}`);
 
   return {
     url: `${origin}/?token=${token}`,
     origin,
+    address,
     port,
     async close() {
       stopEvents();
@@ -182,8 +189,44 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 }
 
-function sendFrame(ws: WebSocket, message: BridgeMessage): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+/**
+ * Listens on the given address, or on a random one of 127.0.0.0/8 (never 127.0.0.1, which other
+ * local services share). Where the OS only has 127.0.0.1 (macOS, usually), falls back to it.
+ */
+async function listen(server: Server, port: number, fixed: string | undefined, engine: Engine): Promise<string> {
+  const attempt = (address: string): Promise<string> =>
+    new Promise((ok, fail) => {
+      const failed = (err: Error): void => fail(err);
+      server.once('error', failed);
+      server.listen(port, address, () => {
+        server.off('error', failed);
+        ok(address);
+      });
+    });
+  if (fixed) return attempt(fixed);
+  const address = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  try {
+    return await attempt(address);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw err;
+    engine.log.warn('this system cannot listen on other loopback addresses; using 127.0.0.1', { tried: address });
+    return attempt('127.0.0.1');
+  }
+}
+
+/** The shared CSP with connect-src narrowed to this host's own bridge. */
+function hostPolicy(bridge: string): string {
+  return CONTENT_SECURITY_POLICY.split('; ')
+    .map((directive) => (directive.startsWith('connect-src ') ? `connect-src 'self' ${bridge}` : directive))
+    .join('; ');
+}
+
+function safeDecode(path: string): string | null {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return null;
+  }
 }
 
 function send(res: ServerResponse, status: number, text: string): void {
@@ -191,8 +234,8 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-function setSecurityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+function setSecurityHeaders(res: ServerResponse, policy: string): void {
+  res.setHeader('Content-Security-Policy', policy);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -206,9 +249,4 @@ function readCookie(req: IncomingMessage, name: string): string | undefined {
     if (key === name) return rest.join('=');
   }
   return undefined;
-}
-
-function sameOrigin(header: string | undefined, origin: string): boolean {
-  if (!header) return false;
-  return header === origin || header === origin.replace('127.0.0.1', 'localhost');
 }

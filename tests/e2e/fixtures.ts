@@ -30,7 +30,7 @@ export async function startHostProcess(env: Record<string, string>, dataDir?: st
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start:\n${output}`)), 20_000);
     const check = (): void => {
-      const match = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output);
+      const match = /Open: (http:\/\/127\.\d+\.\d+\.\d+:\d+\/\?token=\S+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

@@ -1,8 +1,8 @@
 // The renderer's only door to the app: the contract, over Electron's preload (window.desk) or the
 // headless host's WebSocket bridge. The rest of the renderer cannot tell which one it has.
-import { BRIDGE_PATH, type BridgeMessage, type BridgeRequest } from '../../../shared/bridge';
+import { BRIDGE_PATH, requestFrames, type BridgeMessage } from '../../../shared/bridge';
 import type { CommandName, DeskApi, DeskTransport, EventName, MediaVariant } from '../../../shared/contract';
-import { DeskError, type WireResult } from '../../../shared/errors';
+import { DeskError, type DeskErrorCode, type WireResult } from '../../../shared/errors';
 
 declare global {
   interface Window {
@@ -10,39 +10,57 @@ declare global {
   }
 }
 
-/** The host bridge: reconnects with backoff; calls made while it is down wait for it. */
+const failure = (code: DeskErrorCode, message: string): WireResult<unknown> => ({
+  ok: false,
+  error: { code, message },
+});
+
+/**
+ * The host bridge: reconnects with backoff; calls made while it is down wait for it. A large
+ * request goes in parts (shared/bridge.ts); a call already sent fails if its connection is lost.
+ */
 function bridgeTransport(): DeskTransport {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const pending = new Map<number, (result: WireResult<unknown>) => void>();
-  const outbox: string[] = [];
+  const pending = new Map<number, { resolve: (result: WireResult<unknown>) => void; sent: boolean }>();
+  const outbox: { id: number; frames: string[] }[] = [];
   let socket: WebSocket | null = null;
   let nextId = 1;
   let attempt = 0;
+
+  const send = (ws: WebSocket, id: number, frames: string[]): void => {
+    const call = pending.get(id);
+    if (!call) return;
+    call.sent = true;
+    for (const frame of frames) ws.send(frame);
+  };
 
   const connect = (): void => {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}`);
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
-      for (const frame of outbox.splice(0)) ws.send(frame);
+      for (const { id, frames } of outbox.splice(0)) send(ws, id, frames);
       for (const listener of listeners.get('bridge.open') ?? []) listener(null);
     };
     ws.onmessage = (event) => {
       const message = JSON.parse(String(event.data)) as BridgeMessage;
       if (message.type === 'result') {
-        pending.get(message.id)?.(message.result);
+        pending.get(message.id)?.resolve(message.result);
         pending.delete(message.id);
       } else {
         for (const listener of listeners.get(message.name) ?? []) listener(message.payload);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       socket = null;
-      for (const [id, resolve] of pending) {
-        resolve({
-          ok: false,
-          error: { code: 'network', message: 'The connection to Comfy Desk was lost. Try again.' },
-        });
+      // 1009: the host refused a frame as too large, and closed only this connection.
+      const message =
+        event.code === 1009
+          ? 'The connection to Comfy Desk was reset: a request was too large. Try again.'
+          : 'The connection to Comfy Desk was lost. Try again.';
+      for (const [id, call] of pending) {
+        if (!call.sent) continue; // still in the outbox: it goes when the bridge is back
+        call.resolve(failure('network', message));
         pending.delete(id);
       }
       attempt += 1;
@@ -55,10 +73,14 @@ function bridgeTransport(): DeskTransport {
     invoke(name, input) {
       return new Promise((resolve) => {
         const id = nextId++;
-        pending.set(id, resolve);
-        const frame = JSON.stringify({ type: 'invoke', id, name, input } satisfies BridgeRequest);
-        if (socket?.readyState === WebSocket.OPEN) socket.send(frame);
-        else outbox.push(frame);
+        const frames = requestFrames({ type: 'invoke', id, name, input });
+        if (!frames) {
+          resolve(failure('invalid_input', 'This is too large to send to Comfy Desk.'));
+          return;
+        }
+        pending.set(id, { resolve, sent: false });
+        if (socket?.readyState === WebSocket.OPEN) send(socket, id, frames);
+        else outbox.push({ id, frames });
       });
     },
     on(name, listener) {

@@ -1,80 +1,11 @@
 // The headless host over real loopback HTTP and WebSocket: the token, the cookie, the Host and
 // Origin checks, the bridge carrying the contract, and the security headers.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { WebSocket } from 'ws';
-import { Engine } from '../../../electron/engine/engine';
-import { startHost, type Host } from '../../../electron/host/server';
-import { BRIDGE_COOKIE, type BridgeMessage } from '../../../shared/bridge';
-import type { SecretStore } from '../../../electron/engine/secrets';
-import { useTempDirs } from '../engine/tmp';
+import { bridge, call, useHosts } from './harness';
+import type { BridgeMessage } from '../../../shared/bridge';
 
-const tempDir = useTempDirs();
-const open: { host: Host; engine: Engine }[] = [];
-afterEach(async () => {
-  for (const { host, engine } of open.splice(0)) {
-    await host.close();
-    await engine.close();
-  }
-});
-
-/** No keychain is needed for these tests: the host never touches keys itself. */
-const noKeychain: SecretStore = {
-  get: async () => null,
-  set: async () => {
-    throw new Error('no keychain in this test');
-  },
-  delete: async () => false,
-  status: async () => ({ available: false, message: 'not in this test' }),
-};
-
-async function start(): Promise<{ host: Host; engine: Engine; cookie: string }> {
-  const dir = tempDir();
-  const rendererDir = join(dir, 'renderer');
-  mkdirSync(join(rendererDir, 'assets'), { recursive: true });
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Comfy Desk</title>');
-  writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  const engine = await Engine.open({
-    shell: 'host',
-    dataDir: join(dir, 'data'),
-    monitor: false,
-    secrets: noKeychain,
-    startJobs: false,
-  });
-  const host = await startHost({ engine, rendererDir, token: 'secret-token-for-tests' });
-  open.push({ host, engine });
-  const login = await request(host.url, { method: 'GET' });
-  expect(login.statusCode).toBe(303);
-  const setCookie = String(login.headers['set-cookie']);
-  expect(setCookie).toContain('HttpOnly');
-  expect(setCookie).toContain('SameSite=Strict');
-  await login.body.dump();
-  return { host, engine, cookie: `${BRIDGE_COOKIE}=secret-token-for-tests` };
-}
-
-function bridge(host: Host, headers: Record<string, string>): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/bridge`, { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
-  });
-}
-
-function call(ws: WebSocket, id: number, name: string, input?: unknown): Promise<BridgeMessage> {
-  return new Promise((resolve) => {
-    ws.on('message', function listener(data) {
-      const msg = JSON.parse(String(data)) as BridgeMessage;
-      if (msg.type === 'result' && msg.id === id) {
-        ws.off('message', listener);
-        resolve(msg);
-      }
-    });
-    ws.send(JSON.stringify({ type: 'invoke', id, name, input }));
-  });
-}
+const start = useHosts();
 
 describe('headless host', () => {
   it('serves the app only with the token cookie, with a strict CSP and no caching of the page', async () => {
@@ -89,8 +20,35 @@ describe('headless host', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).not.toContain('unsafe');
+    // The bridge is the only WebSocket the page may open.
+    expect(page.headers['content-security-policy']).toContain(`connect-src 'self' ws://${host.address}:${host.port};`);
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect(await page.body.text()).toContain('Comfy Desk');
+  });
+
+  it('listens on a loopback address of its own, with the port in the cookie name', async () => {
+    const a = await start();
+    const b = await start();
+    for (const { host } of [a, b]) {
+      expect(host.address).toMatch(/^127\.\d+\.\d+\.\d+$/);
+      // Linux binds all of 127.0.0.0/8: the cookie is not shared with services on 127.0.0.1.
+      if (process.platform === 'linux') expect(host.address).not.toBe('127.0.0.1');
+      expect(host.origin).toBe(`http://${host.address}:${host.port}`);
+      expect(host.url).toBe(`${host.origin}/?token=secret-token-for-tests`);
+    }
+    // Same token, another host's cookie: it does not sign in here.
+    const other = await request(`${a.host.origin}/`, { headers: { cookie: b.cookie } });
+    expect(other.statusCode).toBe(401);
+    await other.body.dump();
+  });
+
+  it('takes a fixed address, as where 127.0.0.1 is all the system has', async () => {
+    const { host, cookie } = await start({ address: '127.0.0.1' });
+    expect(host.origin).toBe(`http://127.0.0.1:${host.port}`);
+    const page = await request(`${host.origin}/`, { headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain(`connect-src 'self' ws://127.0.0.1:${host.port};`);
+    await page.body.dump();
   });
 
   it('refuses other Host names (DNS rebinding) and paths outside the renderer', async () => {
@@ -98,6 +56,10 @@ describe('headless host', () => {
     const rebound = await request(`${host.origin}/`, { headers: { cookie, host: 'evil.example:80' } });
     expect(rebound.statusCode).toBe(421);
     await rebound.body.dump();
+    // localhost names 127.0.0.1, which is not where the host and its cookie live.
+    const local = await request(`${host.origin}/`, { headers: { cookie, host: `localhost:${host.port}` } });
+    expect(local.statusCode).toBe(421);
+    await local.body.dump();
     const escape = await request(`${host.origin}/assets/..%2f..%2fdata%2fjournal.sqlite3`, { headers: { cookie } });
     expect(escape.statusCode).toBe(404);
     await escape.body.dump();

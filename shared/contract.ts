@@ -218,13 +218,15 @@ const jobState = v.literal(
 const cursor = v.string({ min: 1, max: 200 });
 const libraryId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const outputIds = v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 });
+/** The largest API-format workflow any entry point accepts (the window, the command line, a drop). */
+export const MAX_WORKFLOW_BYTES = 8_000_000;
 /** A file's bytes as base64: bounded to a little over the 50 MB upload limit. */
 const fileData = v.string({ min: 1, max: 72_000_000, pattern: /^[A-Za-z0-9+/=]+$/ });
 
 const submitInput = v.object({
   profileId: v.optional(profileId),
   /** API-format workflow: checked for shape by the engine, bounded here. */
-  workflow: v.json({ maxBytes: 8_000_000 }),
+  workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
   name: v.string({ min: 1, max: 200 }),
   inputs: v.optional(v.record(v.json({ maxBytes: 1_000_000 }), { maxKeys: 2000 })),
   count: v.optional(v.integer({ min: 1, max: 100 })),
@@ -324,7 +326,7 @@ export const commands = {
     v.object({
       id: v.optional(libraryId),
       name: v.string({ min: 1, max: 200 }),
-      workflow: v.json({ maxBytes: 8_000_000 }),
+      workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
     }),
   ),
   'library.rename': command<LibraryEntry>()(v.object({ id: libraryId, name: v.string({ min: 1, max: 200 }) })),
@@ -337,7 +339,7 @@ export const commands = {
     v.object({ id: v.integer({ min: 1 }), profileId: v.optional(profileId) }),
   ),
   'workflows.inspect': command<WorkflowReport>()(
-    v.object({ workflow: v.json({ maxBytes: 8_000_000 }), profileId: v.optional(profileId) }),
+    v.object({ workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }), profileId: v.optional(profileId) }),
   ),
   'workflows.fromImage': command<EmbeddedWorkflow>()(v.object({ data: fileData })),
   'objectInfo.get': command<Record<string, unknown> | null>()(v.object({ profileId: v.optional(profileId) })),

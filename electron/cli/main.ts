@@ -1,27 +1,38 @@
 // `comfy-desk`: scripting over the same engine and journal as the app.
 //   comfy-desk run <workflow_api.json> [--server URL] [--kind cloud|local] [--set NODE.INPUT=VALUE …]
-//                  [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--data DIR]
+//                  [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--timeout S] [--data DIR]
 //   comfy-desk jobs [--limit N] [--json]
 //   comfy-desk sync [--server URL]
 //   comfy-desk check <workflow.json> [--server URL]
 //   comfy-desk import <folder>
 //   comfy-desk search <text> [--json]
-// Exit codes: 0 every job completed; 1 a job failed, was cancelled or interrupted; 2 bad usage or
-// input; 3 the server could not be reached or refused us.
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+// Exit codes: 0 every job completed; 1 a job failed, was cancelled or interrupted, or an output
+// could not be stored; 2 bad usage or input (checked before anything is sent or journaled);
+// 3 the server could not be reached (for --timeout seconds) or refused us (key, credits, access).
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { DeskError } from '../../shared/errors';
-import { isFinalJobState, type JobSummary } from '../../shared/jobs';
+import type { JobSummary } from '../../shared/jobs';
 import { Engine } from '../engine/engine';
-import { parseApiWorkflow, applyInputs } from '../engine/workflows/api-format';
+import { applyInputs } from '../engine/workflows/api-format';
+import {
+  checkFolder,
+  DEFAULT_TIMEOUT_S,
+  parseCommandLine,
+  planRun,
+  readWorkflowFile,
+  UsageError,
+  type Args,
+  type RunPlan,
+} from './args';
 import { safeOutputName } from './names';
 import { ProgressLine } from './progress';
-import { importFolder } from '../engine/import-folder';
+import { watchJobs } from './watch';
 
 const USAGE = `Usage:
   comfy-desk run <workflow_api.json> [--server URL] [--kind cloud|local] [--set NODE.INPUT=VALUE ...]
-                 [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--data DIR]
+                 [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--timeout SECONDS]
+                 [--data DIR]
   comfy-desk jobs [--limit N] [--json] [--data DIR]
   comfy-desk sync [--server URL] [--kind cloud|local] [--data DIR]
   comfy-desk check <workflow.json> [--server URL]    validate against the server's nodes (cached offline)
@@ -29,156 +40,153 @@ const USAGE = `Usage:
                                                      (copied into the store, or --reference: left in place)
   comfy-desk search <text> [--json]                  the gallery's full-text search
 run also takes --image NODE=FILE and --mask NODE=FILE (a mask needs --image on the same node).
+run returns once every job is on the server; --wait (or --out) waits until they finish and their
+outputs are stored. While the server cannot be reached, run keeps trying for --timeout seconds
+(default ${DEFAULT_TIMEOUT_S}), then exits 3 with the jobs kept in the outbox.
 The API key comes from the system keychain (set it in the app) or COMFY_API_KEY.
 --data DIR (or COMFY_DESK_DATA) selects the data folder; the default is the app's.`;
 
 export const EXIT = { ok: 0, jobFailed: 1, usage: 2, server: 3 } as const;
 
-class UsageError extends Error {}
-
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' },
-      kind: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      image: { type: 'string', multiple: true },
-      mask: { type: 'string', multiple: true },
-      count: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      wait: { type: 'boolean' },
-      data: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-      reference: { type: 'boolean' },
-    },
-  });
-  const engine = await Engine.open({
-    shell: 'host',
-    ...(values.data ? { dataDir: values.data } : {}),
-    monitor: false,
-    startJobs: command === 'run' || command === 'sync' || command === 'check',
-  });
+  let args: Args;
+  let plan: RunPlan | null = null;
   try {
-    switch (command) {
-      case 'run':
-        return await run(engine, positionals[0], values, out, err);
-      case 'jobs':
-        return listJobs(engine, values, out);
-      case 'sync': {
-        const profileId = await chooseProfile(engine, values);
-        const { imported } = await engine.handlers['sync.run']({ profileId });
-        await engine.jobs.downloads.idle();
-        out.write(`Imported ${imported} job(s).\n`);
-        return EXIT.ok;
-      }
-      case 'check':
-        return await check(engine, positionals[0], values, out, err);
-      case 'import':
-        return await importCommand(engine, positionals[0], values.reference === true, out, err);
-      case 'search':
-        return search(engine, positionals.join(' '), values, out);
-      default:
-        throw new UsageError(command ? `Unknown command "${command}".` : 'No command given.');
-    }
+    // Everything from this computer is checked before the journal opens or a server is asked.
+    args = parseCommandLine(argv);
+    if (args.command === 'run') plan = await planRun(args);
+    if (args.command === 'import') await checkFolder(args.positionals[0]);
+    if (args.command === 'search' && !args.positionals.join(' ').trim())
+      throw new UsageError('search needs some text.');
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`${e.message}\n\n${USAGE}\n`);
       return EXIT.usage;
     }
+    throw e;
+  }
+  let engine: Engine;
+  try {
+    engine = await Engine.open({
+      shell: 'host',
+      ...(args.data ? { dataDir: args.data } : {}),
+      monitor: false,
+      startJobs: args.command === 'run' || args.command === 'sync' || args.command === 'check',
+    });
+  } catch (e) {
+    err.write(`Cannot open the Comfy Desk data folder: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT.server;
+  }
+  try {
+    switch (args.command) {
+      case 'run':
+        return await run(engine, args, plan!, out, err);
+      case 'jobs':
+        return await listJobs(engine, args, out);
+      case 'sync': {
+        const profileId = await chooseProfile(engine, args);
+        const { imported } = await engine.invoke('sync.run', { profileId });
+        await engine.jobs.settled();
+        out.write(`Imported ${imported} job(s).\n`);
+        return EXIT.ok;
+      }
+      case 'check':
+        return await check(engine, args, out, err);
+      case 'import':
+        return await importCommand(engine, args, out, err);
+      case 'search':
+        return await search(engine, args, out);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`${engine.redact(e.message)}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
     if (e instanceof DeskError) {
-      err.write(`Error: ${e.message}\n`);
+      err.write(`Error: ${engine.redact(e.message)}\n`);
       return e.code === 'invalid_input' || e.code === 'not_found' ? EXIT.usage : EXIT.server;
     }
-    throw e;
+    err.write(`Unexpected error: ${engine.redact(e instanceof Error ? e.message : String(e))}\n`);
+    return EXIT.server;
   } finally {
     await engine.close();
   }
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
 async function run(
   engine: Engine,
-  file: string | undefined,
-  values: Values,
+  args: Args,
+  plan: RunPlan,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  if (!file) throw new UsageError('run needs a workflow file (API format).');
-  const parsed = await readJsonFile(file);
-  const base = parseApiWorkflow(parsed);
-  const sets = Object.fromEntries(((values.set as string[] | undefined) ?? []).map(parseSet));
-  const profileId = await chooseProfile(engine, values);
-  Object.assign(sets, await uploadInputs(engine, profileId, values, out));
-  const workflow = applyInputs(base, sets);
-  const count = values.count === undefined ? 1 : Number(values.count);
-  if (!Number.isInteger(count) || count < 1 || count > 100)
-    throw new UsageError('--count must be a whole number from 1 to 100.');
-  const seed = (values.seed as string | undefined) ?? 'fixed';
-  if (!['fixed', 'random', 'increment'].includes(seed))
-    throw new UsageError('--seed must be fixed, random or increment.');
-
-  const submitted = await engine.handlers['jobs.submit']({
+  const profileId = await chooseProfile(engine, args);
+  const sets: Record<string, unknown> = { ...plan.sets, ...(await uploadInputs(engine, profileId, plan, out)) };
+  const submitted = await engine.invoke('jobs.submit', {
     profileId,
-    workflow,
-    name: file
-      .split('/')
-      .pop()!
-      .replace(/\.json$/i, ''),
-    count,
-    seed: seed as 'fixed' | 'random' | 'increment',
+    workflow: applyInputs(plan.workflow, sets),
+    name: plan.name,
+    count: args.count,
+    seed: args.seed,
     ...(Object.keys(sets).length ? { inputs: sets } : {}),
   });
-  const ids = new Set(submitted.map((j) => j.id));
-  out.write(`Submitted ${submitted.length} job(s): ${[...ids].join(', ')}\n`);
-  if (!values.wait && !values.out) return EXIT.ok;
-
-  const finished = await waitForJobs(engine, ids, new ProgressLine(err));
-  await engine.jobs.downloads.idle();
-  let failed = 0;
-  for (const job of finished) {
-    if (job.state === 'completed') continue;
-    failed += 1;
-    err.write(`Job ${job.id} ${job.state}${describeError(job)}\n`);
+  const ids = submitted.map((j) => j.id);
+  out.write(`Submitted ${submitted.length} job(s): ${ids.join(', ')}\n`);
+  const waitToEnd = args.wait || args.out !== undefined;
+  const end = await watchJobs(
+    engine,
+    ids,
+    { goal: waitToEnd ? 'finished' : 'on_server', profileId, timeoutMs: args.timeoutMs },
+    err,
+  );
+  if (end.kind !== 'done') {
+    const left = end.jobs.filter((j) => j.state === 'outbox').length;
+    err.write(`${end.kind === 'needs_person' ? 'The server refused: ' : ''}${engine.redact(end.message)}\n`);
+    if (left > 0) {
+      err.write(
+        `${left} job(s) wait in the outbox. They are sent when Comfy Desk next connects to this server ` +
+          '(the app, or `comfy-desk sync`), or cancel them in the app.\n',
+      );
+    }
+    return EXIT.server;
   }
-  if (values.out) {
-    const copied = await copyOutputs(engine, [...ids], values.out as string);
-    out.write(`Copied ${copied.length} output(s) to ${values.out as string}\n`);
+  if (!waitToEnd) {
+    out.write(`All ${ids.length} job(s) are on the server.\n`);
+    return EXIT.ok;
+  }
+  // Outputs announced only in the job detail are fetched too, and every download ends first.
+  await engine.jobs.settled();
+  let failed = 0;
+  for (const job of end.jobs) {
+    const now = engine.jobs.journal.get(job.id) ?? job;
+    if (now.state !== 'completed') {
+      failed += 1;
+      err.write(`Job ${now.id} ${now.state}${engine.redact(describeError(now))}\n`);
+    }
+    for (const output of engine.jobs.journal.outputs(job.id)) {
+      if (output.state === 'stored') continue;
+      failed += 1;
+      err.write(
+        `Output ${output.filename} of job ${job.id.slice(0, 8)} could not be stored: ${engine.redact(output.error ?? output.state)}\n`,
+      );
+    }
+  }
+  if (args.out !== undefined) {
+    const copied = await copyOutputs(engine, ids, args.out);
+    out.write(`Copied ${copied.length} output(s) to ${args.out}\n`);
     for (const path of copied) out.write(`  ${path}\n`);
   }
   return failed > 0 ? EXIT.jobFailed : EXIT.ok;
 }
 
-function parseSet(text: string): [string, unknown] {
-  const eq = text.indexOf('=');
-  if (eq < 1) throw new UsageError(`--set ${text}: expected NODE.INPUT=VALUE`);
-  const raw = text.slice(eq + 1);
-  // Numbers, booleans and JSON stay typed; anything else is a string.
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    value = raw;
-  }
-  return [text.slice(0, eq), value];
-}
-
-async function chooseProfile(engine: Engine, values: Values): Promise<string> {
-  const server = values.server as string | undefined;
+async function chooseProfile(engine: Engine, args: Args): Promise<string> {
   const envKey = process.env.COMFY_API_KEY;
   let profileId = engine.settings.getSettings().activeProfileId;
-  if (server) {
-    const url = new URL(server).origin + new URL(server).pathname.replace(/\/+$/, '');
-    const kind =
-      (values.kind as 'cloud' | 'local' | undefined) ??
-      (/comfy\.org$/.test(new URL(url).hostname) || envKey ? 'cloud' : 'local');
+  if (args.server) {
+    const { url } = args.server;
+    const kind = args.server.kind ?? (/comfy\.org$/.test(new URL(url).hostname) || envKey ? 'cloud' : 'local');
     const existing = engine.settings.listProfiles().profiles.find((p) => p.url === url && p.kind === kind);
-    profileId = existing?.id ?? engine.settings.saveProfile({ name: new URL(url).host, kind, url }).id;
+    profileId = existing?.id ?? (await engine.invoke('profiles.save', { name: new URL(url).host, kind, url })).id;
   }
   if (envKey) engine.keys.useForSession(profileId, envKey);
   const profile = engine.settings.getProfile(profileId)!;
@@ -191,35 +199,12 @@ async function chooseProfile(engine: Engine, values: Values): Promise<string> {
   return profileId;
 }
 
-function waitForJobs(engine: Engine, ids: Set<string>, progress: ProgressLine): Promise<JobSummary[]> {
-  return new Promise((resolve) => {
-    const latest = new Map<string, JobSummary>();
-    const check = (job: JobSummary): void => {
-      if (!ids.has(job.id)) return;
-      latest.set(job.id, job);
-      progress.update([...latest.values()]);
-      const done = [...ids].every((id) => {
-        const j = latest.get(id);
-        return j && isFinalJobState(j.state);
-      });
-      if (done) {
-        stop();
-        progress.done();
-        resolve([...latest.values()]);
-      }
-    };
-    const stop = engine.on('job.changed', check);
-    for (const id of ids) {
-      const job = engine.jobs.journal.get(id);
-      if (job) check(job);
-    }
-  });
-}
-
 async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const taken = new Set<string>();
   const copied: string[] = [];
+  // Files the person takes away are theirs, made as any new file of theirs is (not the store's 0600).
+  const mode = 0o666 & ~process.umask();
   for (const jobId of jobIds) {
     for (const output of engine.jobs.journal.outputs(jobId)) {
       if (output.state !== 'stored' || !output.hash) continue;
@@ -227,6 +212,7 @@ async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promi
       const name = safeOutputName(output.filename, output.hash, taken);
       const target = join(dir, name);
       await copyFile(engine.jobs.localPath(output.hash), target);
+      await chmod(target, mode);
       copied.push(target);
     }
   }
@@ -249,11 +235,9 @@ function describeError(job: JobSummary): string {
   return `${where}${type} ${e.message}${nodes}`;
 }
 
-function listJobs(engine: Engine, values: Values, out: NodeJS.WritableStream): number {
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit must be from 1 to 500.');
-  const page = engine.jobs.gallery.jobs({ limit });
-  if (values.json) {
+async function listJobs(engine: Engine, args: Args, out: NodeJS.WritableStream): Promise<number> {
+  const page = await engine.invoke('jobs.list', { limit: args.limit });
+  if (args.json) {
     out.write(JSON.stringify(page.items, null, 2) + '\n');
     return EXIT.ok;
   }
@@ -267,70 +251,58 @@ function listJobs(engine: Engine, values: Values, out: NodeJS.WritableStream): n
   return EXIT.ok;
 }
 
-/** --image NODE=FILE and --mask NODE=FILE: uploaded (once per server), then set as the node's image. */
+/** --image NODE=FILE and --mask NODE=FILE (read and checked already): uploaded once per server. */
 async function uploadInputs(
   engine: Engine,
   profileId: string,
-  values: Values,
+  plan: RunPlan,
   out: NodeJS.WritableStream,
 ): Promise<Record<string, string>> {
-  const pairs = (list: unknown) =>
-    ((list as string[] | undefined) ?? []).map((p) => {
-      const eq = p.indexOf('=');
-      if (eq < 1) throw new UsageError(`${p}: expected NODE=FILE`);
-      return [p.slice(0, eq), p.slice(eq + 1)] as const;
-    });
-  const images = new Map(pairs(values.image));
-  const masks = new Map(pairs(values.mask));
   const sets: Record<string, string> = {};
   const upload = async (
     node: string,
-    file: string,
+    file: { name: string; bytes: Buffer },
     kind: 'image' | 'mask',
     original?: { name: string; subfolder: string; type: string },
   ) => {
-    const data = (await readFile(file)).toString('base64');
-    const name = file.split(/[\\/]/).pop()!;
-    const ref = await engine.handlers['uploads.image']({
+    const ref = await engine.invoke('uploads.image', {
       profileId,
-      name,
-      data,
+      name: file.name,
+      data: file.bytes.toString('base64'),
       kind,
       ...(original ? { original } : {}),
     });
     out.write(
-      `${kind === 'mask' ? 'Mask' : 'Image'} ${name} → node ${node}: ${ref.reused ? 'already on the server' : 'uploaded'} as ${ref.name}\n`,
+      `${kind === 'mask' ? 'Mask' : 'Image'} ${file.name} → node ${node}: ${ref.reused ? 'already on the server' : 'uploaded'} as ${ref.name}\n`,
     );
     return ref;
   };
-  for (const [node, file] of images) {
-    const ref = await upload(node, file, 'image');
-    sets[`${node}.image`] = ref.subfolder ? `${ref.subfolder}/${ref.name}` : ref.name;
-    const maskFile = masks.get(node);
-    if (maskFile) {
-      const mask = await upload(node, maskFile, 'mask', { name: ref.name, subfolder: ref.subfolder, type: ref.type });
-      sets[`${node}.image`] = mask.subfolder ? `${mask.subfolder}/${mask.name}` : mask.name;
+  for (const image of plan.images) {
+    const ref = await upload(image.node, image, 'image');
+    sets[`${image.node}.image`] = ref.subfolder ? `${ref.subfolder}/${ref.name}` : ref.name;
+    if (image.mask) {
+      const mask = await upload(image.node, image.mask, 'mask', {
+        name: ref.name,
+        subfolder: ref.subfolder,
+        type: ref.type,
+      });
+      sets[`${image.node}.image`] = mask.subfolder ? `${mask.subfolder}/${mask.name}` : mask.name;
     }
   }
-  for (const node of masks.keys())
-    if (!images.has(node))
-      throw new UsageError(`--mask ${node}=…: give --image ${node}=… too (a mask belongs to an image).`);
   return sets;
 }
 
 async function check(
   engine: Engine,
-  file: string | undefined,
-  values: Values,
+  args: Args,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  if (!file) throw new UsageError('check needs a workflow file.');
-  const parsed = await readJsonFile(file);
-  const profileId = values.server ? await chooseProfile(engine, values) : engine.settings.getSettings().activeProfileId;
+  const parsed = await readWorkflowFile(args.positionals[0]);
+  const profileId = args.server ? await chooseProfile(engine, args) : engine.settings.getSettings().activeProfileId;
   // Fresh node definitions when the server answers; the cached ones otherwise.
   await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
-  const report = await engine.handlers['workflows.inspect']({ workflow: parsed, profileId });
+  const report = await engine.invoke('workflows.inspect', { workflow: parsed, profileId });
   if (report.format !== 'api') {
     err.write(`${report.message}\n`);
     return EXIT.usage;
@@ -356,23 +328,18 @@ async function check(
 
 async function importCommand(
   engine: Engine,
-  folder: string | undefined,
-  reference: boolean,
+  args: Args,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  if (!folder) throw new UsageError('import needs a folder.');
   const progress = new ProgressLine(err);
-  const summary = await importFolder(
-    folder,
-    {
-      journal: engine.jobs.journal,
-      store: engine.jobs.store,
-      profileId: engine.settings.getSettings().activeProfileId,
-    },
-    (done, total) => progress.count(done, total, 'files'),
-    reference ? 'reference' : 'copy',
-  );
+  const stop = engine.on('import.progress', ({ done, total }) => progress.count(done, total, 'files'));
+  const summary = await engine
+    .invoke('import.folder', {
+      path: resolve(args.positionals[0]!),
+      mode: args.reference ? 'reference' : 'copy',
+    })
+    .finally(stop);
   progress.done();
   out.write(
     `Added ${summary.added}, skipped ${summary.known} already known, ${summary.unreadable.length} unreadable.\n`,
@@ -381,9 +348,8 @@ async function importCommand(
   return EXIT.ok;
 }
 
-function search(engine: Engine, text: string, values: Values, out: NodeJS.WritableStream): number {
-  if (!text.trim()) throw new UsageError('search needs some text.');
-  const { items } = engine.jobs.gallery.page({ search: text, limit: 200 });
+async function search(engine: Engine, args: Args, out: NodeJS.WritableStream): Promise<number> {
+  const { items } = await engine.invoke('gallery.page', { search: args.positionals.join(' '), limit: 200 });
   const rows = items.map((item) => ({
     path: item.hash ? engine.jobs.localPath(item.hash) : null,
     filename: item.filename,
@@ -391,18 +357,10 @@ function search(engine: Engine, text: string, values: Values, out: NodeJS.Writab
     source: engine.jobs.journal.get(item.jobId)?.source ?? 'app',
     prompt: (item.promptText ?? '').replace(/\s+/g, ' ').slice(0, 120),
   }));
-  if (values.json) out.write(JSON.stringify(rows, null, 2) + '\n');
+  if (args.json) out.write(JSON.stringify(rows, null, 2) + '\n');
   else
     for (const r of rows)
       out.write(`${r.path ?? '(not downloaded)'}  [${r.source} ${r.job.slice(0, 8)}]  ${r.prompt}\n`);
-  if (!values.json && rows.length === 0) out.write('Nothing matches.\n');
+  if (!args.json && rows.length === 0) out.write('Nothing matches.\n');
   return EXIT.ok;
-}
-
-async function readJsonFile(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new DeskError('invalid_input', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
-  }
 }

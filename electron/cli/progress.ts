@@ -23,7 +23,8 @@ export class ProgressLine {
       const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(overall * 100)}%  ${done}/${jobs.length} done${node}`;
       if (line !== this.lastLine) this.stream.write(`\r${line.padEnd(this.lastLine.length)}`);
       this.lastLine = line;
-    } else {
+    } else if (jobs.length > 1) {
+      // Off a terminal each job's states are written as lines already; a count helps with many.
       const line = `${done}/${jobs.length} done (${states})`;
       if (line !== this.lastLine) this.stream.write(`${line}\n`);
       this.lastLine = line;
@@ -36,6 +37,13 @@ export class ProgressLine {
     if (this.tty) this.stream.write(`\r${line}`);
     else if (done === total || done % 100 === 0) this.stream.write(`${line}\n`);
     this.lastLine = line;
+  }
+
+  /** Clears the bar (on a terminal) so a plain line can be written; the next update draws it again. */
+  interrupt(): void {
+    if (!this.tty || !this.lastLine) return;
+    this.stream.write(`\r${' '.repeat(this.lastLine.length)}\r`);
+    this.lastLine = '';
   }
 
   done(): void {

@@ -6,6 +6,9 @@ import type { Database } from 'better-sqlite3';
 import type {
   AppInfo,
   CommandHandlers,
+  CommandInput,
+  CommandName,
+  CommandOutput,
   ConnectionState,
   EventName,
   EventPayload,
@@ -14,6 +17,7 @@ import type {
   Settings,
 } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
+import { dispatch } from './dispatch';
 import { checkServerDetailed, connectionStateFor, type DetailedCheck } from './server-check';
 import { ConnectionMonitor } from './connection';
 import { integrityCheck, openJournal, type IntegrityReport } from './journal/db';
@@ -89,6 +93,7 @@ export class Engine {
       settings,
       keys,
       log,
+      redactor,
       emit: (name, payload) => this.emit(name, payload),
       reportConnection: (update) => {
         if (update.profileId === this.activeId) this.monitor.report(update);
@@ -171,6 +176,16 @@ export class Engine {
     return this.paths.dataDir;
   }
 
+  /**
+   * Runs a command through the same door as the window (the contract's validators, redacted
+   * errors): the command line uses this, so every entry point shares one validation path.
+   */
+  async invoke<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
+    const result = await dispatch(this.handlers, name, input, this.log, this.redact);
+    if (!result.ok) throw DeskError.fromInfo(result.error);
+    return result.value as CommandOutput<K>;
+  }
+
   /** Subscribe to one event; returns the unsubscribe function. */
   on<E extends EventName>(name: E, listener: Listener<E>): () => void {
     let set = this.listeners.get(name);
@@ -186,8 +201,10 @@ export class Engine {
     return () => void this.anyListeners.delete(listener);
   }
 
-  private emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
+  private emit<E extends EventName>(name: E, rawPayload: EventPayload<E>): void {
     if (this.closed) return;
+    // Nothing leaves the engine with a secret in it. A preview's image data is only bytes.
+    const payload = (name === 'job.preview' ? rawPayload : this.redactor.redactValue(rawPayload)) as EventPayload<E>;
     for (const listener of [...(this.listeners.get(name) ?? [])]) this.safely(name, () => listener(payload));
     for (const listener of [...this.anyListeners]) this.safely(name, () => listener(name, payload));
   }
@@ -281,8 +298,22 @@ export class Engine {
 
       'profiles.list': () => this.settings.listProfiles(),
 
-      'profiles.save': (input) => {
+      'profiles.save': async (input) => {
         const before = input.id !== undefined ? this.settings.getProfile(input.id) : null;
+        // A key belongs to the server it was entered for: pointing the profile elsewhere forgets
+        // it first, so not one request to the new address can carry it.
+        const moved = before !== null && (originOf(before.url) !== originOf(input.url) || before.kind !== input.kind);
+        if (moved) {
+          const status = await this.keys.clear(before.id);
+          if (status.hasKey || (await this.keys.get(before.id))) {
+            throw new DeskError(
+              'keychain_unavailable',
+              'The key of this server could not be removed from the keychain, so its address was not changed. Remove the key in Settings first.',
+            );
+          }
+          this.log.info('key forgotten: the profile now points at another server', { id: before.id });
+          this.emit('key.changed', status);
+        }
         const saved = this.settings.saveProfile(input);
         this.log.info(before ? 'profile updated' : 'profile created', {
           id: saved.id,
@@ -366,6 +397,14 @@ export class Engine {
 async function check(profile: ServerProfile, keys: KeyVault, redactor: Redactor): Promise<DetailedCheck> {
   const key = profile.kind === 'cloud' ? await keys.get(profile.id) : null;
   return checkServerDetailed(profile, key, { redact: redactor.redact });
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 function sameSettings(a: Settings, b: Settings): boolean {

@@ -9,7 +9,7 @@ import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
-import type { Logger } from '../log';
+import type { Logger, Redactor } from '../log';
 import { OutputStore, sniffMime } from '../store';
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -40,6 +40,8 @@ export interface JobsModuleDeps {
   settings: SettingsStore;
   keys: KeyVault;
   log: Logger;
+  /** What the journal keeps is redacted with it (keys the engine has seen, token= values). */
+  redactor: Redactor;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
   /** Desktop actions the shell provides (Electron); absent in the headless host. */
   desktop?: { reveal(path: string): void };
@@ -83,13 +85,15 @@ export class JobsModule {
     string,
     { last: number; pending: Preview | null; timer: NodeJS.Timeout | null }
   >();
+  /** Completed jobs whose detail is being read for outputs the socket did not announce. */
+  private readonly verifying = new Set<Promise<void>>();
   private reconcileTimer: NodeJS.Timeout | null = null;
   private started = false;
   private closed = false;
 
   constructor(private readonly deps: JobsModuleDeps) {
     const t = deps.timings ?? {};
-    this.journal = new JobJournal(deps.db);
+    this.journal = new JobJournal(deps.db, (value) => deps.redactor.redactValue(value));
     this.gallery = new GalleryQueries(deps.db, this.journal);
     this.library = new Library(deps.db);
     this.store = new OutputStore(deps.storeDir);
@@ -179,6 +183,20 @@ export class JobsModule {
       }
     }
     this.session(this.activeProfileId());
+  }
+
+  /** Resolves when every finished job's outputs are known and every download has ended (the CLI waits on it). */
+  async settled(): Promise<void> {
+    for (;;) {
+      if (this.verifying.size > 0) await Promise.allSettled([...this.verifying]);
+      await this.downloads.idle();
+      if (this.verifying.size === 0) return;
+    }
+  }
+
+  /** The socket state of a profile's session, if it has one. */
+  socketStateOf(profileId: string): SocketState | null {
+    return this.sessions.get(profileId)?.socket.state ?? null;
   }
 
   setDownloadConcurrency(n: number): void {
@@ -333,7 +351,10 @@ export class JobsModule {
     this.deps.emit('job.changed', job);
     if (isFinalJobState(job.state) && before !== undefined && !isFinalJobState(before)) {
       this.lastState.delete(job.id);
-      if (job.state === 'completed') void this.service.verifyOutputs(job.id);
+      if (job.state === 'completed') {
+        const check = this.service.verifyOutputs(job.id).finally(() => this.verifying.delete(check));
+        this.verifying.add(check);
+      }
       this.deps.emit('job.finished', {
         jobId: job.id,
         state: job.state,

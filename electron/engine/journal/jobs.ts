@@ -139,10 +139,21 @@ export function workflowIdOf(prompt: unknown): string {
   return createHash('sha256').update(canonicalJson(prompt)).digest('hex');
 }
 
+/** Takes secrets out of anything the journal is about to keep (the engine's Redactor). */
+export type JournalRedactor = (value: unknown) => unknown;
+
 export class JobJournal {
   private readonly stmt: Record<string, Statement>;
 
-  constructor(private readonly db: Database) {
+  /**
+   * `redact` is applied to every piece of text that came from outside before it is stored: causes,
+   * event data, errors, why a job waits, why a download failed. A server that echoes the key back
+   * in an error never gets it written to disk.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly redact: JournalRedactor = (value) => value,
+  ) {
     this.stmt = {
       upsertWorkflow: db.prepare(
         `INSERT INTO workflows (id, name, api_json, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)
@@ -196,6 +207,14 @@ export class JobJournal {
     };
   }
 
+  private text(value: string | null | undefined): string | null {
+    return value === null || value === undefined ? null : (this.redact(value) as string);
+  }
+
+  private json(value: unknown): string | null {
+    return value === undefined || value === null ? null : JSON.stringify(this.redact(value));
+  }
+
   /** Runs `fn` in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -223,10 +242,10 @@ export class JobJournal {
         submittedAt: job.submittedAt ?? null,
         startedAt: job.startedAt ?? null,
         finishedAt: job.finishedAt ?? null,
-        errorJson: job.error ? JSON.stringify(job.error) : null,
+        errorJson: job.error ? this.json(job.error) : null,
         promptText: job.promptText ?? null,
       });
-      this.stmt.event!.run(job.id, createdAt, 'state', job.state, job.cause, null);
+      this.stmt.event!.run(job.id, createdAt, 'state', job.state, this.text(job.cause), null);
       this.reindex(job.id);
       return this.mustGet(job.id);
     });
@@ -266,7 +285,7 @@ export class JobJournal {
         this.stmt.setState!.run(to, now, id);
         // Why it waited in the outbox stops being true once it is sent (or ends).
         if (to !== 'outbox' && to !== 'submitting' && patch.waiting === undefined) patch = { ...patch, waiting: null };
-        this.stmt.event!.run(id, now, 'state', to, cause, data === undefined ? null : JSON.stringify(data));
+        this.stmt.event!.run(id, now, 'state', to, this.text(cause), this.json(data));
       }
       this.patch(id, patch);
       return row.state !== to;
@@ -284,10 +303,10 @@ export class JobJournal {
     if (patch.submittedAt !== undefined) column('submitted_at', patch.submittedAt);
     if (patch.startedAt !== undefined) column('started_at', patch.startedAt);
     if (patch.finishedAt !== undefined) column('finished_at', patch.finishedAt);
-    if (patch.error !== undefined) column('error_json', patch.error ? JSON.stringify(patch.error) : null);
+    if (patch.error !== undefined) column('error_json', this.json(patch.error));
     if (patch.queuePosition !== undefined) column('queue_position', patch.queuePosition);
     if (patch.progress !== undefined) column('progress_json', patch.progress ? JSON.stringify(patch.progress) : null);
-    if (patch.waiting !== undefined) column('waiting_json', patch.waiting ? JSON.stringify(patch.waiting) : null);
+    if (patch.waiting !== undefined) column('waiting_json', this.json(patch.waiting));
     if (sets.length === 0) return;
     column('updated_at', Date.now());
     this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -302,7 +321,7 @@ export class JobJournal {
   }
 
   appendEvent(id: string, type: string, cause?: string, data?: unknown, at = Date.now()): void {
-    this.stmt.event!.run(id, at, type, null, cause ?? null, data === undefined ? null : JSON.stringify(data));
+    this.stmt.event!.run(id, at, type, null, this.text(cause), this.json(data));
   }
 
   events(id: string): JobEvent[] {
@@ -384,7 +403,7 @@ export class JobJournal {
   }
 
   markOutput(id: number, state: OutputState, error: string | null = null, countAttempt = false): void {
-    this.stmt.outputState!.run(state, error, countAttempt ? 1 : 0, id);
+    this.stmt.outputState!.run(state, this.text(error), countAttempt ? 1 : 0, id);
   }
 
   outputStored(id: number, stored: StoredOutput): void {

@@ -3,6 +3,8 @@
 //   3 TEXT:          [u32 node id length][node id (UTF-8)][text (UTF-8)]
 //   4 PREVIEW_IMAGE_WITH_METADATA: [u32 metadata length][metadata JSON: {node_id, prompt_id, image_type, …}][image bytes]
 // Pure functions on Uint8Array: used by the engine, the fake cloud and (if ever needed) the renderer.
+// Decoding is total: any bytes give a frame or null, never a throw, with every length bounded.
+import { parseJsonBounded, type JsonLimits } from './json-limits';
 
 export const FRAME_PREVIEW = 1;
 export const FRAME_TEXT = 3;
@@ -22,6 +24,12 @@ export type DecodedFrame =
 
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
+
+// A hostile server's frame is bounded: ids and metadata are small in real frames.
+const MAX_ID_BYTES = 1024;
+const METADATA_LIMITS: JsonLimits = { maxBytes: 64 * 1024, maxDepth: 16 };
+// Only types a browser shows as a plain picture (an SVG could carry script).
+const PREVIEW_MIMES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
 
 function u32(bytes: Uint8Array, offset: number): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset);
@@ -44,7 +52,7 @@ export function decodeBinaryFrame(bytes: Uint8Array): DecodedFrame | null {
   }
   if (type === FRAME_TEXT) {
     const length = u32(bytes, 4);
-    if (8 + length > bytes.length) return null;
+    if (length > MAX_ID_BYTES || 8 + length > bytes.length) return null;
     return {
       kind: 'text',
       nodeId: utf8.decode(bytes.subarray(8, 8 + length)),
@@ -53,23 +61,31 @@ export function decodeBinaryFrame(bytes: Uint8Array): DecodedFrame | null {
   }
   if (type === FRAME_PREVIEW_WITH_METADATA) {
     const length = u32(bytes, 4);
-    if (8 + length > bytes.length) return null;
-    let meta: PreviewMetadata;
+    if (length > METADATA_LIMITS.maxBytes || 8 + length > bytes.length) return null;
+    let meta: unknown;
     try {
-      meta = JSON.parse(utf8.decode(bytes.subarray(8, 8 + length))) as PreviewMetadata;
+      meta = parseJsonBounded(bytes.subarray(8, 8 + length), METADATA_LIMITS);
     } catch {
       return null;
     }
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return null;
+    const { image_type: mime, prompt_id: promptId, node_id: nodeId } = meta as PreviewMetadata;
+    if (!idOrAbsent(promptId) || !idOrAbsent(nodeId)) return null;
     return {
       kind: 'image',
       type: 4,
-      mime: typeof meta.image_type === 'string' && meta.image_type.startsWith('image/') ? meta.image_type : 'image/png',
+      mime: typeof mime === 'string' && PREVIEW_MIMES.has(mime) ? mime : 'image/png',
       image: bytes.subarray(8 + length),
-      promptId: typeof meta.prompt_id === 'string' ? meta.prompt_id : null,
-      nodeId: typeof meta.node_id === 'string' ? meta.node_id : null,
+      promptId: typeof promptId === 'string' ? promptId : null,
+      nodeId: typeof nodeId === 'string' ? nodeId : null,
     };
   }
   return null;
+}
+
+/** A metadata id is a string of at most 1 KiB (UTF-8), or not a string (then ignored). */
+function idOrAbsent(value: unknown): boolean {
+  return typeof value !== 'string' || value.length * 3 <= MAX_ID_BYTES || encoder.encode(value).length <= MAX_ID_BYTES;
 }
 
 function header(...words: number[]): Uint8Array {

@@ -18,7 +18,7 @@ export function parseJsonBounded(text: string | Uint8Array, limits: JsonLimits):
   try {
     value = JSON.parse(typeof text === 'string' ? text : utf8.decode(text));
   } catch (err) {
-    throw new Error(`not valid JSON: ${(err as Error).message}`);
+    throw new Error(`not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (depthOf(value, limits.maxDepth) > limits.maxDepth) {
     throw new Error(`the JSON is nested more than ${limits.maxDepth} levels deep`);
@@ -33,19 +33,24 @@ export function parseJsonBounded(text: string | Uint8Array, limits: JsonLimits):
  */
 export function depthOf(value: unknown, limit: number): number {
   if (value === null || typeof value !== 'object') return 0;
-  const values: object[] = [value];
-  const depths: number[] = [1];
+  const stack: unknown[] = [value, 1]; // pairs: a value, then its depth
   let deepest = 1;
-  while (values.length > 0) {
-    const current = values.pop()!;
-    const depth = depths.pop()!;
-    if (depth > deepest) deepest = depth;
-    if (deepest > limit) return limit + 1;
-    const children = Array.isArray(current) ? (current as unknown[]) : Object.values(current);
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') {
-        values.push(child);
-        depths.push(depth + 1);
+  while (stack.length > 0) {
+    const depth = stack.pop() as number;
+    const current = stack.pop() as Record<string, unknown>;
+    if (depth > deepest) {
+      deepest = depth;
+      if (deepest > limit) return limit + 1;
+    }
+    if (Array.isArray(current)) {
+      for (let i = 0; i < current.length; i++) {
+        const child: unknown = current[i];
+        if (child !== null && typeof child === 'object') stack.push(child, depth + 1);
+      }
+    } else {
+      for (const key in current) {
+        const child = current[key];
+        if (child !== null && typeof child === 'object') stack.push(child, depth + 1);
       }
     }
   }

@@ -6,7 +6,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import type { ImportSummary } from '../../shared/contract';
 import { basename, extname, join, relative } from 'node:path';
 import type { JobJournal } from './journal/jobs';
-import { makeThumbnail, sniffMime, type OutputStore } from './store';
+import { makeThumbnail, verifyMediaFile, type OutputStore } from './store';
 import { promptTextOf, type ApiWorkflow } from './workflows/api-format';
 import { readImageMetadata } from './workflows/metadata';
 
@@ -29,15 +29,17 @@ export async function importFolder(
   for (const [i, file] of files.entries()) {
     try {
       const bytes = await readFile(file);
-      const mime = sniffMime(bytes.subarray(0, 16));
-      if (!mime.startsWith('image/') && !mime.startsWith('video/')) throw new Error('not an image or a video');
-      const stored =
-        mode === 'copy'
-          ? await deps.store.ingest(oneChunk(bytes), { expectedSize: bytes.length })
-          : { hash: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mime };
-      if (deps.journal.hasOutputWithHash(stored.hash)) {
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      if (deps.journal.hasOutputWithHash(hash)) {
         summary.known += 1;
       } else {
+        // A damaged or mislabelled file is listed with the reason before anything is stored.
+        const verified = await verifyMediaFile(file, { filename: basename(file) });
+        if (!verified.ok) throw new Error(verified.reason);
+        const stored =
+          mode === 'copy'
+            ? await deps.store.ingest(oneChunk(bytes), { expectedSize: bytes.length })
+            : { hash, size: bytes.length, mime: verified.mime };
         const meta = readImageMetadata(bytes);
         if (stored.mime.startsWith('image/') && !meta.width) throw new Error('not a readable image');
         let dims = { width: meta.width, height: meta.height };

@@ -6,6 +6,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Database } from 'better-sqlite3';
 import { DeskError } from '../../shared/errors';
 import type { ComfyHttp } from './cloud/http';
+import { checkImageWhole } from './store';
 import { readImageMetadata } from './workflows/metadata';
 
 export interface UploadLimits {
@@ -53,8 +54,10 @@ export function checkUploadable(bytes: Uint8Array, name: string, limits: UploadL
           ? 'image/webp'
           : null;
   if (!mime) throw new DeskError('invalid_input', `${name} is not a PNG, JPEG or WebP image.`);
-  if (!meta.width || !meta.height || !isWhole(bytes, meta.format)) {
-    throw new DeskError('invalid_input', `${name} is damaged or cut short: it cannot be read as a whole image.`);
+  // Every PNG chunk's CRC, JPEG's end marker, WebP's RIFF size: a damaged file is not sent.
+  const broken = checkImageWhole(bytes, mime);
+  if (broken || !meta.width || !meta.height) {
+    throw new DeskError('invalid_input', `${name} is damaged or cut short: ${broken ?? 'it has no image size'}.`);
   }
   if (meta.width > limits.maxEdge || meta.height > limits.maxEdge || meta.width * meta.height > limits.maxPixels) {
     throw new DeskError(
@@ -63,18 +66,6 @@ export function checkUploadable(bytes: Uint8Array, name: string, limits: UploadL
     );
   }
   return { mime, width: meta.width, height: meta.height };
-}
-
-/** The format's own end marker is there (a truncated file lacks it). */
-function isWhole(bytes: Uint8Array, format: string): boolean {
-  const tail = (n: number) => Array.from(bytes.subarray(bytes.length - n));
-  if (format === 'png') return tail(8).join() === [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82].join(); // IEND + CRC
-  if (format === 'jpeg') return tail(2).join() === [0xff, 0xd9].join();
-  if (format === 'webp') {
-    const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
-    return size + 8 <= bytes.length;
-  }
-  return true;
 }
 
 /** Reads the server's limits from /api/features, where it says them. */

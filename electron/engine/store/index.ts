@@ -3,3 +3,4 @@ export { downloadTo, type OpenedSource, type DownloadOptions } from './download'
 export { makeThumbnail, THUMB_EDGE } from './thumbs';
 export { createLimiter, type Limiter } from './limiter';
 export { sniffMime } from './mime';
+export { verifyMediaFile, checkImageWhole, checkPngChunks, PngChunkWalker, type VerifyResult } from './verify';

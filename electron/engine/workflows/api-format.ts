@@ -48,7 +48,8 @@ export function parseApiWorkflow(value: unknown): ApiWorkflow {
       problems.push(`node ${id}: not an object`);
       continue;
     }
-    if (typeof node.class_type !== 'string' || !node.class_type) problems.push(`node ${id}: no class_type`);
+    const classType = typeof node.class_type === 'string' && node.class_type ? node.class_type : null;
+    if (!classType) problems.push(`node ${id}: no class_type`);
     if (!isPlainObject(node.inputs)) {
       problems.push(`node ${id}: "inputs" must be an object`);
       continue;
@@ -56,7 +57,8 @@ export function parseApiWorkflow(value: unknown): ApiWorkflow {
     for (const [input, v] of Object.entries(node.inputs)) {
       if (isLink(v) && !Object.hasOwn(value, String(v[0]))) {
         problems.push(
-          `node ${id} (${String(node.class_type)}), input "${input}": links to node ${v[0]}, which does not exist`,
+          // Not String(class_type): a JSON object with a "toString" key would throw a TypeError.
+          `node ${id} (${classType ?? 'no class_type'}), input "${input}": links to node ${v[0]}, which does not exist`,
         );
       }
     }

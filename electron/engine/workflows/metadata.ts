@@ -1,7 +1,10 @@
 // Reads the `prompt` and `workflow` ComfyUI embeds in its outputs: PNG text chunks (tEXt, iTXt,
 // zTXt) and animated WebP's EXIF (IFD0 Make = "workflow:{…}", Model = "prompt:{…}"). Also the
-// image's size from its header. Broken or foreign files give null fields, never a throw.
+// image's size from its header. Broken, foreign or hostile files give null fields, never a throw:
+// inflating, chunk walking and the JSON are all bounded (a zlib bomb or a prompt nested 100,000
+// levels deep costs little and gives null).
 import { inflateSync } from 'node:zlib';
+import { parseJsonBounded } from '../../../shared/json-limits';
 
 export interface ImageMetadata {
   format: 'png' | 'webp' | 'jpeg' | 'gif' | 'unknown';
@@ -12,7 +15,12 @@ export interface ImageMetadata {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const utf8 = new TextDecoder('utf-8');
+const MAX_CHUNKS = 10_000;
+const MAX_INFLATE = 16 * 1024 * 1024; // per compressed text chunk
+const MAX_INFLATE_TOTAL = 32 * 1024 * 1024; // across all of a file's chunks
+// ComfyUI's workflows nest about 10 levels; the text is at most a few MB.
+const JSON_LIMITS = { maxBytes: 16 * 1024 * 1024, maxDepth: 64 };
+const KEYS = new Set(['prompt', 'workflow']);
 const latin1 = new TextDecoder('latin1');
 
 export function readImageMetadata(bytes: Uint8Array): ImageMetadata {
@@ -37,9 +45,10 @@ function empty(format: ImageMetadata['format']): ImageMetadata {
 function readPng(bytes: Uint8Array): ImageMetadata {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const meta = empty('png');
-  const texts = new Map<string, string>();
+  const texts = new Map<string, Uint8Array>();
+  const budget = { inflate: MAX_INFLATE_TOTAL };
   let offset = 8;
-  while (offset + 12 <= bytes.length) {
+  for (let n = 0; n < MAX_CHUNKS && offset + 12 <= bytes.length; n++) {
     const length = view.getUint32(offset);
     const type = ascii(bytes, offset + 4, 4);
     const start = offset + 8;
@@ -50,7 +59,7 @@ function readPng(bytes: Uint8Array): ImageMetadata {
       meta.width = view.getUint32(start);
       meta.height = view.getUint32(start + 4);
     } else if (type === 'tEXt' || type === 'iTXt' || type === 'zTXt') {
-      const entry = textChunk(type, data);
+      const entry = textChunk(type, data, budget);
       if (entry) texts.set(entry[0], entry[1]);
     } else if (type === 'IEND') {
       break;
@@ -62,26 +71,36 @@ function readPng(bytes: Uint8Array): ImageMetadata {
   return meta;
 }
 
-function textChunk(type: string, data: Uint8Array): [string, string] | null {
+/** A `prompt` or `workflow` text chunk's keyword and UTF-8 body; null for others and broken ones. */
+function textChunk(type: string, data: Uint8Array, budget: { inflate: number }): [string, Uint8Array] | null {
   const nul = data.indexOf(0);
   if (nul < 1) return null;
   const keyword = latin1.decode(data.subarray(0, nul));
+  if (!KEYS.has(keyword)) return null; // nothing else is read: not worth inflating
+  // The PNG spec says tEXt is Latin-1, but ComfyUI writes UTF-8: the body is read as UTF-8.
+  if (type === 'tEXt') return [keyword, data.subarray(nul + 1)];
+  if (type === 'zTXt') return inflated(keyword, data.subarray(nul + 2), budget);
+  // iTXt: keyword\0 flag method language\0 translated\0 text
+  const compressed = data[nul + 1] === 1;
+  const language = data.indexOf(0, nul + 3);
+  const translated = language < 0 ? -1 : data.indexOf(0, language + 1);
+  if (translated < 0) return null;
+  const body = data.subarray(translated + 1);
+  return compressed ? inflated(keyword, body, budget) : [keyword, body];
+}
+
+/** Inflates within the file's budget; a chunk that would inflate past it is dropped. */
+function inflated(keyword: string, body: Uint8Array, budget: { inflate: number }): [string, Uint8Array] | null {
+  const limit = Math.min(MAX_INFLATE, budget.inflate);
+  if (limit <= 0) return null;
+  // Charged in full up front: a failed inflate may have produced up to the limit.
+  budget.inflate -= limit;
   try {
-    if (type === 'tEXt') {
-      // The PNG spec says Latin-1, but ComfyUI writes UTF-8: decode as UTF-8.
-      return [keyword, utf8.decode(data.subarray(nul + 1))];
-    }
-    if (type === 'zTXt') return [keyword, utf8.decode(inflateSync(data.subarray(nul + 2)))];
-    // iTXt: keyword\0 flag method language\0 translated\0 text
-    const compressed = data[nul + 1] === 1;
-    let p = nul + 3;
-    p = data.indexOf(0, p) + 1; // language tag
-    p = data.indexOf(0, p) + 1; // translated keyword
-    if (p <= 0) return null;
-    const body = data.subarray(p);
-    return [keyword, utf8.decode(compressed ? inflateSync(body) : body)];
+    const out = inflateSync(body, { maxOutputLength: limit });
+    budget.inflate += limit - out.length;
+    return [keyword, out];
   } catch {
-    return null;
+    return null; // corrupt, or a zlib bomb stopped at the limit
   }
 }
 
@@ -89,47 +108,47 @@ function readWebp(bytes: Uint8Array): ImageMetadata {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const meta = empty('webp');
   let offset = 12;
-  while (offset + 8 <= bytes.length) {
+  for (let n = 0; n < MAX_CHUNKS && offset + 8 <= bytes.length; n++) {
     const type = ascii(bytes, offset, 4);
     const length = view.getUint32(offset + 4, true);
     const start = offset + 8;
     const end = Math.min(bytes.length, start + length);
-    if (type === 'VP8X' && length >= 10) {
+    const size = end - start; // what is there: the length field may claim more
+    if (type === 'VP8X' && size >= 10) {
       meta.width = 1 + (bytes[start + 4]! | (bytes[start + 5]! << 8) | (bytes[start + 6]! << 16));
       meta.height = 1 + (bytes[start + 7]! | (bytes[start + 8]! << 8) | (bytes[start + 9]! << 16));
-    } else if (type === 'VP8 ' && length >= 10 && meta.width === null) {
+    } else if (type === 'VP8 ' && size >= 10 && meta.width === null) {
       meta.width = view.getUint16(start + 6, true) & 0x3fff;
       meta.height = view.getUint16(start + 8, true) & 0x3fff;
-    } else if (type === 'VP8L' && length >= 5 && meta.width === null) {
+    } else if (type === 'VP8L' && size >= 5 && meta.width === null) {
       const bits = view.getUint32(start + 1, true);
       meta.width = (bits & 0x3fff) + 1;
       meta.height = ((bits >> 14) & 0x3fff) + 1;
     } else if (type === 'EXIF') {
-      for (const value of exifStrings(bytes.subarray(start, end))) {
-        const colon = value.indexOf(':');
-        const key = value.slice(0, colon);
-        if (key === 'prompt' || key === 'workflow') meta[key] = jsonObject(value.slice(colon + 1));
-      }
+      for (const [key, text] of exifTexts(bytes.subarray(start, end))) meta[key] ??= jsonObject(text);
     }
     offset = start + length + (length % 2); // chunks are padded to even sizes
   }
   return meta;
 }
 
-/** The ASCII string values of IFD0 of a TIFF/EXIF block. */
-function exifStrings(exif: Uint8Array): string[] {
+/**
+ * The `prompt:…` and `workflow:…` ASCII values of IFD0 of a TIFF/EXIF block, the first of each.
+ * Only those are decoded: many entries pointing at one large value must not multiply the work.
+ */
+function exifTexts(exif: Uint8Array): Map<'prompt' | 'workflow', Uint8Array> {
+  const found = new Map<'prompt' | 'workflow', Uint8Array>();
   let data = exif;
   if (ascii(data, 0, 6) === 'Exif\0\0') data = data.subarray(6);
-  if (data.length < 8) return [];
+  if (data.length < 8) return found;
   const little = ascii(data, 0, 2) === 'II';
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const u16 = (o: number): number => view.getUint16(o, little);
   const u32 = (o: number): number => view.getUint32(o, little);
   const ifd = u32(4);
-  if (ifd + 2 > data.length) return [];
+  if (ifd + 2 > data.length) return found;
   const count = u16(ifd);
-  const values: string[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && found.size < 2; i++) {
     const entry = ifd + 2 + i * 12;
     if (entry + 12 > data.length) break;
     const type = u16(entry + 2);
@@ -137,9 +156,16 @@ function exifStrings(exif: Uint8Array): string[] {
     if (type !== 2) continue; // ASCII
     const at = n <= 4 ? entry + 8 : u32(entry + 8);
     if (at + n > data.length) continue;
-    values.push(utf8.decode(data.subarray(at, at + n)).replace(/\0+$/, ''));
+    const value = data.subarray(at, at + n);
+    for (const key of ['prompt', 'workflow'] as const) {
+      if (!found.has(key) && ascii(value, 0, key.length + 1) === `${key}:`) {
+        let stop = value.length;
+        while (stop > 0 && value[stop - 1] === 0) stop--; // NUL-terminated
+        found.set(key, value.subarray(key.length + 1, stop));
+      }
+    }
   }
-  return values;
+  return found;
 }
 
 function jpegSize(bytes: Uint8Array): { width: number | null; height: number | null } {
@@ -159,13 +185,13 @@ function jpegSize(bytes: Uint8Array): { width: number | null; height: number | n
   return { width: null, height: null };
 }
 
-function jsonObject(text: string | undefined): Record<string, unknown> | null {
-  if (!text) return null;
+function jsonObject(text: Uint8Array | undefined): Record<string, unknown> | null {
+  if (!text || text.length === 0) return null;
   try {
-    const value = JSON.parse(text) as unknown;
+    const value = parseJsonBounded(text, JSON_LIMITS);
     return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
-    return null;
+    return null; // not JSON, too large or too deep
   }
 }
 

@@ -13,8 +13,10 @@ export class UsageError extends Error {}
 export const COMMANDS = ['run', 'jobs', 'sync', 'check', 'import', 'search'] as const;
 export type CommandWord = (typeof COMMANDS)[number];
 
-/** How long `run` keeps trying while the server cannot be reached, unless --timeout says otherwise. */
+/** How long `run --wait` keeps trying while the server cannot be reached, unless --timeout says otherwise. */
 export const DEFAULT_TIMEOUT_S = 120;
+/** The same for `run` without --wait: it only has to hand the jobs over, so it says so sooner. */
+export const DEFAULT_SUBMIT_TIMEOUT_S = 15;
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -45,7 +47,8 @@ export interface Args {
   limit: number;
   count: number;
   seed: SeedStrategy;
-  timeoutMs: number;
+  /** --timeout in ms, when given. */
+  timeoutMs: number | null;
   raw: { set: string[]; image: string[]; mask: string[] };
 }
 
@@ -74,7 +77,7 @@ export function parseCommandLine(argv: string[]): Args {
     limit: wholeNumber(v.limit, 20, 1, 500, '--limit'),
     count: wholeNumber(v.count, 1, 1, 100, '--count'),
     seed: oneOf(v.seed ?? 'fixed', ['fixed', 'random', 'increment'] as const, '--seed'),
-    timeoutMs: wholeNumber(v.timeout, DEFAULT_TIMEOUT_S, 1, 86_400, '--timeout') * 1000,
+    timeoutMs: v.timeout === undefined ? null : wholeNumber(v.timeout, 0, 1, 86_400, '--timeout') * 1000,
     raw: { set: v.set ?? [], image: v.image ?? [], mask: v.mask ?? [] },
   };
 }

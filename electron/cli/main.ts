@@ -17,6 +17,7 @@ import { Engine } from '../engine/engine';
 import { applyInputs } from '../engine/workflows/api-format';
 import {
   checkFolder,
+  DEFAULT_SUBMIT_TIMEOUT_S,
   DEFAULT_TIMEOUT_S,
   parseCommandLine,
   planRun,
@@ -42,7 +43,7 @@ const USAGE = `Usage:
 run also takes --image NODE=FILE and --mask NODE=FILE (a mask needs --image on the same node).
 run returns once every job is on the server; --wait (or --out) waits until they finish and their
 outputs are stored. While the server cannot be reached, run keeps trying for --timeout seconds
-(default ${DEFAULT_TIMEOUT_S}), then exits 3 with the jobs kept in the outbox.
+(default ${DEFAULT_TIMEOUT_S} with --wait, ${DEFAULT_SUBMIT_TIMEOUT_S} without), then exits 3 with the jobs kept in the outbox.
 The API key comes from the system keychain (set it in the app) or COMFY_API_KEY.
 --data DIR (or COMFY_DESK_DATA) selects the data folder; the default is the app's.`;
 
@@ -136,7 +137,11 @@ async function run(
   const end = await watchJobs(
     engine,
     ids,
-    { goal: waitToEnd ? 'finished' : 'on_server', profileId, timeoutMs: args.timeoutMs },
+    {
+      goal: waitToEnd ? 'finished' : 'on_server',
+      profileId,
+      timeoutMs: args.timeoutMs ?? (waitToEnd ? DEFAULT_TIMEOUT_S : DEFAULT_SUBMIT_TIMEOUT_S) * 1000,
+    },
     err,
   );
   if (end.kind !== 'done') {

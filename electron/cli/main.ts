@@ -72,7 +72,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       shell: 'host',
       ...(args.data ? { dataDir: args.data } : {}),
       monitor: false,
-      startJobs: args.command === 'run' || args.command === 'sync' || args.command === 'check',
+      // Jobs start once the profile and its key are chosen (connecting first would go without the key).
+      startJobs: false,
     });
   } catch (e) {
     err.write(`Cannot open the Comfy Desk data folder: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -86,6 +87,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         return await listJobs(engine, args, out);
       case 'sync': {
         const profileId = await chooseProfile(engine, args);
+        await engine.jobs.start();
         const { imported } = await engine.invoke('sync.run', { profileId });
         await engine.jobs.settled();
         out.write(`Imported ${imported} job(s).\n`);
@@ -122,6 +124,7 @@ async function run(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   const profileId = await chooseProfile(engine, args);
+  await engine.jobs.start();
   const sets: Record<string, unknown> = { ...plan.sets, ...(await uploadInputs(engine, profileId, plan, out)) };
   const submitted = await engine.invoke('jobs.submit', {
     profileId,
@@ -159,8 +162,10 @@ async function run(
     out.write(`All ${ids.length} job(s) are on the server.\n`);
     return EXIT.ok;
   }
-  // Outputs announced only in the job detail are fetched too, and every download ends first.
+  // Outputs announced only in the job detail are fetched too, and every download ends first
+  // (here, or in the app when it shares this data folder and was already fetching one).
   await engine.jobs.settled();
+  await outputsSettled(engine, ids, args.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000);
   let failed = 0;
   for (const job of end.jobs) {
     const now = engine.jobs.journal.get(job.id) ?? job;
@@ -182,6 +187,14 @@ async function run(
     for (const path of copied) out.write(`  ${path}\n`);
   }
   return failed > 0 ? EXIT.jobFailed : EXIT.ok;
+}
+
+/** Waits until no output of these jobs is still being fetched by any process, or the time is up. */
+async function outputsSettled(engine: Engine, jobIds: string[], timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const busy = () =>
+    jobIds.some((id) => engine.jobs.journal.outputs(id).some((o) => o.state === 'remote' || o.state === 'downloading'));
+  while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
 }
 
 async function chooseProfile(engine: Engine, args: Args): Promise<string> {
@@ -305,6 +318,7 @@ async function check(
 ): Promise<number> {
   const parsed = await readWorkflowFile(args.positionals[0]);
   const profileId = args.server ? await chooseProfile(engine, args) : engine.settings.getSettings().activeProfileId;
+  await engine.jobs.start();
   // Fresh node definitions when the server answers; the cached ones otherwise.
   await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
   const report = await engine.invoke('workflows.inspect', { workflow: parsed, profileId });

@@ -1,5 +1,6 @@
 // Downloads every output the journal knows of into the content-addressed store, a bounded number at
 // a time. Unfinished downloads are in the journal (state remote/downloading), so a restart resumes them.
+import { DeskError } from '../../../shared/errors';
 import type { JobSource, OutputItem } from '../../../shared/jobs';
 import type { DownloadOptions } from '../store/download';
 import type { OpenedBody } from '../cloud/http';
@@ -104,6 +105,11 @@ export class Downloader {
       journal.outputStored(item.id, { ...stored, ...dims, hasThumb });
     } catch (err) {
       if (this.abort.signal.aborted) return; // shutting down: stays "downloading", resumed next start
+      if (err instanceof DeskError && err.code === 'conflict') {
+        // Another process sharing the journal is downloading it; it writes the outcome.
+        this.deps.log.info('download left to another process', { output: item.id });
+        return;
+      }
       journal.markOutput(item.id, 'failed', (err as Error).message);
       this.deps.log.warn('download failed', { output: item.id, error: (err as Error).message });
     }

@@ -7,7 +7,8 @@ import { isFinalJobState } from '../../../shared/jobs';
 import type { RemoteJob } from '../cloud/api';
 import { jobErrorOf } from '../cloud/messages';
 import { backoff } from '../cloud/http';
-import { canonicalJson, toSummary, type JobJournal, type JobRecord } from '../journal/jobs';
+import { canonicalJson, SUBMIT_OWNER, toSummary, type JobJournal, type JobRecord } from '../journal/jobs';
+import { isAlive } from '../store/part-lock';
 import {
   hasPartnerNodes,
   nodeTitle,
@@ -43,6 +44,17 @@ export interface JobServiceDeps {
 
 /** The field in extra_data that carries our job id, so a job can be found after an unknown outcome. */
 export const JOB_ID_FIELD = 'comfy_desk_job_id';
+
+/**
+ * Whether the process that was sending a job is gone: not running any more, or silent for so
+ * long that its pid may have been reused. This process's own claim counts as gone: its sends
+ * always end in another state, so a leftover one is from before a crash of ours.
+ */
+function senderGone(owner: string | null): boolean {
+  if (!owner || owner.startsWith(`${SUBMIT_OWNER}:`)) return true;
+  const [pid, , claimedAt] = owner.split(':').map(Number);
+  return !isAlive(pid ?? 0) || Date.now() - (claimedAt ?? 0) > 10 * 60_000;
+}
 
 /** A job that needs the person (key, credits, access) is tried again this rarely on its own. */
 const PERSON_RETRY_MS = 5 * 60_000;
@@ -103,9 +115,13 @@ export class JobService {
         this.scheduleRetry(profileId);
         return;
       }
-      const job = journal
-        .openJobs()
-        .find((j) => j.profileId === profileId && (j.state === 'outbox' || (j.state === 'submitting' && !j.promptId)));
+      let job: JobRecord | null = null;
+      for (const candidate of journal.openJobs()) {
+        if (candidate.profileId !== profileId) continue;
+        if (candidate.state !== 'outbox' && !(candidate.state === 'submitting' && !candidate.promptId)) continue;
+        job = journal.claimSubmit(candidate.id, senderGone);
+        if (job) break;
+      }
       if (!job) {
         this.retryAttempts.delete(profileId);
         return;

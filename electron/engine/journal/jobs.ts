@@ -116,6 +116,9 @@ export interface OutputRow {
   created_at: number;
 }
 
+/** This process, as the journal names the sender of a job: pid and when it started (the claim adds when). */
+export const SUBMIT_OWNER = `${process.pid}:${Date.now()}`;
+
 /** A download that failed is tried again on the next start or reconnect, up to this many rounds. */
 const MAX_DOWNLOAD_ROUNDS = 20;
 
@@ -318,6 +321,25 @@ export class JobJournal {
 
   countSubmitAttempt(id: string): void {
     this.stmt.attempt!.run(id);
+  }
+
+  /**
+   * Claims a job for sending, for this process: one in the outbox, or one left "submitting"
+   * without a prompt_id, that no other live process has claimed (a claim of a process that is
+   * gone, after a crash or an exit, is taken over). Null when another live process holds it: the
+   * app and the command line may share this journal, and only one may send a job.
+   */
+  claimSubmit(id: string, isGone: (owner: string | null) => boolean): JobRecord | null {
+    return this.transaction(() => {
+      const row = this.db.prepare('SELECT state, prompt_id, submit_owner FROM jobs WHERE id = ?').get(id) as
+        { state: JobState; prompt_id: string | null; submit_owner: string | null } | undefined;
+      if (!row) return null;
+      const sendable = row.state === 'outbox' || (row.state === 'submitting' && row.prompt_id === null);
+      const claimable = sendable && isGone(row.submit_owner);
+      if (!claimable) return null;
+      this.db.prepare('UPDATE jobs SET submit_owner = ? WHERE id = ?').run(`${SUBMIT_OWNER}:${Date.now()}`, id);
+      return this.get(id);
+    });
   }
 
   appendEvent(id: string, type: string, cause?: string, data?: unknown, at = Date.now()): void {

@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { DeskError, dispositionOf } from '../../../shared/errors';
 import { sniffMime } from './mime';
+import { lockPart } from './part-lock';
 import type { OutputStore, StoredFile } from './store';
 import type { VerifyResult } from './verify';
 
@@ -56,21 +57,26 @@ export async function downloadTo(
   const attempts = options.attempts ?? 5;
   const part = store.partPathOf(key);
   await store.removeTemp().catch(() => undefined); // makes sure the folders exist
+  const release = await lockPart(part);
   let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (options.signal?.aborted) throw new DeskError('network', 'The download was cancelled.');
-    try {
-      return await attemptDownload(store, part, openSource, options);
-    } catch (err) {
-      lastError = err;
-      if (!retryable(err) || attempt === attempts || options.signal?.aborted) break;
-      const wait = Math.max(
-        (err as DeskError).retryAfterMs ?? 0,
-        delay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 30_000),
-      );
-      options.onRetry?.(attempt, err as Error, wait);
-      await sleep(wait, options.signal);
+  try {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (options.signal?.aborted) throw new DeskError('network', 'The download was cancelled.');
+      try {
+        return await attemptDownload(store, part, openSource, options);
+      } catch (err) {
+        lastError = err;
+        if (!retryable(err) || attempt === attempts || options.signal?.aborted) break;
+        const wait = Math.max(
+          (err as DeskError).retryAfterMs ?? 0,
+          delay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 30_000),
+        );
+        options.onRetry?.(attempt, err as Error, wait);
+        await sleep(wait, options.signal);
+      }
     }
+  } finally {
+    await release();
   }
   throw lastError instanceof Error ? lastError : new DeskError('network', String(lastError));
 }

@@ -7,6 +7,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import { DeskError } from '../../../shared/errors';
 import { sniffMime } from './mime';
+import { heldByOther } from './part-lock';
 
 export interface StoredFile {
   hash: string;
@@ -76,7 +77,11 @@ export class OutputStore {
   async removeTemp(): Promise<void> {
     await this.ensure();
     for (const name of await readdir(this.tmpDir)) {
-      if (!name.endsWith('.part')) await rm(join(this.tmpDir, name), { force: true });
+      if (name.endsWith('.part')) continue; // resumed by whoever downloads it next
+      const path = join(this.tmpDir, name);
+      // Another process sharing this data folder (the app and the command line) is downloading it.
+      if (name.endsWith('.lock') && (await heldByOther(path))) continue;
+      await rm(path, { force: true });
     }
   }
 

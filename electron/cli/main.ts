@@ -87,7 +87,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         return await listJobs(engine, args, out);
       case 'sync': {
         const profileId = await chooseProfile(engine, args);
-        await engine.jobs.start();
+        await engine.jobs.start({ watchOthers: false });
         const { imported } = await engine.invoke('sync.run', { profileId });
         await engine.jobs.settled();
         out.write(`Imported ${imported} job(s).\n`);
@@ -124,7 +124,7 @@ async function run(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   const profileId = await chooseProfile(engine, args);
-  await engine.jobs.start();
+  await engine.jobs.start({ watchOthers: false });
   const sets: Record<string, unknown> = { ...plan.sets, ...(await uploadInputs(engine, profileId, plan, out)) };
   const submitted = await engine.invoke('jobs.submit', {
     profileId,
@@ -318,7 +318,7 @@ async function check(
 ): Promise<number> {
   const parsed = await readWorkflowFile(args.positionals[0]);
   const profileId = args.server ? await chooseProfile(engine, args) : engine.settings.getSettings().activeProfileId;
-  await engine.jobs.start();
+  await engine.jobs.start({ watchOthers: false });
   // Fresh node definitions when the server answers; the cached ones otherwise.
   await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
   const report = await engine.invoke('workflows.inspect', { workflow: parsed, profileId });

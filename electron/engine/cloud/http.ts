@@ -20,6 +20,8 @@ export interface HttpOptions {
   retries?: number;
   retryBaseMs?: number;
   log?: { warn(message: string, fields?: Record<string, unknown>): void };
+  /** Told after every answer from the server, whatever its status: the server is reachable. */
+  onAnswer?: () => void;
 }
 
 export interface RequestOptions {
@@ -108,6 +110,7 @@ export class ComfyHttp {
       body = JSON.stringify(options.body);
     }
     const response = await this.send(method, this.apiPath(path) + queryString(options.query), headers, body, options);
+    this.options.onAnswer?.();
     const text = await readText(response.body, JSON_LIMIT);
     return parseJsonResponse(response.statusCode, response.headers, text, `${method} ${path}`);
   }

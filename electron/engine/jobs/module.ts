@@ -5,6 +5,7 @@ import type { CommandHandlers, EventName, EventPayload, ServerProfile } from '..
 import { DeskError } from '../../../shared/errors';
 import { isFinalJobState, type JobState, type JobSummary } from '../../../shared/jobs';
 import type { SocketState } from '../cloud/socket';
+import { ChangeLog } from '../journal/changes';
 import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
 import { Library } from '../journal/library';
@@ -30,6 +31,8 @@ export interface JobsTimings {
   downloadAttempts?: number;
   /** Minimum gap between two previews of one job sent to the renderer. */
   previewIntervalMs?: number;
+  /** How often the journal is checked for what other processes wrote (default 500 ms). */
+  journalPollMs?: number;
   /** Stall window, deadline and rates of downloads. */
   downloadLimits?: DownloaderDeps['limits'];
 }
@@ -88,6 +91,7 @@ export class JobsModule {
   /** Completed jobs whose detail is being read for outputs the socket did not announce. */
   private readonly verifying = new Set<Promise<void>>();
   private reconcileTimer: NodeJS.Timeout | null = null;
+  private changeTimer: NodeJS.Timeout | null = null;
   private started = false;
   private closed = false;
 
@@ -126,9 +130,13 @@ export class JobsModule {
     });
   }
 
-  /** On start: clean temp files, resume downloads, connect, and check every open job. */
-  async start(): Promise<void> {
+  /**
+   * On start: clean temp files, resume downloads, connect, and check every open job. Unless told
+   * otherwise (the command line), it also follows what other processes write to the journal.
+   */
+  async start(options: { watchOthers?: boolean } = {}): Promise<void> {
     this.started = true;
+    if (options.watchOthers !== false) this.watchOthers();
     await this.store.removeTemp();
     for (const job of this.journal.openJobs()) this.lastState.set(job.id, job.state);
     this.downloads.resumeAll();
@@ -325,8 +333,33 @@ export class JobsModule {
     return imported;
   }
 
+  /** Another process (the command line beside the window) wrote jobs or outputs: show them within a moment. */
+  private watchOthers(): void {
+    const log = new ChangeLog(this.deps.db);
+    log.prune();
+    const every = this.deps.timings?.journalPollMs ?? 500;
+    this.changeTimer = setInterval(() => {
+      try {
+        const changes = log.poll();
+        if (!changes) return;
+        for (const id of changes.jobIds) {
+          const job = this.journal.get(id);
+          if (job) this.deps.emit('job.changed', toSummary(job));
+        }
+        for (const id of changes.outputIds) {
+          const output = this.journal.output(id);
+          if (output) this.deps.emit('output.changed', output);
+        }
+      } catch (err) {
+        this.deps.log.warn('journal watch failed', { error: (err as Error).message });
+      }
+    }, every);
+    this.changeTimer.unref?.();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.changeTimer) clearInterval(this.changeTimer);
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.service.close();
     this.downloads.close();

@@ -54,6 +54,10 @@ export class ServerSession {
       apiKey: options.apiKey,
       log: options.log,
       retryBaseMs: options.httpRetryBaseMs,
+      // The server answered: if the socket is waiting out a backoff, it need not wait any more.
+      onAnswer: () => {
+        if (this.socket.state === 'closed') this.socket.reconnectNow();
+      },
     });
     this.api = new ComfyApi(this.http, profile.kind, options.log);
     this.tracker = new MessageTracker(journal, profile.id, options.hooks, options.log);

@@ -1,0 +1,53 @@
+// What other processes changed in the journal. SQLite's data_version moves only when another
+// connection commits, so a quiet poll costs one pragma; when it moves, the change log (written by
+// triggers, migration 0007) names the jobs and outputs to show again.
+import type { Database, Statement } from 'better-sqlite3';
+
+/** How many change rows are kept; a reader further behind than this just reloads what it shows. */
+const KEEP = 50_000;
+
+export interface Changes {
+  jobIds: string[];
+  outputIds: number[];
+}
+
+export class ChangeLog {
+  private lastSeq: number;
+  private lastVersion: number;
+  private readonly since: Statement<[number], { seq: number; kind: string; ref: string }>;
+
+  constructor(private readonly db: Database) {
+    this.since = db.prepare('SELECT seq, kind, ref FROM changes WHERE seq > ? ORDER BY seq LIMIT 20000');
+    this.lastSeq = this.maxSeq();
+    this.lastVersion = this.dataVersion();
+  }
+
+  /** Changes committed by other connections since the last call; null when there are none. */
+  poll(): Changes | null {
+    const version = this.dataVersion();
+    if (version === this.lastVersion) return null;
+    this.lastVersion = version;
+    const jobs = new Set<string>();
+    const outputs = new Set<number>();
+    for (const row of this.since.all(this.lastSeq)) {
+      this.lastSeq = row.seq;
+      if (row.kind === 'job') jobs.add(row.ref);
+      else outputs.add(Number(row.ref));
+    }
+    if (jobs.size === 0 && outputs.size === 0) return null;
+    return { jobIds: [...jobs], outputIds: [...outputs] };
+  }
+
+  /** Drops old rows (any process may do it; readers that far behind reload). */
+  prune(): void {
+    this.db.prepare('DELETE FROM changes WHERE seq < ?').run(this.maxSeq() - KEEP);
+  }
+
+  private maxSeq(): number {
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS n FROM changes').get() as { n: number }).n;
+  }
+
+  private dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+}

@@ -1,0 +1,25 @@
+// A log of which jobs and outputs changed, written by triggers, so a window sees what another
+// process sharing the journal (the command line, a second host) did within a moment.
+import type { Database } from 'better-sqlite3';
+
+export default {
+  version: 7,
+  name: 'changes',
+  up(db: Database): void {
+    db.exec(`
+      CREATE TABLE changes (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,     -- 'job' or 'output'
+        ref  TEXT NOT NULL      -- the job id, or the output id
+      );
+      CREATE TRIGGER jobs_changed_insert AFTER INSERT ON jobs
+        BEGIN INSERT INTO changes (kind, ref) VALUES ('job', NEW.id); END;
+      CREATE TRIGGER jobs_changed_update AFTER UPDATE ON jobs
+        BEGIN INSERT INTO changes (kind, ref) VALUES ('job', NEW.id); END;
+      CREATE TRIGGER outputs_changed_insert AFTER INSERT ON outputs
+        BEGIN INSERT INTO changes (kind, ref) VALUES ('output', NEW.id); END;
+      CREATE TRIGGER outputs_changed_update AFTER UPDATE ON outputs
+        BEGIN INSERT INTO changes (kind, ref) VALUES ('output', NEW.id); END;
+    `);
+  },
+};

@@ -150,11 +150,12 @@ export class MessageTracker {
           changed.add(jobId);
         }
         this.progressOf(jobId).nodesDone = 0;
+        this.done.set(jobId, new Set());
         break;
       }
       case 'execution_cached': {
         const p = this.progressOf(jobId);
-        p.nodesDone += message.nodes.length;
+        this.markDone(jobId, p, message.nodes);
         p.overall = overall(p);
         this.journal.appendEvent(jobId, 'cached', cause, { nodes: message.nodes });
         changed.add(jobId);
@@ -163,7 +164,8 @@ export class MessageTracker {
       case 'executing': {
         const { node } = message;
         const p = this.progressOf(jobId);
-        if (p.nodeId && p.nodeId !== node) p.nodesDone += 1;
+        // The node that ran before this one is done (a server without progress_state says only this).
+        if (p.nodeId && p.nodeId !== node) this.markDone(jobId, p, [p.nodeId]);
         p.nodeId = node;
         p.nodeTitle = node ? nodeTitle(this.promptOf(jobId), node) : null;
         p.value = 0;
@@ -187,7 +189,11 @@ export class MessageTracker {
       }
       case 'progress_state': {
         const p = this.progressOf(jobId);
-        p.nodesDone = Math.max(p.nodesDone, message.nodes.filter((n) => n.state === 'finished').length);
+        this.markDone(
+          jobId,
+          p,
+          message.nodes.filter((n) => n.state === 'finished').map((n) => n.nodeId),
+        );
         p.nodes = message.nodes.map((n) => ({ ...n, title: nodeTitle(this.promptOf(jobId), n.nodeId) }));
         // Done first, then the one at work, then what waits: it reads left to right as progress.
         p.nodes.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state]);
@@ -234,6 +240,7 @@ export class MessageTracker {
     const jobId = this.jobOfPrompt.get(promptId);
     if (jobId) {
       this.prompts.delete(jobId);
+      this.done.delete(jobId);
       this.finished.add(jobId);
     }
   }
@@ -254,6 +261,19 @@ export class MessageTracker {
       this.prompts.set(jobId, prompt);
     }
     return prompt;
+  }
+
+  /**
+   * Nodes counted as done, per job: each once, whichever message said it (executing, cached and
+   * progress_state all do), so "node N of M" names the node at work, not one ahead.
+   */
+  private readonly done = new Map<string, Set<string>>();
+  private markDone(jobId: string, p: JobProgress, nodeIds: string[]): void {
+    let done = this.done.get(jobId);
+    if (!done) this.done.set(jobId, (done = new Set()));
+    for (const id of nodeIds) done.add(id);
+    // After a restart the set starts empty: what the journal said stays the floor.
+    p.nodesDone = Math.min(p.nodesTotal, Math.max(p.nodesDone, done.size));
   }
 
   private progressOf(jobId: string): JobProgress {

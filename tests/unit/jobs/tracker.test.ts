@@ -69,6 +69,23 @@ describe('MessageTracker with recorded traces', () => {
     expect((db.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check).toBe('ok');
   });
 
+  it('"node N of M" names the node at work: each node counted done once, whichever message says so', () => {
+    for (const trace of ['04_run_emptyimage_blur_scale_save.json', '03_run_loadimage_invert_save.json']) {
+      const { journal, tracker, messages, jobIds } = setup(trace);
+      const seen: string[] = [];
+      for (const m of messages) {
+        tracker.push(m);
+        tracker.flush();
+        if (m.type !== 'executing' || m.node === null) continue;
+        // progress_state and executing both announce a finished node: it must count once.
+        const done = journal.mustGet(jobIds[0]!).progress?.nodesDone;
+        if (!seen.includes(m.node)) seen.push(m.node);
+        expect(done, `${trace}: while node ${m.node} runs`).toBe(seen.indexOf(m.node));
+      }
+      expect(seen.length).toBeGreaterThan(2);
+    }
+  });
+
   it('a node that fails: the error names the node, its type and the exception', () => {
     const { journal, tracker, messages, jobIds } = setup('07_run_fails_at_execution.json');
     for (const m of messages) tracker.push(m);

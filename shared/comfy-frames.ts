@@ -41,6 +41,7 @@ export function decodeBinaryFrame(bytes: Uint8Array): DecodedFrame | null {
   const type = u32(bytes, 0);
   if (type === FRAME_PREVIEW) {
     const format = u32(bytes, 4);
+    if (bytes.length === 8) return null; // no image: nothing to show instead of the last preview
     return {
       kind: 'image',
       type: 1,
@@ -71,6 +72,7 @@ export function decodeBinaryFrame(bytes: Uint8Array): DecodedFrame | null {
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return null;
     const { image_type: mime, prompt_id: promptId, node_id: nodeId } = meta as PreviewMetadata;
     if (!idOrAbsent(promptId) || !idOrAbsent(nodeId)) return null;
+    if (bytes.length === 8 + length) return null; // metadata without an image
     return {
       kind: 'image',
       type: 4,

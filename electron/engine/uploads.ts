@@ -81,6 +81,18 @@ export function limitsFrom(features: Record<string, unknown> | null): UploadLimi
 export class UploadService {
   constructor(private readonly db: Database) {}
 
+  /** Whether a file of this name ("name" or "subfolder/name") was uploaded to this server by us. */
+  has(profileId: string, name: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM uploads WHERE profile_id = ?
+             AND (remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)) LIMIT 1`,
+        )
+        .get(profileId, name, name) !== undefined
+    );
+  }
+
   async upload(
     http: ComfyHttp,
     profileId: string,

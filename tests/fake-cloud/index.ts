@@ -63,6 +63,8 @@ export interface FaultRule {
   trickleMs?: number;
   /** Files: claim this Content-Length, send the headers, then nothing. */
   stallWithLength?: number;
+  /** Answer with exactly this body (status 200 unless `status` says otherwise): malformed JSON, `{}`, a huge one. */
+  body?: string;
 }
 
 /** Ways the server's WebSocket and job routes can lie (the hostile server). */
@@ -148,6 +150,41 @@ let objectInfoCache: { text: string; parsed: Record<string, { output_node?: bool
 function tokenOf(req: IncomingMessage | undefined): string {
   if (!req) return '';
   return new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? String(req.headers['x-api-key'] ?? '');
+}
+
+/**
+ * Comfy Cloud has every common model; the recorded object_info comes from a machine with none
+ * (its model lists are empty). The fake cloud lists these, as Cloud would; a fake local server
+ * keeps the empty lists of a fresh install.
+ */
+const CLOUD_MODELS = [
+  'v1-5-pruned-emaonly.ckpt',
+  'v1-5-pruned-emaonly.safetensors',
+  '512-inpainting-ema.safetensors',
+  'sd_xl_base_1.0.safetensors',
+  'flux1-dev.safetensors',
+  'wan2.1_t2v_1.3B_bf16.safetensors',
+  'wan_2.1_vae.safetensors',
+  'umt5_xxl_fp8_e4m3fn_scaled.safetensors',
+];
+
+let cloudObjectInfoText: string | null = null;
+function cloudObjectInfo(): string {
+  if (!cloudObjectInfoText) {
+    const info = JSON.parse(objectInfo().text) as Record<
+      string,
+      { input?: Record<string, Record<string, [unknown, Record<string, unknown>?]>> }
+    >;
+    for (const node of Object.values(info)) {
+      for (const group of Object.values(node.input ?? {})) {
+        for (const spec of Object.values(group)) {
+          if (Array.isArray(spec[0]) && spec[0].length === 0 && !spec[1]?.image_upload) spec[0] = [...CLOUD_MODELS];
+        }
+      }
+    }
+    cloudObjectInfoText = JSON.stringify(info);
+  }
+  return cloudObjectInfoText;
 }
 
 function objectInfo() {
@@ -463,6 +500,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       res.end('<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>');
       return true;
     }
+    if (rule.body !== undefined) {
+      res.writeHead(rule.status ?? 200, { 'Content-Type': 'application/json', ...rule.headers }).end(rule.body);
+      return true;
+    }
     if (rule.status) {
       const messages: Record<number, [string, string]> = {
         401: ['unauthorized', 'Invalid or missing API key'],
@@ -658,7 +699,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return json(res, 200, { status: 'active', id: 'user-1', email: 'ada@example.com', name: 'Ada' });
     if (route === 'GET /object_info') {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(objectInfo().text);
+      res.end(mode === 'cloud' ? cloudObjectInfo() : objectInfo().text);
       return;
     }
     if (route === 'POST /upload/image' || route === 'POST /upload/mask')

@@ -11,14 +11,7 @@ import { openEngine } from '../unit/jobs/cloud-harness';
 export { basicWorkflow, collect, waitFor } from '../unit/jobs/cloud-harness';
 
 export type HostileClass =
-  | 'ws-messages'
-  | 'binary-frames'
-  | 'http-answers'
-  | 'downloads'
-  | 'cli'
-  | 'key'
-  | 'files'
-  | 'bridge';
+  'ws-messages' | 'binary-frames' | 'http-answers' | 'downloads' | 'cli' | 'key' | 'files' | 'bridge';
 
 const counts = new Map<HostileClass, number>();
 
@@ -93,7 +86,17 @@ export function assertConsistent(engine: Engine): void {
     .all();
   if (bad.length) throw new Error(`outputs in an impossible state: ${JSON.stringify(bad)}`);
   const states = db.prepare('SELECT DISTINCT state FROM jobs').all() as { state: string }[];
-  const known = ['draft', 'outbox', 'submitting', 'pending', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
+  const known = [
+    'draft',
+    'outbox',
+    'submitting',
+    'pending',
+    'running',
+    'completed',
+    'failed',
+    'cancelled',
+    'interrupted',
+  ];
   for (const { state } of states) if (!known.includes(state)) throw new Error(`unknown job state ${state}`);
 }
 

@@ -99,7 +99,7 @@ async function waitsForThePerson(r: Rig, status: number, message: RegExp): Promi
   assertConsistent(r.engine);
   // The person fixed it (key, credits, plan): the next attempt goes through, once.
   r.cloud.clearFaults();
-  r.engine.jobs.service.serverReachable('cloud');
+  r.engine.jobs.service.retryNow('cloud');
   await completes(r, id);
 }
 
@@ -391,10 +391,8 @@ hostile(
 
 hostile(
   'http-answers',
-  // ENGINE BUG (found by this case): the lookup finds the job finished in the history, adopt() asks
-  // for outbox → completed, which the state machine refuses (pathTo gives ['completed'] only), so
-  // the job stays in the outbox with its prompt_id; drainOutbox picks it again at once, looks it up
-  // again, and so on: GET /queue + GET /history_v2 in a tight loop (thousands per second), forever.
+  // Found by this case (fixed): the lookup found the job finished, adopt() asked for outbox →
+  // completed, which the state machine refuses, and the outbox looked it up again in a tight loop.
   'the answer to POST /prompt lost after the job already finished: adopted as completed, no lookup loop',
   async () => {
     const r = await proxiedRig();
@@ -424,10 +422,8 @@ hostile(
 
 hostile(
   'http-answers',
-  // ENGINE BUG (found by this case): the periodic reconcile is armed only by start() and socket
-  // state changes (module.ts scheduleReconcile), and only if jobs are open at that moment. A job
-  // submitted while the socket stays up is never checked against the server: here it stays
-  // 'pending' forever. The same holds for any job whose final socket message is lost or dropped.
+  // Found by this case (fixed): the periodic reconcile was armed only by start() and socket state
+  // changes, so a job submitted while the socket stayed up was never checked against the server.
   'a prompt_id the server never heard of (10 KB long): the job ends as lost, not pending forever',
   async () => {
     const r = await rig();
@@ -537,7 +533,7 @@ for (const status of [500, 403]) {
       if (status === 403) {
         expect(waiting.needsPerson).toBe(true);
         r.cloud.clearFaults();
-        r.engine.jobs.service.serverReachable('cloud');
+        r.engine.jobs.service.retryNow('cloud');
       }
       await completes(r, id);
       const job = r.engine.jobs.journal.get(id)!;

@@ -289,7 +289,7 @@ hostile(
       msg(null, { prompt_id: held.promptId }),
       msg({ type: 'execution_success' }, { prompt_id: held.promptId }),
       msg(`execution_success${'x'.repeat(10_000)}`, { prompt_id: held.promptId }),
-      msg('crystools.monitor', { cpu_utilization: 1e999, prompt_id: held.promptId }),
+      `{"type":"crystools.monitor","data":{"cpu_utilization":1e999,"prompt_id":${JSON.stringify(held.promptId)}}}`,
       msg('status', { status: { exec_info: { queue_remaining: 'lots' } } }),
     ]);
   },
@@ -305,7 +305,8 @@ hostile(
     await harmless(r, held, [
       msg('execution_success', { prompt_id: 12345 }),
       msg('execution_error', { prompt_id: 1.5, exception_message: 'x' }),
-      msg('execution_success', { prompt_id: 1e999 }),
+      '{"type":"execution_success","data":{"prompt_id":1e999}}',
+      '{"type":"execution_success","data":{"prompt_id":-0}}',
     ]);
   },
   CASE_MS,
@@ -797,9 +798,8 @@ hostile(
 
 hostile(
   'binary-frames',
-  // ENGINE BUG (found by this case): decodeBinaryFrame accepts a type 1 frame of 8 bytes (no image)
-  // and the session emits job.preview with data '' — the renderer then swaps the last good preview
-  // for `data:image/jpeg;base64,`, a broken image.
+  // Found by this case (fixed): a type 1 frame of 8 bytes (no image) became a job.preview with
+  // empty data, and the renderer swapped the last good preview for a broken image.
   'type 1 with a 0-byte image while our job runs: no empty preview replaces the last good one',
   async () => {
     const r = await rig();

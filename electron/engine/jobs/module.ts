@@ -189,6 +189,8 @@ export class JobsModule {
       } else {
         session.socket.reconnectNow();
       }
+      // A new key or address may be what the outbox waited for.
+      if (profile) this.service.retryNow(id);
     }
     this.session(this.activeProfileId());
   }
@@ -379,6 +381,9 @@ export class JobsModule {
   }
 
   private jobChanged(job: JobSummary): void {
+    // An open job is checked against the server now and then, even while the socket is up: a
+    // final message lost on a connection that stays open must not leave it waiting forever.
+    if (!isFinalJobState(job.state)) this.scheduleReconcile();
     const before = this.lastState.get(job.id);
     this.lastState.set(job.id, job.state);
     this.deps.emit('job.changed', job);

@@ -99,7 +99,12 @@ export class JobService {
   pump(profileId: string): Promise<void> {
     const running = this.pumping.get(profileId);
     if (running) return running;
-    const run = this.drainOutbox(profileId).finally(() => this.pumping.delete(profileId));
+    const run = this.drainOutbox(profileId)
+      .catch((err: unknown) => {
+        // Closing the engine mid-send ends here (the journal is gone); anything else is logged.
+        if (!this.closed) this.deps.log.warn('outbox: sending failed', { error: (err as Error).message });
+      })
+      .finally(() => this.pumping.delete(profileId));
     this.pumping.set(profileId, run);
     return run;
   }
@@ -118,7 +123,9 @@ export class JobService {
       let job: JobRecord | null = null;
       for (const candidate of journal.openJobs()) {
         if (candidate.profileId !== profileId) continue;
-        if (candidate.state !== 'outbox' && !(candidate.state === 'submitting' && !candidate.promptId)) continue;
+        // A job with a prompt_id is on the server already: reconcile follows it, it is never sent again.
+        if (candidate.promptId) continue;
+        if (candidate.state !== 'outbox' && candidate.state !== 'submitting') continue;
         job = journal.claimSubmit(candidate.id, senderGone);
         if (job) break;
       }
@@ -214,7 +221,10 @@ export class JobService {
     const needsPerson = dispositionOf(err) === 'person';
     const delay = this.nextDelay(profileId, err);
     const waiting = { message: err.message, needsPerson, retryAt: Date.now() + delay };
-    if (err.retryAfterMs !== undefined) this.notBefore.set(profileId, Date.now() + err.retryAfterMs);
+    // Nothing is sent before then, whoever asks for a pump (a reconcile, a reconnect): a server
+    // that asked us to wait, or a refusal only the person can fix, would only be hammered.
+    if (needsPerson) this.notBefore.set(profileId, Date.now() + delay);
+    else if (err.retryAfterMs !== undefined) this.notBefore.set(profileId, Date.now() + err.retryAfterMs);
     for (const id of jobIds) this.move(id, 'outbox', `submit: ${err.message}`, { waiting });
     this.retryDelay.set(profileId, delay);
   }
@@ -235,6 +245,12 @@ export class JobService {
       void this.pump(profileId);
     }, delay);
     this.retryTimers.set(profileId, timer);
+  }
+
+  /** The person acted (a new key, another address, "send now"): waits end and the outbox is sent at once. */
+  retryNow(profileId: string): void {
+    this.notBefore.delete(profileId);
+    this.serverReachable(profileId);
   }
 
   /** The server is reachable again (socket open): send at once rather than wait for the backoff. */
@@ -497,7 +513,9 @@ function pathTo(from: JobState, to: JobState): JobState[] {
   if (from === to) return [];
   const start = ORDER.indexOf(from);
   const end = ORDER.indexOf(to);
-  if (end < 0) return [to]; // a final state: the state machine allows it from any open state
+  // A final state: allowed from any open state but the outbox, which is left by being sent (a lost
+  // answer to a submit, found by a lookup once the job had already finished).
+  if (end < 0) return from === 'outbox' || from === 'draft' ? ['submitting', to] : [to];
   return start >= 0 && end > start ? ORDER.slice(start + 1, end + 1) : [];
 }
 

@@ -61,10 +61,11 @@ export function workflowHandlers(deps: {
       } catch (err) {
         return { format: 'invalid', message: (err as Error).message, problems: [], checkedAgainstServer: false };
       }
-      const info = jobs.objectInfo(profileId ?? deps.activeProfileId());
+      const profile = profileId ?? deps.activeProfileId();
+      const info = jobs.objectInfo(profile);
       return {
         format: 'api',
-        problems: info ? validateWorkflow(parsed, info) : [],
+        problems: info ? validateWorkflow(parsed, info, { uploaded: (name) => deps.uploads.has(profile, name) }) : [],
         checkedAgainstServer: info !== null,
       };
     },

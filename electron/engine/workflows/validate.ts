@@ -22,7 +22,16 @@ export function inputType(spec: InputSpec): { type: string; options?: unknown[] 
   return { type: String(head) };
 }
 
-export function validateWorkflow(workflow: ApiWorkflow, objectInfo: ObjectInfo): NodeProblem[] {
+export interface ValidateOptions {
+  /** Whether an input file of this name was uploaded to this server (object_info's list may predate it). */
+  uploaded?: (name: string) => boolean;
+}
+
+export function validateWorkflow(
+  workflow: ApiWorkflow,
+  objectInfo: ObjectInfo,
+  options: ValidateOptions = {},
+): NodeProblem[] {
   const problems: NodeProblem[] = [];
   for (const [nodeId, node] of Object.entries(workflow)) {
     const found: NodeProblem['problems'] = [];
@@ -42,7 +51,9 @@ export function validateWorkflow(workflow: ApiWorkflow, objectInfo: ObjectInfo):
       for (const [name, value] of Object.entries(node.inputs)) {
         const spec = required[name] ?? optional[name];
         if (!spec) continue; // extra inputs are ignored by the server (e.g. widget-to-input leftovers)
-        const problem = isLink(value) ? checkLink(workflow, objectInfo, value, spec) : checkValue(value, spec);
+        const problem = isLink(value)
+          ? checkLink(workflow, objectInfo, value, spec)
+          : checkValue(value, spec, name, options);
         if (problem) found.push({ input: name, ...problem });
       }
     }
@@ -89,7 +100,12 @@ function checkLink(
       };
 }
 
-function checkValue(value: unknown, spec: InputSpec): { message: string; type: string } | null {
+function checkValue(
+  value: unknown,
+  spec: InputSpec,
+  name: string,
+  ctx: ValidateOptions,
+): { message: string; type: string } | null {
   const { type, options } = inputType(spec);
   const rules = spec[1] ?? {};
   switch (type) {
@@ -114,9 +130,23 @@ function checkValue(value: unknown, spec: InputSpec): { message: string; type: s
         ? null
         : { message: `Must be text, got ${JSON.stringify(value)}.`, type: 'invalid_input_type' };
     case 'COMBO': {
-      // Upload combos (LoadImage) list the server's files, which an upload adds to: not checked here.
-      if (!options || options.length === 0 || rules.image_upload || rules.video_upload || rules.audio_upload)
-        return null;
+      const upload = Boolean(rules.image_upload || rules.video_upload || rules.audio_upload);
+      if (upload) {
+        // A local server lists its input files; one we uploaded since is there too. An empty list
+        // (Cloud does not list them) says nothing.
+        if (!options || options.length === 0 || options.includes(value)) return null;
+        if (typeof value === 'string' && ctx.uploaded?.(value)) return null;
+        return {
+          message: `The server has no input file ${JSON.stringify(value)}: choose the file again (drop it on the input) so it is uploaded, or pick one the server has.`,
+          type: 'missing_file',
+        };
+      }
+      if (!options || options.length === 0) {
+        return {
+          message: `The server offers no choices for ${name} (nothing installed for it?): add one to the server, or use a server that has it.`,
+          type: 'no_options',
+        };
+      }
       if (options.includes(value)) return null;
       const shown = options
         .slice(0, 5)

@@ -46,4 +46,29 @@ describe('validate against object_info', () => {
     expect(problems.map((p) => [p.nodeId, p.problems[0]!.type])).toEqual([['11', 'unknown_class']]);
     expect(problems[0]!.title).toBe('Flux 1.1 [pro] Ultra Image');
   });
+
+  it('flags a combo the server has no choices for (no models installed), offline too', () => {
+    // The recorded server has no checkpoints: its ckpt_name list is empty, and it refuses any name.
+    const problems = validateWorkflow(fixture('comfyui-basic_api_example.api.json'), objectInfo);
+    const loader = problems.find((p) => p.classType === 'CheckpointLoaderSimple');
+    expect(loader?.problems).toEqual([
+      expect.objectContaining({ input: 'ckpt_name', type: 'no_options', message: expect.stringMatching(/no choices/) }),
+    ]);
+  });
+
+  it('flags an input image the server does not have, unless we uploaded it there', () => {
+    const info = structuredClone(objectInfo) as Record<string, { input: { required: Record<string, unknown[]> } }>;
+    // A local server lists its input files in LoadImage's combo.
+    info.LoadImage!.input.required.image = [['cat.png', 'dog.png'], { image_upload: true }];
+    const wf = parseApiWorkflow({
+      '1': { class_type: 'LoadImage', inputs: { image: 'fox.png' } },
+      '2': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } },
+    });
+    const [problem] = validateWorkflow(wf, info);
+    expect(problem?.problems[0]).toMatchObject({ input: 'image', type: 'missing_file' });
+    expect(problem?.problems[0]?.message).toMatch(/no input file "fox.png".*choose the file again/);
+    expect(validateWorkflow(wf, info, { uploaded: (name) => name === 'fox.png' })).toEqual([]);
+    wf['1']!.inputs.image = 'dog.png';
+    expect(validateWorkflow(wf, info)).toEqual([]);
+  });
 });

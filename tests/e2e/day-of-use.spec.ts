@@ -1,0 +1,352 @@
+// Bugs found in a day of real use, each pinned by what a person sees: in Debian's Chromium through
+// the headless host, against the fake cloud.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { test, expect, signIn } from './fixtures';
+
+const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+const BASIC = join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json');
+
+type ApiWorkflow = Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: { title: string } }>;
+
+/** Writes a workflow file for this test; its name (without .json) is the workflow's name in the app. */
+function workflowFile(name: string, workflow: ApiWorkflow): string {
+  const path = test.info().outputPath(`${name}.json`);
+  writeFileSync(path, JSON.stringify(workflow));
+  return path;
+}
+
+/** An image workflow without any seed: an empty image, inverted, saved (and the plain one saved too). */
+function loadInvertSave(width: number, height: number, saveBoth = false): ApiWorkflow {
+  return {
+    '1': { class_type: 'EmptyImage', inputs: { width, height, batch_size: 1, color: 0 } },
+    '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+    '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inverted' } },
+    ...(saveBoth ? { '4': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'plain' } } } : {}),
+  };
+}
+
+function basicWith(edit: (wf: ApiWorkflow) => void): ApiWorkflow {
+  const wf = JSON.parse(readFileSync(BASIC, 'utf8')) as ApiWorkflow;
+  edit(wf);
+  return wf;
+}
+
+async function openWorkflow(app: Page, file: string): Promise<void> {
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+  await app.getByLabel('Workflow file', { exact: true }).setInputFiles(file);
+  await expect(app.getByText(/\d+ nodes · checked against the server/)).toBeVisible({ timeout: 15_000 });
+}
+
+async function run(app: Page, file: string, runs = 1): Promise<void> {
+  await openWorkflow(app, file);
+  await app.getByLabel('Runs').fill(String(runs));
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByRole('heading', { name: 'Queue' })).toBeVisible();
+}
+
+async function gallery(app: Page): Promise<void> {
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+}
+
+async function theme(app: Page, name: 'Light' | 'Dark'): Promise<void> {
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByRole('radio', { name }).click();
+  await expect(app.locator('html')).toHaveAttribute('data-theme', name.toLowerCase());
+}
+
+async function shot(app: Page, name: string): Promise<void> {
+  await app.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+/** The image's scale on screen as a person sees it: displayed pixels over natural pixels (object-fit: contain). */
+async function shownScale(image: Locator, natural: { width: number; height: number }): Promise<number> {
+  const box = (await image.boundingBox())!;
+  return Math.min(box.width / natural.width, box.height / natural.height);
+}
+
+test('the open viewer keeps showing its output when a re-run lands a new one', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  await run(app, BASIC);
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await gallery(app);
+  await expect(app.getByRole('gridcell')).toHaveCount(1);
+  await app.getByRole('gridcell').first().click();
+  const viewer = app.getByRole('dialog', { name: /Viewer/ });
+  await expect(viewer).toHaveAccessibleName('Viewer: ComfyUI_00001_.png');
+
+  await viewer.getByRole('button', { name: 'Re-run', exact: true }).click();
+  await expect(viewer.getByText('Queued again.')).toBeVisible();
+  // The new output lands in the gallery (on top) while the viewer is open...
+  await expect(app.getByText('2 items')).toBeVisible({ timeout: 30_000 });
+  await expect(app.getByRole('gridcell')).toHaveCount(2);
+  // ...and the viewer still shows the output it was opened on, which is now second.
+  await expect(viewer).toHaveAccessibleName('Viewer: ComfyUI_00001_.png');
+  await expect(viewer.getByText('ComfyUI_00001_.png', { exact: true })).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Previous' })).toBeEnabled();
+  await expect(viewer.getByRole('button', { name: 'Next' })).toBeDisabled();
+  await app.keyboard.press('ArrowLeft');
+  await expect(viewer).toHaveAccessibleName('Viewer: ComfyUI_00002_.png');
+});
+
+test('the mask painter opens at the size of its image', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  const { default: sharp } = await import('sharp');
+  const png = test.info().outputPath('photo-320x240.png');
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 40, g: 120, b: 200 } } })
+    .png()
+    .toFile(png);
+  await openWorkflow(app, join(FIXTURES, 'workflows', 'fofr-sd15_inpainting.json'));
+  await app
+    .getByRole('region', { name: /Image for image \(node \d+\)/ })
+    .locator('input[type=file]')
+    .first()
+    .setInputFiles(png);
+  await expect(app.getByText('Uploaded.')).toBeVisible();
+  await app.getByRole('button', { name: 'Paint mask…' }).click();
+  const canvas = app.getByRole('dialog', { name: 'Mask painter' }).getByLabel('Image to paint the mask on');
+  await expect(canvas).toBeVisible();
+  // Before any stroke: 320×240 on screen (zoom 100%), not the 300×150 of a blank canvas.
+  await expect.poll(async () => (await canvas.boundingBox())?.width).toBeCloseTo(320, 0);
+  const box = (await canvas.boundingBox())!;
+  expect(box.height).toBeCloseTo(240, 0);
+  await shot(app, 'mask-painter-light');
+  await app.keyboard.press('Escape');
+  await theme(app, 'Dark');
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+  await app.getByRole('button', { name: 'Paint mask…' }).click();
+  await expect.poll(async () => (await canvas.boundingBox())?.height).toBeCloseTo(240, 0);
+  await shot(app, 'mask-painter-dark');
+});
+
+test.describe('on a server the person added', () => {
+  test.use({ cloudOptions: { mode: 'local', stepMs: 40, steps: 6 } });
+
+  test('job detail is titled by the workflow and names the server, not their ids', async ({ app, cloud }) => {
+    await app.getByRole('button', { name: 'Settings', exact: true }).click();
+    await app.getByRole('button', { name: 'Add server' }).click();
+    await app.getByLabel('Name').fill('Studio PC');
+    await app.getByLabel('Address').fill(cloud.url);
+    await app.getByRole('button', { name: 'Save server' }).click();
+    await app.getByRole('radio', { name: /Studio PC/ }).click();
+    await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible();
+    await run(
+      app,
+      workflowFile(
+        'portrait',
+        basicWith(() => undefined),
+      ),
+    );
+    await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+    await app.getByRole('button', { name: 'Open job portrait' }).click();
+    const drawer = app.getByRole('dialog', { name: /Job details/ });
+    await expect(drawer.getByRole('heading', { level: 2 })).toHaveText('portrait');
+    await expect(drawer).toHaveAccessibleName('Job details: portrait');
+    await expect(drawer.getByRole('definition').filter({ hasText: 'Studio PC' })).toBeVisible();
+    // No server profile id (a UUID) where a person reads the facts, except the prompt id, named as such.
+    const facts = await drawer.locator('dl').innerText();
+    expect(facts.replace(/Prompt id\s+\S+/, '')).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    await shot(app, 'job-detail-light');
+    await app.keyboard.press('Escape');
+    await theme(app, 'Dark');
+    await app.getByRole('button', { name: 'Queue', exact: true }).click();
+    await app.getByRole('button', { name: 'Open job portrait' }).click();
+    await expect(drawer.getByRole('heading', { level: 2 })).toHaveText('portrait');
+    await shot(app, 'job-detail-dark');
+  });
+});
+
+test('the workflow filter lists each workflow once, with its outputs, and only workflows that made some', async ({
+  app,
+  cloud,
+}) => {
+  await signIn(app, cloud);
+  // The same workflow, edited between runs: two versions of it, two outputs per run.
+  await run(app, workflowFile('load_invert_save', loadInvertSave(512, 512, true)));
+  await expect(app.getByText('Completed')).toHaveCount(1, { timeout: 30_000 });
+  await run(app, workflowFile('load_invert_save', loadInvertSave(640, 480, true)));
+  await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
+  // A workflow whose only job failed: nothing of it is in the gallery.
+  await run(
+    app,
+    workflowFile(
+      'always_fails',
+      basicWith((wf) => (wf['9']!.inputs.filename_prefix = 'FAIL')),
+    ),
+  );
+  await expect(app.getByRole('alert').filter({ hasText: 'A node failed while running' })).toBeVisible({
+    timeout: 30_000,
+  });
+
+  await gallery(app);
+  await expect(app.getByText('4 items')).toBeVisible();
+  const filter = app.getByRole('combobox', { name: 'Workflow' });
+  await filter.focus();
+  await expect(filter.getByRole('option')).toHaveText(['All workflows', 'load_invert_save (4)']);
+  await filter.selectOption({ label: 'load_invert_save (4)' });
+  await expect(app.getByText('4 items')).toBeVisible();
+  await expect(app.getByRole('gridcell')).toHaveCount(4);
+  await shot(app, 'gallery-workflow-filter');
+});
+
+test('removing a server asks first, and takes its error with it', async ({ app }) => {
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByRole('button', { name: 'Add server' }).click();
+  await app.getByLabel('Name').fill('Studio PC');
+  await app.getByLabel('Address').fill('http://127.0.0.1:9');
+  await app.getByRole('button', { name: 'Save server' }).click();
+  await app.getByRole('radio', { name: /Studio PC/ }).click();
+  await app.getByRole('button', { name: 'Test connection' }).click();
+  await expect(app.getByTestId('server-check')).toBeVisible({ timeout: 20_000 });
+
+  const servers = app.getByRole('radiogroup', { name: 'Active server' });
+  await app.getByRole('button', { name: 'Remove Studio PC' }).click();
+  await expect(servers.getByText('Remove Studio PC and its key?')).toBeVisible();
+  await shot(app, 'settings-remove-confirm-light');
+  await servers.getByRole('button', { name: 'Keep it' }).click();
+  await expect(app.getByRole('radio', { name: /Studio PC/ })).toBeVisible();
+
+  await app.getByRole('button', { name: 'Remove Studio PC' }).click();
+  await servers.getByRole('button', { name: 'Yes, remove it' }).click();
+  await expect(app.getByRole('radio', { name: /Studio PC/ })).toHaveCount(0);
+  await expect(app.getByRole('heading', { name: 'API key · Comfy Cloud' })).toBeVisible();
+  await expect(app.getByTestId('server-check')).toHaveCount(0);
+  await expect(app.getByRole('alert')).toHaveCount(0);
+
+  await app.getByRole('radio', { name: 'Dark' }).click();
+  await app.getByRole('button', { name: 'Add server' }).click();
+  await app.getByLabel('Name').fill('Studio PC');
+  await app.getByLabel('Address').fill('http://127.0.0.1:9');
+  await app.getByRole('button', { name: 'Save server' }).click();
+  await app.getByRole('button', { name: 'Remove Studio PC' }).click();
+  await expect(servers.getByText('Remove Studio PC and its key?')).toBeVisible();
+  await shot(app, 'settings-remove-confirm-dark');
+});
+
+test('the viewer says the real scale of the image on screen', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  // 1600×1200 latent pixels: the fake cloud makes a 200×150 image of it.
+  await run(app, workflowFile('small_image', loadInvertSave(1600, 1200)));
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await gallery(app);
+  await app.getByRole('gridcell').first().click();
+  const viewer = app.getByRole('dialog', { name: /Viewer/ });
+  const image = viewer.getByRole('img');
+  await expect(image).toHaveJSProperty('naturalWidth', 200);
+  const scale = await shownScale(image, { width: 200, height: 150 });
+  expect(scale).toBeGreaterThan(3);
+  const zoom = viewer.getByRole('status', { name: 'Zoom' });
+  await expect(zoom).toHaveText(`${Math.round(scale * 100)}%`);
+  await app.keyboard.press('+');
+  await expect(zoom).toHaveText(`${Math.round(scale * 1.25 * 100)}%`);
+  await shot(app, 'viewer-zoom');
+  await app.keyboard.press('0');
+  await expect(zoom).toHaveText(`${Math.round(scale * 100)}%`);
+});
+
+test('numbers in the form have the precision of their step', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  await openWorkflow(
+    app,
+    workflowFile(
+      'img2img_tuned',
+      basicWith((wf) => {
+        // As arithmetic in another tool leaves them.
+        wf['3']!.inputs.denoise = 0.8700000000000001;
+        wf['3']!.inputs.cfg = 7.500000000000001;
+      }),
+    ),
+  );
+  const sampler = app.getByRole('region', { name: 'KSampler (node 3)' });
+  await expect(sampler.getByLabel('denoise')).toHaveValue('0.87');
+  await expect(sampler.getByLabel('cfg')).toHaveValue('7.5');
+  await expect(sampler.getByLabel('steps')).toHaveValue('20');
+  // Typing is left alone, and what is typed is what runs.
+  await sampler.getByLabel('denoise').fill('0.5');
+  await expect(sampler.getByLabel('denoise')).toHaveValue('0.5');
+  await shot(app, 'form-numbers');
+});
+
+test('the queue header reads "1 waiting · 1 in the outbox"', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  await cloud.close();
+  await expect(app.getByRole('alert').filter({ hasText: "You're offline" })).toBeVisible({ timeout: 20_000 });
+  await run(app, BASIC);
+  await expect(app.getByText('Outbox · not sent yet')).toBeVisible();
+  await expect(app.getByText('0 running · 1 waiting · 1 in the outbox', { exact: true })).toBeVisible();
+  await shot(app, 'queue-outbox-light');
+  await theme(app, 'Dark');
+  await app.getByRole('button', { name: 'Queue', exact: true }).click();
+  await shot(app, 'queue-outbox-dark');
+});
+
+test('the Delete key deletes the selected outputs, with undo', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  await run(app, BASIC, 3);
+  await expect(app.getByText('Completed')).toHaveCount(3, { timeout: 30_000 });
+  await gallery(app);
+  await expect(app.getByRole('gridcell')).toHaveCount(3);
+  await app
+    .getByRole('gridcell')
+    .nth(0)
+    .click({ modifiers: ['Control'] });
+  await app
+    .getByRole('gridcell')
+    .nth(1)
+    .click({ modifiers: ['Control'] });
+  await expect(app.getByText('2 selected')).toBeVisible();
+  await app.keyboard.press('Delete');
+  await expect(app.getByText('2 outputs removed from the gallery.')).toBeVisible();
+  await expect(app.getByRole('gridcell')).toHaveCount(1);
+  await expect(app.getByText('1 item', { exact: true })).toBeVisible();
+  await app.getByRole('button', { name: 'Undo' }).click();
+  await expect(app.getByRole('gridcell')).toHaveCount(3);
+  // Typing in the search box is not a deletion.
+  await app
+    .getByRole('gridcell')
+    .nth(0)
+    .click({ modifiers: ['Control'] });
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('x');
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).press('Delete');
+  await app.getByRole('searchbox', { name: 'Search the gallery' }).press('Backspace');
+  await expect(app.getByRole('gridcell')).toHaveCount(3);
+});
+
+test('seed choices appear only for workflows that have a seed', async ({ app, cloud }) => {
+  await signIn(app, cloud);
+  await openWorkflow(app, workflowFile('load_invert_save', loadInvertSave(512, 512)));
+  const runBar = app.getByRole('region', { name: 'Run load_invert_save' });
+  await expect(runBar.getByLabel('Runs')).toBeVisible();
+  await expect(runBar.getByLabel('Seed')).toHaveCount(0);
+  await shot(app, 'workflow-no-seed-light');
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+
+  await openWorkflow(app, BASIC);
+  await expect(app.getByRole('region', { name: /^Run comfyui-basic/ }).getByLabel('Seed')).toHaveValue('random');
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
+
+  await gallery(app);
+  await expect(app.getByRole('gridcell')).toHaveCount(2);
+  const viewer = app.getByRole('dialog', { name: /Viewer/ });
+  // Newest first: the seeded workflow's output, then the one without a seed.
+  await app.getByRole('gridcell').nth(0).click();
+  await expect(viewer.getByRole('heading', { name: /comfyui-basic/ })).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Re-run with a new seed' })).toBeVisible();
+  await app.keyboard.press('ArrowRight');
+  await expect(viewer.getByRole('heading', { name: 'load_invert_save' })).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Re-run', exact: true })).toBeVisible();
+  await expect(viewer.getByRole('button', { name: 'Re-run with a new seed' })).toHaveCount(0);
+  await shot(app, 'viewer-no-seed');
+  await viewer.getByRole('button', { name: 'Open job' }).click();
+  const drawer = app.getByRole('dialog', { name: /Job details/ });
+  await expect(drawer.getByRole('button', { name: 'Re-run', exact: true })).toBeVisible();
+  await expect(drawer.getByRole('button', { name: 'Re-run with a new seed' })).toHaveCount(0);
+  await app.keyboard.press('Escape');
+  await theme(app, 'Dark');
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+  await openWorkflow(app, workflowFile('load_invert_save', loadInvertSave(512, 512)));
+  await shot(app, 'workflow-no-seed-dark');
+});

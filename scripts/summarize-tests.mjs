@@ -12,6 +12,23 @@ if (existsSync('test-results/unit.json')) {
   passed += unit.numPassedTests;
   failed += unit.numFailedTests;
   skipped += unit.numPendingTests + unit.numTodoTests;
+  // The standing adversarial suite (tests/hostile/): its cases by class, as figures.
+  const hostile = new Map();
+  for (const file of unit.testResults ?? []) {
+    for (const t of file.assertionResults ?? []) {
+      const kind = /^\[([a-z-]+)\] /.exec(t.title)?.[1];
+      if (!kind || !file.name.includes('/tests/hostile/')) continue;
+      const entry = hostile.get(kind) ?? { passed: 0, total: 0 };
+      entry.total += 1;
+      if (t.status === 'passed') entry.passed += 1;
+      hostile.set(kind, entry);
+    }
+  }
+  if (hostile.size > 0) {
+    const cases = [...hostile.values()].reduce((n, e) => n + e.total, 0);
+    const line = [...hostile].map(([k, e]) => `${k} ${e.passed}/${e.total}`).join(', ');
+    console.log(`HOSTILE ${cases} cases: ${line}`);
+  }
 } else {
   failed += 1;
   console.log('No unit test report (test-results/unit.json): the unit stage did not run to the end.');

@@ -12,6 +12,9 @@ export default defineConfig({
       outDir: 'out/main',
       externalizeDeps: true,
       rollupOptions: {
+        // keytar is an optional dependency (it compiles against libsecret): loaded at run time when it
+        // is there, never bundled, so the app builds and runs without it.
+        external: ['keytar'],
         input: {
           index: resolve(root, 'electron/main/index.ts'),
           host: resolve(root, 'electron/host/main.ts'),

@@ -39,7 +39,7 @@ export function describeKeychainError(err: unknown): string {
       raw,
     )
   ) {
-    return `The keychain module (keytar) could not be loaded on this system. ${FALLBACK}`;
+    return `The keychain module (keytar) is not installed or could not be loaded. To keep keys in the system keychain, install libsecret's development files (Debian/Ubuntu: sudo apt-get install libsecret-1-dev) and run \`npm rebuild keytar\` (or \`npm install keytar\`) in the Comfy Desk folder. ${FALLBACK}`;
   }
   if (/timed out/i.test(raw)) {
     return `The system keychain did not answer in time. ${FALLBACK}`;

@@ -163,7 +163,7 @@ hostile(
   async () => {
     const r = await rig();
     r.cloud.fault({ method: 'POST', path: '/prompt', body: '{"prompt_id": "abc", "number": ' });
-    await failsOnSubmit(r, /malformed JSON/);
+    await failsOnSubmit(r, /unreadable JSON/);
   },
   CASE_MS,
 );
@@ -546,3 +546,26 @@ for (const status of [500, 403]) {
     CASE_MS,
   );
 }
+
+hostile(
+  'http-answers',
+  'a sync answer nested 300,000 levels deep: refused whole, no stack overflow, the engine keeps working',
+  async () => {
+    const r = await rig();
+    // An object chain: it would pass for a prompt, be journaled, and overflow JSON.stringify there.
+    const deep = '{"a":'.repeat(300_000) + '1' + '}'.repeat(300_000);
+    r.cloud.fault({
+      method: 'GET',
+      path: '/jobs',
+      body: `{"items":[{"id":"x","status":"completed","workflow":{"prompt":${deep}}}]}`,
+    });
+    const dump = journalDump(r.engine.journal);
+    await expect(r.engine.invoke('sync.run', {})).rejects.toMatchObject({
+      code: 'bad_response',
+      message: expect.stringMatching(/nested more than 128 levels/),
+    });
+    expect(journalDump(r.engine.journal)).toBe(dump);
+    await stillWorks(r);
+  },
+  CASE_MS,
+);

@@ -4,6 +4,7 @@
 // through a separate agent without it.
 import { Agent, Pool, type Dispatcher } from 'undici';
 import { DeskError, dispositionOf } from '../../../shared/errors';
+import { parseJsonBounded } from '../../../shared/json-limits';
 import type { ServerKind } from '../../../shared/contract';
 
 export interface ServerTarget {
@@ -47,6 +48,8 @@ export interface OpenedBody {
 }
 
 const JSON_LIMIT = 64 * 1024 * 1024;
+/** ComfyUI's deepest answers (a UI workflow inside a job's extra_data) nest a few dozen levels. */
+const MAX_JSON_DEPTH = 128;
 /** A Retry-After up to this long is waited out inside a request; a longer one goes back to the caller. */
 const MAX_INLINE_WAIT_MS = 10_000;
 /** A Retry-After longer than this is taken as this: a server cannot park us for a day. */
@@ -250,7 +253,9 @@ export function parseJsonResponse(
   let parseError: string | null = null;
   if (!looksHtml && text.length > 0) {
     try {
-      parsed = JSON.parse(text);
+      // Bounded in depth too: what is parsed here is journaled and stringified later, and a
+      // value nested a few hundred thousand levels deep would overflow the stack there.
+      parsed = parseJsonBounded(text, { maxBytes: JSON_LIMIT * 3, maxDepth: MAX_JSON_DEPTH });
     } catch (err) {
       parseError = (err as Error).message;
     }
@@ -264,7 +269,7 @@ export function parseJsonResponse(
       );
     }
     if (parseError !== null) {
-      throw new DeskError('bad_response', `The server sent malformed JSON for ${what}: ${parseError}`, { status });
+      throw new DeskError('bad_response', `The server sent unreadable JSON for ${what}: ${parseError}`, { status });
     }
     return parsed ?? null;
   }

@@ -17,6 +17,10 @@ describe('keychain errors for a person', () => {
       describeKeychainError(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”')),
     ).toMatch(/keychain is locked or has no default keyring.*in memory for this session only/);
     expect(describeKeychainError(new Error("Cannot find module 'keytar'"))).toMatch(/could not be loaded/);
+    // Installed without libsecret's development files, keytar (optional) is absent: say how to get it.
+    expect(describeKeychainError(new Error("Cannot find package 'keytar' imported from /app/out/main"))).toMatch(
+      /not installed.*apt-get install libsecret-1-dev.*npm rebuild keytar.*in memory for this session only/,
+    );
   });
 
   it('a keytar that cannot load is an unavailable keychain, not a crash', async () => {

@@ -229,7 +229,9 @@ async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promi
       // The server's filename is only a suggestion: never a path, never overwriting another output.
       const name = safeOutputName(output.filename, output.hash, taken);
       const target = join(dir, name);
-      await copyFile(engine.jobs.localPath(output.hash), target);
+      const source = await engine.jobs.store.locate(output.hash);
+      if (!source) continue; // imported in place and since moved: nothing to copy
+      await copyFile(source, target);
       await chmod(target, mode);
       copied.push(target);
     }
@@ -369,13 +371,15 @@ async function importCommand(
 
 async function search(engine: Engine, args: Args, out: NodeJS.WritableStream): Promise<number> {
   const { items } = await engine.invoke('gallery.page', { search: args.positionals.join(' '), limit: 200 });
-  const rows = items.map((item) => ({
-    path: item.hash ? engine.jobs.localPath(item.hash) : null,
-    filename: item.filename,
-    job: item.jobId,
-    source: engine.jobs.journal.get(item.jobId)?.source ?? 'app',
-    prompt: (item.promptText ?? '').replace(/\s+/g, ' ').slice(0, 120),
-  }));
+  const rows = await Promise.all(
+    items.map(async (item) => ({
+      path: item.hash ? await engine.jobs.store.locate(item.hash) : null,
+      filename: item.filename,
+      job: item.jobId,
+      source: engine.jobs.journal.get(item.jobId)?.source ?? 'app',
+      prompt: (item.promptText ?? '').replace(/\s+/g, ' ').slice(0, 120),
+    })),
+  );
   if (args.json) out.write(JSON.stringify(rows, null, 2) + '\n');
   else
     for (const r of rows)

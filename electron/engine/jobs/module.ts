@@ -11,9 +11,7 @@ import { JobJournal, toSummary } from '../journal/jobs';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
 import type { Logger, Redactor } from '../log';
-import { OutputStore, sniffMime } from '../store';
-import { existsSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { OutputStore } from '../store';
 import type { KeyVault } from '../secrets';
 import { parseApiWorkflow } from '../workflows/api-format';
 import { Downloader, type DownloaderDeps } from './downloads';
@@ -100,7 +98,7 @@ export class JobsModule {
     this.journal = new JobJournal(deps.db, (value) => deps.redactor.redactValue(value));
     this.gallery = new GalleryQueries(deps.db, this.journal);
     this.library = new Library(deps.db);
-    this.store = new OutputStore(deps.storeDir);
+    this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
     this.downloads = new Downloader({
       journal: this.journal,
       store: this.store,
@@ -213,23 +211,8 @@ export class JobsModule {
     this.downloads.setConcurrency(n);
   }
 
-  async media(hash: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string; size: number } | null> {
-    const stored = await this.store.media(hash, variant);
-    if (stored || variant === 'thumb') return stored;
-    // Imported in place: served from where the user keeps it, while it is still there.
-    const path = this.journal.referencedPath(hash);
-    const info = path ? await stat(path).catch(() => null) : null;
-    if (!path || !info?.isFile()) return null;
-    const head = Buffer.alloc(16);
-    const handle = await open(path, 'r');
-    await handle.read(head, 0, 16, 0).finally(() => handle.close());
-    return { path, mime: sniffMime(head), size: info.size };
-  }
-
-  /** The file of a stored output on this computer: in the store, or where it was imported in place. */
-  localPath(hash: string): string {
-    const inStore = this.store.pathOf(hash);
-    return existsSync(inStore) ? inStore : (this.journal.referencedPath(hash) ?? inStore);
+  media(hash: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string; size: number } | null> {
+    return this.store.media(hash, variant);
   }
 
   handlers(): Pick<CommandHandlers, JobHandlerNames> {
@@ -298,7 +281,7 @@ export class JobsModule {
         this.outputsChanged(ids);
       },
       'workflows.list': () => this.gallery.workflows(),
-      'outputs.reveal': ({ id }) => {
+      'outputs.reveal': async ({ id }) => {
         const output = this.journal.output(id);
         if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
         if (!this.deps.desktop) {
@@ -307,7 +290,9 @@ export class JobsModule {
             'Showing files in a folder is available in the desktop app; here, use Save as.',
           );
         }
-        this.deps.desktop.reveal(this.store.pathOf(output.hash));
+        const path = await this.store.locate(output.hash);
+        if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
+        this.deps.desktop.reveal(path);
       },
       'outputs.restore': ({ ids }) => {
         this.gallery.setDeleted(ids, false);

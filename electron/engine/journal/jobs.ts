@@ -440,6 +440,12 @@ export class JobJournal {
     );
   }
 
+  /** Rebuilds every job's full-text row (after the words a row holds changed). */
+  reindexAll(): void {
+    const ids = this.db.prepare('SELECT id FROM jobs').pluck().all() as string[];
+    this.transaction(() => ids.forEach((id) => this.reindex(id)));
+  }
+
   /** Rebuilds the job's full-text row from the journal (prompt text, workflow name, node types, filenames). */
   reindex(jobId: string): void {
     const row = this.stmt.searchSource!.get(jobId) as
@@ -457,12 +463,21 @@ export class JobJournal {
   }
 }
 
-function classTypesOf(promptJson: string): string[] {
+/**
+ * The node types of a prompt as search words: each name whole, and its words apart ("ImageInvert"
+ * is also "Image Invert", "VAEDecode" also "VAE Decode"), so "invert" finds it.
+ */
+export function classTypesOf(promptJson: string): string[] {
   try {
     const prompt = JSON.parse(promptJson) as Record<string, { class_type?: unknown }>;
-    const types = new Set<string>();
-    for (const node of Object.values(prompt)) if (typeof node?.class_type === 'string') types.add(node.class_type);
-    return [...types];
+    const words = new Set<string>();
+    for (const node of Object.values(prompt)) {
+      if (typeof node?.class_type !== 'string') continue;
+      words.add(node.class_type);
+      for (const part of node.class_type.split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|[^A-Za-z0-9]+/))
+        if (part) words.add(part);
+    }
+    return [...words];
   } catch {
     return [];
   }

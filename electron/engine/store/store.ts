@@ -39,7 +39,14 @@ export class OutputStore {
   readonly tmpDir: string;
   private ready: Promise<void> | null = null;
 
-  constructor(readonly root: string) {
+  /**
+   * `referencedPath` says where a file imported in place lives (the journal knows); without it the
+   * store knows only its own files.
+   */
+  constructor(
+    readonly root: string,
+    private readonly referencedPath: (hash: string) => string | null = () => null,
+  ) {
     this.objectsDir = join(root, 'objects');
     this.thumbsDir = join(root, 'thumbs');
     this.tmpDir = join(root, 'tmp');
@@ -131,11 +138,23 @@ export class OutputStore {
     return { hash, size, mime };
   }
 
+  /**
+   * The one way from a content hash to a file on this computer: the store's copy, or the file where
+   * the person keeps it (imported in place) while it is still there. Null when neither exists.
+   */
+  async locate(hash: string): Promise<string | null> {
+    if (!HASH.test(hash)) return null;
+    const own = this.pathOf(hash);
+    if ((await stat(own).catch(() => null))?.isFile()) return own;
+    const elsewhere = this.referencedPath(hash);
+    return elsewhere && (await stat(elsewhere).catch(() => null))?.isFile() ? elsewhere : null;
+  }
+
   async media(hash: string, variant: 'thumb' | 'full'): Promise<MediaFile | null> {
     if (!HASH.test(hash)) return null;
-    const path = variant === 'thumb' ? this.thumbPathOf(hash) : this.pathOf(hash);
-    const info = await stat(path).catch(() => null);
-    if (!info?.isFile()) return null;
+    const path = variant === 'thumb' ? this.thumbPathOf(hash) : await this.locate(hash);
+    const info = path ? await stat(path).catch(() => null) : null;
+    if (!path || !info?.isFile()) return null;
     let mime = 'image/webp';
     if (variant === 'full') {
       const handle = await open(path, 'r');

@@ -101,7 +101,9 @@ export function workflowHandlers(deps: {
     'uploads.fromOutput': async ({ id, profileId }) => {
       const output = jobs.journal.output(id);
       if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
-      const bytes = await readFile(jobs.store.pathOf(output.hash));
+      const path = await jobs.store.locate(output.hash);
+      if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
+      const bytes = await readFile(path);
       const name = output.filename.split(/[\\/]/).pop() || `output-${id}.png`;
       return upload(profileId ?? deps.activeProfileId(), name, bytes, 'image');
     },

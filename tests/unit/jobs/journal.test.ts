@@ -115,6 +115,8 @@ describe('gallery queries', () => {
     expect(gallery.count({ search: 'whal' })).toBe(10);
     expect(gallery.count({ search: 'Portraits' })).toBe(15);
     expect(gallery.count({ search: 'KSampler' })).toBe(30);
+    // The words inside a node's name: "sampler" finds KSampler.
+    expect(gallery.count({ search: 'sampler' })).toBe(30);
     expect(gallery.count({ search: 'ComfyUI_00007_' })).toBe(1);
     const both = { search: 'fox', profileId: 'local', kinds: ['image' as const] };
     const page = gallery.page({ ...both, limit: 100 });

@@ -130,7 +130,11 @@ describe('folder import', () => {
       mime: 'image/png',
     });
     expect((await engine.media(item!.hash!, 'thumb'))?.mime).toBe('image/webp');
-    expect(engine.jobs.localPath(item!.hash!)).toBe(join(folder, 'flux.png'));
+    // One resolver from a hash to a file: "Use as input" and "Show in folder" find it where it is.
+    expect(await engine.jobs.store.locate(item!.hash!)).toBe(join(folder, 'flux.png'));
+    const uploaded = await engine.invoke('uploads.fromOutput', { id: item!.id });
+    expect(uploaded.name).toMatch(/\.png$/);
+    expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
     // Importing the same folder again knows the file.
     expect(await importFolder(folder, deps, undefined, 'reference')).toMatchObject({ added: 0, known: 1 });
   });

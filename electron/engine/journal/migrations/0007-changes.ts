@@ -1,6 +1,8 @@
 // A log of which jobs and outputs changed, written by triggers, so a window sees what another
-// process sharing the journal (the command line, a second host) did within a moment.
+// process sharing the journal (the command line, a second host) did within a moment. Also: the
+// search index learns the words inside node names ("invert" finds ImageInvert), rebuilt once here.
 import type { Database } from 'better-sqlite3';
+import { JobJournal } from '../jobs';
 
 export default {
   version: 7,
@@ -21,5 +23,6 @@ export default {
       CREATE TRIGGER outputs_changed_update AFTER UPDATE ON outputs
         BEGIN INSERT INTO changes (kind, ref) VALUES ('output', NEW.id); END;
     `);
+    new JobJournal(db).reindexAll();
   },
 };

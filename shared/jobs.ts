@@ -102,6 +102,8 @@ export interface JobSummary {
   queuePosition: number | null;
   /** In the outbox after a failed attempt: why, and what happens next. */
   waiting: OutboxWait | null;
+  /** For an open job: how long a run of this workflow took on this server lately (ms), if known. */
+  estimatedMs: number | null;
 }
 
 export interface JobEvent {

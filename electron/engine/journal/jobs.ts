@@ -91,6 +91,7 @@ interface JobRow {
   progress_json: string | null;
   queue_position: number | null;
   waiting_json: string | null;
+  estimated_ms: number | null;
   submit_attempts: number;
   output_count: number;
   cover_hash: string | null;
@@ -122,8 +123,19 @@ export const SUBMIT_OWNER = `${process.pid}:${Date.now()}`;
 /** A download that failed is tried again on the next start or reconnect, up to this many rounds. */
 const MAX_DOWNLOAD_ROUNDS = 20;
 
+/**
+ * For a job still to finish: the mean run time of the last 10 completed runs of a workflow of the
+ * same name on the same server (seeds change the workflow's id, not its name).
+ */
+const ESTIMATE = `CASE WHEN j.state IN ('outbox', 'submitting', 'pending', 'running') THEN (
+    SELECT AVG(d) FROM (
+      SELECT p.finished_at - p.started_at AS d FROM workflows pw JOIN jobs p ON p.workflow_id = pw.id
+      WHERE pw.name = w.name AND p.profile_id = j.profile_id AND p.state = 'completed'
+        AND p.started_at IS NOT NULL AND p.finished_at > p.started_at
+      ORDER BY p.finished_at DESC LIMIT 10)) END`;
+
 const JOB_SELECT = `
-  SELECT j.rowid, j.*, w.name AS workflow_name,
+  SELECT j.rowid, j.*, w.name AS workflow_name, ${ESTIMATE} AS estimated_ms,
     (SELECT COUNT(*) FROM outputs o WHERE o.job_id = j.id AND o.deleted_at IS NULL) AS output_count,
     (SELECT o.hash FROM outputs o WHERE o.job_id = j.id AND o.state = 'stored' AND o.kind = 'image'
        AND o.deleted_at IS NULL ORDER BY o.id LIMIT 1) AS cover_hash
@@ -511,6 +523,7 @@ function toRecord(row: JobRow): JobRecord {
     coverHash: row.cover_hash,
     queuePosition: row.queue_position,
     waiting: parseJson<OutboxWait>(row.waiting_json),
+    estimatedMs: row.estimated_ms === null ? null : Math.round(row.estimated_ms),
     prompt: parseJson<Record<string, unknown>>(row.prompt_json) ?? {},
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,

@@ -143,4 +143,23 @@ describe('gallery queries', () => {
     expect(second.items[0]!.id).toBe('job-6');
     expect(gallery.jobs({ states: ['failed'] }).items).toHaveLength(0);
   });
+
+  it('estimates an open job from the last runs of a workflow of that name on that server', () => {
+    const { journal } = openTestJournal(tempDir());
+    const run = (id: string, seedValue: number, profileId: string, ms: number | null) => {
+      const p = prompt('a fox', seedValue); // another seed: another workflow id, the same name
+      const workflowId = journal.saveWorkflow(p, 'fox portrait');
+      journal.createJob({ id, profileId, workflowId, prompt: p, state: 'running', cause: 't', startedAt: 1_000 });
+      if (ms !== null) journal.transition(id, 'completed', 't', { finishedAt: 1_000 + ms });
+    };
+    run('a', 1, 'cloud', 1_000);
+    run('b', 2, 'cloud', 2_000);
+    run('c', 3, 'cloud', 3_000);
+    run('elsewhere', 4, 'local', 60_000);
+    run('open', 5, 'cloud', null);
+    expect(journal.mustGet('open').estimatedMs).toBe(2_000);
+    expect(journal.mustGet('a').estimatedMs).toBeNull(); // finished: nothing to estimate
+    run('first-here', 6, 'other', null);
+    expect(journal.mustGet('first-here').estimatedMs).toBeNull();
+  });
 });

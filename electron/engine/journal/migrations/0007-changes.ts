@@ -1,6 +1,7 @@
 // A log of which jobs and outputs changed, written by triggers, so a window sees what another
 // process sharing the journal (the command line, a second host) did within a moment. Also: the
-// search index learns the words inside node names ("invert" finds ImageInvert), rebuilt once here.
+// search index learns the words inside node names ("invert" finds ImageInvert), rebuilt once here;
+// and indexes for estimating a run from the same workflow's past runs on the same server.
 import type { Database } from 'better-sqlite3';
 import { JobJournal } from '../jobs';
 
@@ -22,6 +23,11 @@ export default {
         BEGIN INSERT INTO changes (kind, ref) VALUES ('output', NEW.id); END;
       CREATE TRIGGER outputs_changed_update AFTER UPDATE ON outputs
         BEGIN INSERT INTO changes (kind, ref) VALUES ('output', NEW.id); END;
+    `);
+    // How long a workflow's runs took on a server: the estimate for the next one (open jobs only).
+    db.exec(`
+      CREATE INDEX workflows_name ON workflows(name);
+      CREATE INDEX jobs_done_runs ON jobs(workflow_id, profile_id, finished_at DESC) WHERE state = 'completed';
     `);
     new JobJournal(db).reindexAll();
   },

@@ -167,6 +167,17 @@ export interface LibraryEntry {
   coverHash: string | null;
 }
 
+/** An open workflow (a tab): the workflow and what the window set up for it. */
+export interface Draft {
+  id: string;
+  name: string;
+  position: number;
+  updatedAt: number;
+  workflow: Record<string, unknown>;
+  /** The window's own state for it (form values, chosen images and masks, runs, seed): opaque to the engine. */
+  state: Record<string, unknown>;
+}
+
 export interface ImportSummary {
   added: number;
   known: number;
@@ -320,6 +331,17 @@ export const commands = {
       mode: v.optional(v.literal('copy', 'reference')),
     }),
   ),
+  /** Open workflows, in tab order. */
+  'drafts.list': command<Draft[]>()(v.none),
+  'drafts.save': command<Draft>()(
+    v.object({
+      id: v.optional(v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ })),
+      name: v.string({ min: 1, max: 200 }),
+      workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
+      state: v.json({ maxBytes: 1_000_000 }),
+    }),
+  ),
+  'drafts.remove': command<void>()(v.object({ id: v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ }) })),
   'library.list': command<LibraryEntry[]>()(v.none),
   'library.get': command<{ entry: LibraryEntry; workflow: Record<string, unknown> }>()(v.object({ id: libraryId })),
   'library.save': command<LibraryEntry>()(

@@ -8,6 +8,7 @@ import type { SocketState } from '../cloud/socket';
 import { ChangeLog } from '../journal/changes';
 import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
+import { Drafts } from '../journal/drafts';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
 import type { Logger, Redactor } from '../log';
@@ -79,6 +80,7 @@ export class JobsModule {
   readonly downloads: Downloader;
   readonly service: JobService;
   readonly library: Library;
+  readonly drafts: Drafts;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly objectInfos = new Map<string, Record<string, unknown>>();
   private readonly lastState = new Map<string, JobState>();
@@ -98,6 +100,7 @@ export class JobsModule {
     this.journal = new JobJournal(deps.db, (value) => deps.redactor.redactValue(value));
     this.gallery = new GalleryQueries(deps.db, this.journal);
     this.library = new Library(deps.db);
+    this.drafts = new Drafts(deps.db);
     this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
     this.downloads = new Downloader({
       journal: this.journal,

@@ -21,7 +21,10 @@ type Names =
   | 'library.save'
   | 'library.rename'
   | 'library.duplicate'
-  | 'library.delete';
+  | 'library.delete'
+  | 'drafts.list'
+  | 'drafts.save'
+  | 'drafts.remove';
 
 export function workflowHandlers(deps: {
   jobs: JobsModule;
@@ -85,6 +88,9 @@ export function workflowHandlers(deps: {
         mode ?? 'copy',
       );
     },
+    'drafts.list': () => jobs.drafts.list(),
+    'drafts.save': (input) => jobs.drafts.save(input),
+    'drafts.remove': ({ id }) => jobs.drafts.remove(id),
     'library.list': () => jobs.library.list(),
     'library.get': ({ id }) => jobs.library.get(id),
     'library.save': ({ id, name, workflow }) => {

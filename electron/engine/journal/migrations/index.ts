@@ -8,6 +8,7 @@ import m0004 from './0004-library';
 import m0005 from './0005-referenced-files';
 import m0006 from './0006-outbox-wait';
 import m0007 from './0007-changes';
+import m0008 from './0008-drafts';
 
 export interface Migration {
   readonly version: number;
@@ -15,4 +16,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];

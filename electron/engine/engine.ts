@@ -4,30 +4,31 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type {
-  AppInfo,
   CommandHandlers,
-  CommandInput,
   CommandName,
+  InvokeArgs,
   CommandOutput,
   ConnectionState,
   EventName,
   EventPayload,
   MediaVariant,
-  ServerProfile,
-  Settings,
 } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
 import { dispatch } from './dispatch';
-import { checkServerDetailed, connectionStateFor, type DetailedCheck } from './server-check';
 import { ConnectionMonitor } from './connection';
 import { integrityCheck, openJournal, type IntegrityReport } from './journal/db';
 import { SettingsStore } from './journal/settings';
 import { Logger, Redactor, type LogLevel } from './log';
-import { ensureDataPaths, APP_NAME, type DataPaths } from './paths';
+import { ensureDataPaths, type DataPaths } from './paths';
 import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
 import { JobsModule, type JobsTimings } from './jobs/module';
 import { UploadService } from './uploads';
-import { workflowHandlers } from './workflows/handlers';
+import { appCommands, checkProfile } from './commands/app';
+import { jobCommands } from './commands/jobs';
+import { libraryCommands } from './commands/library';
+import { outputCommands } from './commands/outputs';
+import type { Emit } from './commands/types';
+import { workflowCommands } from './commands/workflows';
 
 export interface EngineOptions {
   /** The data folder; defaults to COMFY_DESK_DATA or the platform's app-data folder for "Comfy Desk". */
@@ -101,7 +102,7 @@ export class Engine {
       ...(timings ? { timings } : {}),
       ...(desktop ? { desktop } : {}),
     });
-    this.handlers = this.makeHandlers();
+    this.handlers = this.makeHandlers(desktop);
   }
 
   /** Jobs, outputs, downloads and the gallery. */
@@ -136,7 +137,7 @@ export class Engine {
         const profile = settings.getProfile(profileId);
         if (!profile)
           return { outcome: 'other', check: { ok: false, message: 'The active server profile no longer exists.' } };
-        return check(profile, keys, redactor);
+        return checkProfile(profile, keys, redactor);
       },
       onChange: (state) => emit(state),
       ...(options.probeIntervalMs !== undefined ? { intervalMs: options.probeIntervalMs } : {}),
@@ -180,8 +181,8 @@ export class Engine {
    * Runs a command through the same door as the window (the contract's validators, redacted
    * errors): the command line uses this, so every entry point shares one validation path.
    */
-  async invoke<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
-    const result = await dispatch(this.handlers, name, input, this.log, this.redact);
+  async invoke<K extends CommandName>(name: K, ...args: InvokeArgs<K>): Promise<CommandOutput<K>> {
+    const result = await dispatch(this.handlers, name, args[0], this.log, this.redact);
     if (!result.ok) throw DeskError.fromInfo(result.error);
     return result.value as CommandOutput<K>;
   }
@@ -252,163 +253,33 @@ export class Engine {
     this.journal.close();
   }
 
-  private requireProfile(id: string): ServerProfile {
-    const profile = this.settings.getProfile(id);
-    if (!profile) throw new DeskError('not_found', `There is no server profile "${id}".`);
-    return profile;
-  }
-
   private get activeId(): string {
     return this.settings.getSettings().activeProfileId;
   }
 
-  private makeHandlers(): CommandHandlers {
-    const handlers = {
-      'app.info': async (): Promise<AppInfo> => ({
-        name: APP_NAME,
+  private makeHandlers(desktop: EngineOptions['desktop']): CommandHandlers {
+    const activeProfileId = (): string => this.activeId;
+    const emit: Emit = (name, payload) => this.emit(name, payload);
+    return {
+      ...appCommands({
         version: this.version,
         shell: this.shell,
-        platform: process.platform,
-        dataDir: this.paths.dataDir,
-        journalPath: this.paths.journalPath,
-        storeDir: this.paths.storeDir,
-        logDir: this.paths.logDir,
-        keychain: await this.keys.keychain(),
-      }),
-
-      'settings.get': () => this.settings.getSettings(),
-
-      'settings.set': (patch) => {
-        const before = this.settings.getSettings();
-        const after = this.settings.setSettings(patch);
-        if (!sameSettings(before, after)) {
-          this.log.info('settings changed', { ...patch });
-          this.emit('settings.changed', after);
-        }
-        if (before.activeProfileId !== after.activeProfileId) {
-          this.emit('profiles.changed', this.settings.listProfiles());
-          void this.monitor.restart();
-          this.jobs.refreshSessions();
-        }
-        if (before.downloadConcurrency !== after.downloadConcurrency) {
-          this.jobs.setDownloadConcurrency(after.downloadConcurrency);
-        }
-        return after;
-      },
-
-      'profiles.list': () => this.settings.listProfiles(),
-
-      'profiles.save': async (input) => {
-        const before = input.id !== undefined ? this.settings.getProfile(input.id) : null;
-        // A key belongs to the server it was entered for: pointing the profile elsewhere forgets
-        // it first, so not one request to the new address can carry it.
-        const moved = before !== null && (originOf(before.url) !== originOf(input.url) || before.kind !== input.kind);
-        if (moved) {
-          const status = await this.keys.clear(before.id);
-          if (status.hasKey || (await this.keys.get(before.id))) {
-            throw new DeskError(
-              'keychain_unavailable',
-              'The key of this server could not be removed from the keychain, so its address was not changed. Remove the key in Settings first.',
-            );
-          }
-          this.log.info('key forgotten: the profile now points at another server', { id: before.id });
-          this.emit('key.changed', status);
-        }
-        const saved = this.settings.saveProfile(input);
-        this.log.info(before ? 'profile updated' : 'profile created', {
-          id: saved.id,
-          kind: saved.kind,
-          url: saved.url,
-        });
-        this.emit('profiles.changed', this.settings.listProfiles());
-        if (saved.id === this.activeId && (!before || before.url !== saved.url || before.kind !== saved.kind)) {
-          void this.monitor.restart();
-        }
-        this.jobs.refreshSessions();
-        return saved;
-      },
-
-      'profiles.remove': async ({ id }) => {
-        const before = this.settings.getSettings();
-        const list = this.settings.removeProfile(id);
-        // The removed profile's key goes with it.
-        await this.keys
-          .clear(id)
-          .catch((err: unknown) => this.log.warn('could not delete the key of a removed profile', { id, error: err }));
-        this.log.info('profile removed', { id });
-        this.emit('profiles.changed', list);
-        if (before.activeProfileId !== list.activeId) {
-          this.emit('settings.changed', this.settings.getSettings());
-          void this.monitor.restart();
-        }
-        return list;
-      },
-
-      'key.status': ({ profileId }) => {
-        this.requireProfile(profileId);
-        return this.keys.status(profileId);
-      },
-
-      'key.set': async ({ profileId, key }) => {
-        this.requireProfile(profileId);
-        this.redactor.add(key);
-        const status = await this.keys.set(profileId, key);
-        this.log.info('key set', { profileId, storage: status.storage, last4: status.last4 });
-        this.emit('key.changed', status);
-        if (profileId === this.activeId) void this.monitor.restart();
-        this.jobs.refreshSessions();
-        return status;
-      },
-
-      'key.clear': async ({ profileId }) => {
-        this.requireProfile(profileId);
-        const status = await this.keys.clear(profileId);
-        this.log.info('key cleared', { profileId });
-        this.emit('key.changed', status);
-        if (profileId === this.activeId) void this.monitor.restart();
-        this.jobs.refreshSessions();
-        return status;
-      },
-
-      'key.test': async ({ profileId }) => {
-        const profile = this.requireProfile(profileId);
-        const result = await check(profile, this.keys, this.redactor);
-        this.log.info('key tested', { profileId, outcome: result.outcome, status: result.check.status });
-        if (profileId === this.activeId) {
-          this.monitor.report({ profileId, state: connectionStateFor(result.outcome), message: result.check.message });
-        }
-        return result.check;
-      },
-
-      'connection.get': () => this.monitor.state,
-
-      ...this.jobs.handlers(),
-      ...workflowHandlers({
+        paths: this.paths,
+        settings: this.settings,
+        keys: this.keys,
+        monitor: this.monitor,
+        log: this.log,
+        redactor: this.redactor,
         jobs: this.jobs,
-        uploads: new UploadService(this.journal),
-        activeProfileId: () => this.activeId,
-        emit: (name, payload) => this.emit(name, payload),
+        emit,
+        activeProfileId,
       }),
+      ...jobCommands(this.jobs, { active: activeProfileId, exists: (id) => this.settings.getProfile(id) !== null }),
+      ...outputCommands(this.jobs, emit, desktop),
+      ...workflowCommands({ jobs: this.jobs, uploads: new UploadService(this.journal), activeProfileId, emit }),
+      ...libraryCommands(this.jobs),
     } satisfies CommandHandlers;
-    return handlers;
   }
-}
-
-async function check(profile: ServerProfile, keys: KeyVault, redactor: Redactor): Promise<DetailedCheck> {
-  const key = profile.kind === 'cloud' ? await keys.get(profile.id) : null;
-  return checkServerDetailed(profile, key, { redact: redactor.redact });
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
-}
-
-function sameSettings(a: Settings, b: Settings): boolean {
-  return (Object.keys(a) as (keyof Settings)[]).every((key) => a[key] === b[key]);
 }
 
 /** The app version from package.json, found by walking up from this file (works from source and from out/). */

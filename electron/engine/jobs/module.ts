@@ -1,7 +1,7 @@
 // Composes the job machinery for the engine: one session per server profile in use, the job
 // service, downloads into the store, sync, and the contract handlers for jobs, queue and gallery.
 import type { Database } from 'better-sqlite3';
-import type { CommandHandlers, EventName, EventPayload, ServerProfile } from '../../../shared/contract';
+import type { EventName, EventPayload, ServerProfile } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { isFinalJobState, type JobState, type JobSummary } from '../../../shared/jobs';
 import type { SocketState } from '../cloud/socket';
@@ -14,7 +14,6 @@ import type { SettingsStore } from '../journal/settings';
 import type { Logger, Redactor } from '../log';
 import { OutputStore } from '../store';
 import type { KeyVault } from '../secrets';
-import { parseApiWorkflow } from '../workflows/api-format';
 import { Downloader, type DownloaderDeps } from './downloads';
 import { JobService } from './service';
 import { ServerSession, type Preview } from './session';
@@ -45,8 +44,6 @@ export interface JobsModuleDeps {
   /** What the journal keeps is redacted with it (keys the engine has seen, token= values). */
   redactor: Redactor;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
-  /** Desktop actions the shell provides (Electron); absent in the headless host. */
-  desktop?: { reveal(path: string): void };
   reportConnection(update: {
     profileId: string;
     state: 'online' | 'offline' | 'unauthorized' | 'no_key';
@@ -54,24 +51,6 @@ export interface JobsModuleDeps {
   }): void;
   timings?: JobsTimings;
 }
-
-type JobHandlerNames =
-  | 'jobs.submit'
-  | 'jobs.list'
-  | 'jobs.get'
-  | 'jobs.cancel'
-  | 'jobs.interrupt'
-  | 'jobs.clearPending'
-  | 'jobs.rerun'
-  | 'queue.remote'
-  | 'sync.run'
-  | 'gallery.page'
-  | 'gallery.count'
-  | 'outputs.favorite'
-  | 'outputs.delete'
-  | 'outputs.restore'
-  | 'workflows.list'
-  | 'outputs.reveal';
 
 export class JobsModule {
   readonly journal: JobJournal;
@@ -216,99 +195,6 @@ export class JobsModule {
 
   media(hash: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string; size: number } | null> {
     return this.store.media(hash, variant);
-  }
-
-  handlers(): Pick<CommandHandlers, JobHandlerNames> {
-    const profileOr = (id?: string): string => id ?? this.activeProfileId();
-    return {
-      'jobs.submit': (input) => {
-        const workflow = parseApiWorkflow(input.workflow);
-        const profileId = profileOr(input.profileId);
-        if (!this.deps.settings.getProfile(profileId))
-          throw new DeskError('not_found', `No server profile "${profileId}".`);
-        const jobs = this.service.submit({
-          profileId,
-          workflow,
-          name: input.name,
-          ...(input.inputs ? { inputs: input.inputs } : {}),
-          ...(input.count ? { count: input.count } : {}),
-          ...(input.seed ? { seed: input.seed } : {}),
-        });
-        if (input.libraryId)
-          this.library.used(
-            input.libraryId,
-            jobs.map((j) => j.id),
-          );
-        return jobs;
-      },
-      'jobs.list': (query) => this.gallery.jobs(query),
-      'jobs.get': ({ id }) => {
-        const job = this.journal.get(id);
-        if (!job) throw new DeskError('not_found', `There is no job ${id}.`);
-        return {
-          job: toSummary(job),
-          prompt: job.prompt,
-          inputs: (job.inputs ?? {}) as Record<string, unknown>,
-          events: this.journal.events(id),
-          outputs: this.journal.outputs(id),
-        };
-      },
-      'jobs.cancel': ({ id }) => this.service.cancel(id),
-      'jobs.interrupt': async ({ id, profileId }) => {
-        const job = id ? this.journal.get(id) : null;
-        await this.service.interrupt(job?.profileId ?? profileOr(profileId), id);
-      },
-      'jobs.clearPending': async ({ profileId }) => ({
-        cleared: await this.service.clearPending(profileOr(profileId)),
-      }),
-      'jobs.rerun': ({ id, newSeed }) => this.service.rerun(id, newSeed ?? false),
-      'queue.remote': async ({ profileId }) => {
-        const session = this.session(profileOr(profileId));
-        const queue = await session.api.queue();
-        const entry = (q: { promptId: string; number: number }) => ({
-          promptId: q.promptId,
-          number: q.number,
-          jobId: this.journal.byPromptId(session.profile.id, q.promptId)?.id ?? null,
-        });
-        return { running: queue.running.map(entry), pending: queue.pending.map(entry) };
-      },
-      'sync.run': async ({ profileId }) => ({ imported: await this.sync(profileOr(profileId)) }),
-      'gallery.page': (query) => this.gallery.page(query),
-      'gallery.count': (filter) => ({ count: this.gallery.count(filter) }),
-      'outputs.favorite': ({ ids, favorite }) => {
-        this.gallery.setFavorite(ids, favorite);
-        this.outputsChanged(ids);
-      },
-      'outputs.delete': ({ ids }) => {
-        this.gallery.setDeleted(ids, true);
-        this.outputsChanged(ids);
-      },
-      'workflows.list': () => this.gallery.workflows(),
-      'outputs.reveal': async ({ id }) => {
-        const output = this.journal.output(id);
-        if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
-        if (!this.deps.desktop) {
-          throw new DeskError(
-            'not_found',
-            'Showing files in a folder is available in the desktop app; here, use Save as.',
-          );
-        }
-        const path = await this.store.locate(output.hash);
-        if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
-        this.deps.desktop.reveal(path);
-      },
-      'outputs.restore': ({ ids }) => {
-        this.gallery.setDeleted(ids, false);
-        this.outputsChanged(ids);
-      },
-    };
-  }
-
-  private outputsChanged(ids: number[]): void {
-    for (const id of ids) {
-      const item = this.journal.output(id);
-      if (item) this.deps.emit('output.changed', item);
-    }
   }
 
   async sync(profileId: string): Promise<number> {

@@ -1,37 +1,20 @@
-// The contract's workflow and upload commands: what goes into a job.
+// The contract's workflow, node-definition, upload and import commands: what goes into a job.
 import { readFile, stat } from 'node:fs/promises';
-import type { CommandHandlers, EventPayload } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
-import type { JobsModule } from '../jobs/module';
 import { importFolder } from '../import-folder';
+import type { JobsModule } from '../jobs/module';
 import { limitsFrom, type UploadService } from '../uploads';
-import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from './api-format';
-import { readImageMetadata } from './metadata';
-import { validateWorkflow } from './validate';
+import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from '../workflows/api-format';
+import { readImageMetadata } from '../workflows/metadata';
+import { validateWorkflow } from '../workflows/validate';
+import type { Emit, HandlersOf } from './types';
 
-type Names =
-  | 'workflows.inspect'
-  | 'workflows.fromImage'
-  | 'objectInfo.get'
-  | 'uploads.image'
-  | 'uploads.fromOutput'
-  | 'import.folder'
-  | 'library.list'
-  | 'library.get'
-  | 'library.save'
-  | 'library.rename'
-  | 'library.duplicate'
-  | 'library.delete'
-  | 'drafts.list'
-  | 'drafts.save'
-  | 'drafts.remove';
-
-export function workflowHandlers(deps: {
+export function workflowCommands(deps: {
   jobs: JobsModule;
   uploads: UploadService;
   activeProfileId: () => string;
-  emit<E extends 'import.progress' | 'upload.progress'>(name: E, payload: EventPayload<E>): void;
-}): Pick<CommandHandlers, Names> {
+  emit: Emit;
+}): HandlersOf<'workflows' | 'objectInfo' | 'uploads' | 'import'> {
   const { jobs } = deps;
   const upload = async (
     profileId: string,
@@ -72,6 +55,7 @@ export function workflowHandlers(deps: {
         checkedAgainstServer: info !== null,
       };
     },
+    'workflows.list': () => jobs.gallery.workflows(),
     'workflows.fromImage': ({ data }) => {
       const meta = readImageMetadata(Buffer.from(data, 'base64'));
       if (meta.format === 'unknown')
@@ -88,19 +72,6 @@ export function workflowHandlers(deps: {
         mode ?? 'copy',
       );
     },
-    'drafts.list': () => jobs.drafts.list(),
-    'drafts.save': (input) => jobs.drafts.save(input),
-    'drafts.remove': ({ id }) => jobs.drafts.remove(id),
-    'library.list': () => jobs.library.list(),
-    'library.get': ({ id }) => jobs.library.get(id),
-    'library.save': ({ id, name, workflow }) => {
-      if (isUiWorkflow(workflow)) throw new DeskError('invalid_input', UI_FORMAT_HELP);
-      parseApiWorkflow(workflow);
-      return jobs.library.save({ ...(id ? { id } : {}), name, workflow });
-    },
-    'library.rename': ({ id, name }) => jobs.library.rename(id, name),
-    'library.duplicate': ({ id }) => jobs.library.duplicate(id),
-    'library.delete': ({ id }) => jobs.library.remove(id),
     'objectInfo.get': ({ profileId }) => jobs.objectInfo(profileId ?? deps.activeProfileId()),
     'uploads.image': ({ profileId, name, data, kind, original }) =>
       upload(profileId ?? deps.activeProfileId(), name, Buffer.from(data, 'base64'), kind, original),

@@ -391,7 +391,8 @@ export const events = {
   'job.preview': event<JobPreview>(),
   /** A job reached a final state: the shell shows an OS notification if the window is not focused. */
   'job.finished': event<JobFinished>(),
-  'output.changed': event<OutputItem>(),
+  /** An output changed (new, downloaded, favorite, deleted): the gallery tile itself, ready to show. */
+  'output.changed': event<GalleryItem>(),
   'import.progress': event<{ done: number; total: number }>(),
   /** Bytes of an upload sent to the server so far (the name is the file's). */
   'upload.progress': event<{ name: string; sent: number; total: number }>(),

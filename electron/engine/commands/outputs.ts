@@ -11,8 +11,8 @@ export function outputCommands(
 ): HandlersOf<'gallery' | 'outputs'> {
   const changed = (ids: number[]): void => {
     for (const id of ids) {
-      const item = jobs.journal.output(id);
-      if (item) emit('output.changed', item);
+      const tile = jobs.gallery.tile(id);
+      if (tile) emit('output.changed', tile);
     }
   };
   return {

@@ -88,7 +88,8 @@ export class JobsModule {
       concurrency: deps.settings.getSettings().downloadConcurrency,
       wanted: (output) => output.source !== 'sync' || deps.settings.getSettings().syncDownloads,
       outputChanged: (item) => {
-        deps.emit('output.changed', item);
+        const tile = this.gallery.tile(item.id);
+        if (tile) deps.emit('output.changed', tile);
         // The job's cover and output count follow its outputs.
         const job = this.journal.get(item.jobId);
         if (job) deps.emit('job.changed', toSummary(job));
@@ -223,8 +224,8 @@ export class JobsModule {
           if (job) this.deps.emit('job.changed', toSummary(job));
         }
         for (const id of changes.outputIds) {
-          const output = this.journal.output(id);
-          if (output) this.deps.emit('output.changed', output);
+          const tile = this.gallery.tile(id);
+          if (tile) this.deps.emit('output.changed', tile);
         }
       } catch (err) {
         this.deps.log.warn('journal watch failed', { error: (err as Error).message });

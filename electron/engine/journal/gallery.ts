@@ -50,6 +50,27 @@ function galleryWhere(filter: GalleryFilter): Where {
   return where;
 }
 
+/** A gallery tile: an output with what the grid and the viewer show of its job. */
+const TILE_SELECT = `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name
+  FROM outputs o JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id`;
+
+type TileRow = OutputRow & {
+  profile_id: string;
+  job_state: JobState;
+  prompt_text: string | null;
+  workflow_name: string;
+};
+
+function toTile(r: TileRow): GalleryItem {
+  return {
+    ...toOutput(r),
+    profileId: r.profile_id,
+    jobState: r.job_state,
+    promptText: r.prompt_text,
+    workflowName: r.workflow_name,
+  };
+}
+
 /** Above this many matching jobs, a search walks the date index instead of sorting the matches. */
 const COMMON_MATCHES = 300;
 
@@ -85,27 +106,21 @@ export class GalleryQueries {
     const join = query.search && this.matchCount(query.search) > COMMON_MATCHES ? 'CROSS JOIN' : 'JOIN';
     const rows = this.db
       .prepare(
-        `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name
-         FROM outputs o ${join} jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id
+        `${TILE_SELECT.replace('JOIN jobs', `${join} jobs`)}
          WHERE ${where.sql.join(' AND ')}
          ORDER BY o.created_at ${dir}, o.id ${dir} LIMIT ?`,
       )
-      .all(...where.params, limit + 1) as (OutputRow & {
-      profile_id: string;
-      job_state: JobState;
-      prompt_text: string | null;
-      workflow_name: string;
-    })[];
+      .all(...where.params, limit + 1) as TileRow[];
     const more = rows.length > limit;
-    const items: GalleryItem[] = rows.slice(0, limit).map((r) => ({
-      ...toOutput(r),
-      profileId: r.profile_id,
-      jobState: r.job_state,
-      promptText: r.prompt_text,
-      workflowName: r.workflow_name,
-    }));
+    const items = rows.slice(0, limit).map(toTile);
     const last = items[items.length - 1];
     return { items, nextCursor: more && last ? `${last.createdAt}:${last.id}` : null };
+  }
+
+  /** One gallery tile, built as a page builds it: what output.changed carries to the window. */
+  tile(outputId: number): GalleryItem | null {
+    const row = this.db.prepare(`${TILE_SELECT} WHERE o.id = ?`).get(outputId) as TileRow | undefined;
+    return row ? toTile(row) : null;
   }
 
   private matchCount(search: string): number {

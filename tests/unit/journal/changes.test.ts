@@ -70,5 +70,12 @@ describe('the engine follows other processes', () => {
     });
     await waitFor(() => jobs.some((j) => j.id === 'cli-job') && outputs.some((o) => o.id === item.id), 'events', 5_000);
     expect(jobs.find((j) => j.id === 'cli-job')?.workflowName).toBe('from elsewhere');
+    // output.changed carries the gallery tile itself: the window shows it without asking again.
+    expect(outputs.find((o) => o.id === item.id)).toMatchObject({
+      workflowName: 'from elsewhere',
+      profileId: 'cloud',
+      jobState: 'outbox',
+      filename: 'b.png',
+    });
   });
 });

@@ -50,14 +50,23 @@ async function gallery(app: Page): Promise<void> {
   await app.getByRole('button', { name: 'Gallery', exact: true }).click();
 }
 
-async function theme(app: Page, name: 'Light' | 'Dark'): Promise<void> {
-  await app.getByRole('button', { name: 'Settings', exact: true }).click();
-  await app.getByRole('radio', { name }).click();
-  await expect(app.locator('html')).toHaveAttribute('data-theme', name.toLowerCase());
-}
-
 async function shot(app: Page, name: string): Promise<void> {
   await app.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+/**
+ * Screenshots of what is on screen now, light and dark. The theme is what Settings → Appearance
+ * sets on the page (html[data-theme]); set here so the view on screen, and its state, stay put.
+ */
+async function shots(app: Page, name: string): Promise<void> {
+  const html = app.locator('html');
+  const before = await html.getAttribute('data-theme');
+  for (const theme of ['light', 'dark']) {
+    await html.evaluate((el, theme) => (el.dataset.theme = theme), theme);
+    await app.waitForTimeout(400); // the buttons' colour transitions
+    await shot(app, `${name}-${theme}`);
+  }
+  await html.evaluate((el, theme) => (el.dataset.theme = theme ?? 'light'), before);
 }
 
 /** The image's scale on screen as a person sees it: displayed pixels over natural pixels (object-fit: contain). */
@@ -111,13 +120,7 @@ test('the mask painter opens at the size of its image', async ({ app, cloud }) =
   await expect.poll(async () => (await canvas.boundingBox())?.width).toBeCloseTo(320, 0);
   const box = (await canvas.boundingBox())!;
   expect(box.height).toBeCloseTo(240, 0);
-  await shot(app, 'mask-painter-light');
-  await app.keyboard.press('Escape');
-  await theme(app, 'Dark');
-  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
-  await app.getByRole('button', { name: 'Paint mask…' }).click();
-  await expect.poll(async () => (await canvas.boundingBox())?.height).toBeCloseTo(240, 0);
-  await shot(app, 'mask-painter-dark');
+  await shots(app, 'mask-painter');
 });
 
 test.describe('on a server the person added', () => {
@@ -131,13 +134,7 @@ test.describe('on a server the person added', () => {
     await app.getByRole('button', { name: 'Save server' }).click();
     await app.getByRole('radio', { name: /Studio PC/ }).click();
     await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible();
-    await run(
-      app,
-      workflowFile(
-        'portrait',
-        basicWith(() => undefined),
-      ),
-    );
+    await run(app, workflowFile('portrait', loadInvertSave(512, 512)));
     await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
     await app.getByRole('button', { name: 'Open job portrait' }).click();
     const drawer = app.getByRole('dialog', { name: /Job details/ });
@@ -147,13 +144,7 @@ test.describe('on a server the person added', () => {
     // No server profile id (a UUID) where a person reads the facts, except the prompt id, named as such.
     const facts = await drawer.locator('dl').innerText();
     expect(facts.replace(/Prompt id\s+\S+/, '')).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
-    await shot(app, 'job-detail-light');
-    await app.keyboard.press('Escape');
-    await theme(app, 'Dark');
-    await app.getByRole('button', { name: 'Queue', exact: true }).click();
-    await app.getByRole('button', { name: 'Open job portrait' }).click();
-    await expect(drawer.getByRole('heading', { level: 2 })).toHaveText('portrait');
-    await shot(app, 'job-detail-dark');
+    await shots(app, 'job-detail');
   });
 });
 
@@ -187,7 +178,7 @@ test('the workflow filter lists each workflow once, with its outputs, and only w
   await filter.selectOption({ label: 'load_invert_save (4)' });
   await expect(app.getByText('4 items')).toBeVisible();
   await expect(app.getByRole('gridcell')).toHaveCount(4);
-  await shot(app, 'gallery-workflow-filter');
+  await shots(app, 'gallery-workflow-filter');
 });
 
 test('removing a server asks first, and takes its error with it', async ({ app }) => {
@@ -202,8 +193,8 @@ test('removing a server asks first, and takes its error with it', async ({ app }
 
   const servers = app.getByRole('radiogroup', { name: 'Active server' });
   await app.getByRole('button', { name: 'Remove Studio PC' }).click();
-  await expect(servers.getByText('Remove Studio PC and its key?')).toBeVisible();
-  await shot(app, 'settings-remove-confirm-light');
+  await expect(servers.getByText('Remove Studio PC? Its outputs stay in the gallery.')).toBeVisible();
+  await shots(app, 'settings-remove-confirm');
   await servers.getByRole('button', { name: 'Keep it' }).click();
   await expect(app.getByRole('radio', { name: /Studio PC/ })).toBeVisible();
 
@@ -213,15 +204,7 @@ test('removing a server asks first, and takes its error with it', async ({ app }
   await expect(app.getByRole('heading', { name: 'API key · Comfy Cloud' })).toBeVisible();
   await expect(app.getByTestId('server-check')).toHaveCount(0);
   await expect(app.getByRole('alert')).toHaveCount(0);
-
-  await app.getByRole('radio', { name: 'Dark' }).click();
-  await app.getByRole('button', { name: 'Add server' }).click();
-  await app.getByLabel('Name').fill('Studio PC');
-  await app.getByLabel('Address').fill('http://127.0.0.1:9');
-  await app.getByRole('button', { name: 'Save server' }).click();
-  await app.getByRole('button', { name: 'Remove Studio PC' }).click();
-  await expect(servers.getByText('Remove Studio PC and its key?')).toBeVisible();
-  await shot(app, 'settings-remove-confirm-dark');
+  await shots(app, 'settings-after-remove');
 });
 
 test('the viewer says the real scale of the image on screen', async ({ app, cloud }) => {
@@ -240,7 +223,7 @@ test('the viewer says the real scale of the image on screen', async ({ app, clou
   await expect(zoom).toHaveText(`${Math.round(scale * 100)}%`);
   await app.keyboard.press('+');
   await expect(zoom).toHaveText(`${Math.round(scale * 1.25 * 100)}%`);
-  await shot(app, 'viewer-zoom');
+  await shots(app, 'viewer-zoom');
   await app.keyboard.press('0');
   await expect(zoom).toHaveText(`${Math.round(scale * 100)}%`);
 });
@@ -262,10 +245,26 @@ test('numbers in the form have the precision of their step', async ({ app, cloud
   await expect(sampler.getByLabel('denoise')).toHaveValue('0.87');
   await expect(sampler.getByLabel('cfg')).toHaveValue('7.5');
   await expect(sampler.getByLabel('steps')).toHaveValue('20');
-  // Typing is left alone, and what is typed is what runs.
-  await sampler.getByLabel('denoise').fill('0.5');
-  await expect(sampler.getByLabel('denoise')).toHaveValue('0.5');
-  await shot(app, 'form-numbers');
+  await shots(app, 'form-numbers');
+  // What is typed is left as typed ("0.50" is not redrawn), and it is what runs.
+  await sampler.getByLabel('denoise').fill('0.50');
+  await expect(sampler.getByLabel('denoise')).toHaveValue('0.50');
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
+  await app.getByRole('button', { name: 'Open job img2img_tuned' }).click();
+  const inputs = app.getByRole('dialog', { name: /Job details/ }).getByRole('tabpanel');
+  await expect(
+    inputs
+      .getByRole('row', { name: /KSampler denoise/ })
+      .getByRole('cell')
+      .last(),
+  ).toHaveText('0.5');
+  await expect(
+    inputs
+      .getByRole('row', { name: /KSampler cfg/ })
+      .getByRole('cell')
+      .last(),
+  ).toHaveText('7.5');
 });
 
 test('the queue header reads "1 waiting · 1 in the outbox"', async ({ app, cloud }) => {
@@ -275,10 +274,7 @@ test('the queue header reads "1 waiting · 1 in the outbox"', async ({ app, clou
   await run(app, BASIC);
   await expect(app.getByText('Outbox · not sent yet')).toBeVisible();
   await expect(app.getByText('0 running · 1 waiting · 1 in the outbox', { exact: true })).toBeVisible();
-  await shot(app, 'queue-outbox-light');
-  await theme(app, 'Dark');
-  await app.getByRole('button', { name: 'Queue', exact: true }).click();
-  await shot(app, 'queue-outbox-dark');
+  await shots(app, 'queue-outbox');
 });
 
 test('the Delete key deletes the selected outputs, with undo', async ({ app, cloud }) => {
@@ -300,6 +296,7 @@ test('the Delete key deletes the selected outputs, with undo', async ({ app, clo
   await expect(app.getByText('2 outputs removed from the gallery.')).toBeVisible();
   await expect(app.getByRole('gridcell')).toHaveCount(1);
   await expect(app.getByText('1 item', { exact: true })).toBeVisible();
+  await shots(app, 'gallery-deleted');
   await app.getByRole('button', { name: 'Undo' }).click();
   await expect(app.getByRole('gridcell')).toHaveCount(3);
   // Typing in the search box is not a deletion.
@@ -319,7 +316,7 @@ test('seed choices appear only for workflows that have a seed', async ({ app, cl
   const runBar = app.getByRole('region', { name: 'Run load_invert_save' });
   await expect(runBar.getByLabel('Runs')).toBeVisible();
   await expect(runBar.getByLabel('Seed')).toHaveCount(0);
-  await shot(app, 'workflow-no-seed-light');
+  await shots(app, 'workflow-no-seed');
   await app.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
 
@@ -339,14 +336,10 @@ test('seed choices appear only for workflows that have a seed', async ({ app, cl
   await expect(viewer.getByRole('heading', { name: 'load_invert_save' })).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Re-run', exact: true })).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Re-run with a new seed' })).toHaveCount(0);
-  await shot(app, 'viewer-no-seed');
+  await shots(app, 'viewer-no-seed');
   await viewer.getByRole('button', { name: 'Open job' }).click();
   const drawer = app.getByRole('dialog', { name: /Job details/ });
   await expect(drawer.getByRole('button', { name: 'Re-run', exact: true })).toBeVisible();
   await expect(drawer.getByRole('button', { name: 'Re-run with a new seed' })).toHaveCount(0);
-  await app.keyboard.press('Escape');
-  await theme(app, 'Dark');
-  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
-  await openWorkflow(app, workflowFile('load_invert_save', loadInvertSave(512, 512)));
-  await shot(app, 'workflow-no-seed-dark');
+  await shots(app, 'job-detail-no-seed');
 });

@@ -28,6 +28,11 @@ class AppState {
     this.connection !== null && (this.connection.state === 'offline' || this.connection.state === 'unauthorized'),
   );
 
+  /** A server as a person knows it: by its name, never its id (which may be a UUID). */
+  serverName(profileId: string | null | undefined): string {
+    return this.profiles.profiles.find((p) => p.id === profileId)?.name ?? 'A removed server';
+  }
+
   async load(): Promise<void> {
     desk.on('connection.changed', (c) => (this.connection = c));
     desk.on('settings.changed', (s) => {

@@ -30,3 +30,29 @@ export function bytes(n: number | null): string {
 export function dateTime(at: number | null): string {
   return at === null ? '—' : new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** Digits after the point in a step such as 0.01 (2) or 1 (0); at most 10. */
+function decimalsOf(step: number): number {
+  if (!Number.isFinite(step) || step <= 0) return 10;
+  for (let d = 0; d < 10; d++) if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9) return d;
+  return 10;
+}
+
+/**
+ * A number as a form shows it: with the precision of its step (0.8700000000000001 with step 0.01
+ * is 0.87), never hiding a value the step cannot express (7.55 with step 0.1 stays 7.55).
+ */
+export function numberForStep(value: number, step: number | undefined): string {
+  if (!Number.isFinite(value)) return '';
+  for (let d = decimalsOf(step ?? 0); d <= 12; d++) {
+    const rounded = Number(value.toFixed(d));
+    if (Math.abs(rounded - value) <= 1e-9 * Math.max(1, Math.abs(value))) return String(rounded);
+  }
+  return String(value);
+}
+
+/** A value from a workflow for reading: numbers without floating-point noise (0.8700000000000001 is 0.87). */
+export function readable(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}

@@ -89,3 +89,14 @@ export function applyFields(workflow: Record<string, unknown>, groups: FieldGrou
   for (const group of groups) for (const f of group.fields) copy[f.nodeId]!.inputs[f.input] = f.value;
   return copy;
 }
+
+/** The inputs the engine gives a new seed per run (the same names as its seedInputsOf). */
+const SEED_INPUTS = ['seed', 'noise_seed'];
+
+/** Whether a run can have a new seed: some node has a seed widget (a number, not a link). */
+export function hasSeedInput(workflow: Record<string, unknown> | null | undefined): boolean {
+  return Object.values(workflow ?? {}).some((raw) => {
+    const inputs = (raw as Partial<ApiNode> | null)?.inputs;
+    return SEED_INPUTS.some((name) => typeof inputs?.[name] === 'number');
+  });
+}

@@ -150,11 +150,12 @@ export interface EmbeddedWorkflow {
   height: number | null;
 }
 
+/** A workflow as the gallery's filter lists it: once per name (each edit or seed is a version of it). */
 export interface WorkflowEntry {
-  id: string;
   name: string;
   lastUsedAt: number | null;
-  jobCount: number;
+  /** Outputs in the gallery made by any version of it. */
+  outputCount: number;
 }
 
 export interface LibraryEntry {
@@ -263,7 +264,8 @@ const galleryFilter = {
   from: v.optional(v.number({ min: 0 })),
   to: v.optional(v.number({ min: 0 })),
   favorites: v.optional(v.boolean),
-  workflowId: v.optional(v.string({ min: 1, max: 64 })),
+  /** A workflow by name: every version of it (the journal keeps one per edit and per seed). */
+  workflowName: v.optional(v.string({ min: 1, max: 200 })),
 };
 const galleryQuery = v.object({
   ...galleryFilter,

@@ -104,6 +104,8 @@ export interface JobSummary {
   waiting: OutboxWait | null;
   /** For an open job: how long a run of this workflow took on this server lately (ms), if known. */
   estimatedMs: number | null;
+  /** Whether its workflow has a seed input (so "run again with a new seed" means something). */
+  hasSeed: boolean;
 }
 
 export interface JobEvent {

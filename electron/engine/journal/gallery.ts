@@ -42,7 +42,7 @@ function galleryWhere(filter: GalleryFilter): Where {
   if (filter.from !== undefined) add('o.created_at >= ?', filter.from);
   if (filter.to !== undefined) add('o.created_at <= ?', filter.to);
   if (filter.favorites) add('o.favorite = 1');
-  if (filter.workflowId) add('j.workflow_id = ?', filter.workflowId);
+  if (filter.workflowName) add('j.workflow_id IN (SELECT id FROM workflows WHERE name = ?)', filter.workflowName);
   if (filter.search) {
     const q = ftsQuery(filter.search);
     if (q) add('j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)', q);
@@ -166,15 +166,18 @@ export class GalleryQueries {
     return { items, nextCursor: more && last ? `${last.created_at}:${last.rowid}` : null };
   }
 
+  /** Each workflow name that made outputs in the gallery, with how many; most recently used first. */
   workflows(): WorkflowEntry[] {
     return (
       this.db
         .prepare(
-          `SELECT w.id, w.name, w.last_used_at, COUNT(j.id) AS job_count FROM workflows w
-           JOIN jobs j ON j.workflow_id = w.id GROUP BY w.id ORDER BY COALESCE(w.last_used_at, w.created_at) DESC`,
+          `SELECT w.name, MAX(COALESCE(w.last_used_at, w.created_at)) AS last_used_at, COUNT(o.id) AS output_count
+           FROM workflows w JOIN jobs j ON j.workflow_id = w.id
+           JOIN outputs o ON o.job_id = j.id AND o.deleted_at IS NULL
+           GROUP BY w.name ORDER BY last_used_at DESC`,
         )
-        .all() as { id: string; name: string; last_used_at: number | null; job_count: number }[]
-    ).map((r) => ({ id: r.id, name: r.name, lastUsedAt: r.last_used_at, jobCount: r.job_count }));
+        .all() as { name: string; last_used_at: number | null; output_count: number }[]
+    ).map((r) => ({ name: r.name, lastUsedAt: r.last_used_at, outputCount: r.output_count }));
   }
 
   /** Soft delete: the row stays (restorable) and the gallery stops showing it. */

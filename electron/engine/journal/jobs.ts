@@ -15,6 +15,7 @@ import type {
   OutputState,
   OutboxWait,
 } from '../../../shared/jobs';
+import { hasSeedInput } from '../../../shared/seeds';
 import { canTransition } from '../jobs/state';
 
 export interface NewJob {
@@ -505,6 +506,7 @@ function parseJson<T>(text: string | null): T | null {
 }
 
 function toRecord(row: JobRow): JobRecord {
+  const prompt = parseJson<Record<string, unknown>>(row.prompt_json) ?? {};
   return {
     id: row.id,
     profileId: row.profile_id,
@@ -524,7 +526,8 @@ function toRecord(row: JobRow): JobRecord {
     queuePosition: row.queue_position,
     waiting: parseJson<OutboxWait>(row.waiting_json),
     estimatedMs: row.estimated_ms === null ? null : Math.round(row.estimated_ms),
-    prompt: parseJson<Record<string, unknown>>(row.prompt_json) ?? {},
+    hasSeed: hasSeedInput(prompt),
+    prompt,
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,
   };

@@ -1,5 +1,6 @@
 // API-format workflows: recognising them (and the UI format people export by mistake), reading the
 // prompt text out of them, setting inputs and seeds, and spotting partner (API) nodes.
+import { seedInputsOf } from '../../../shared/seeds';
 import { DeskError } from '../../../shared/errors';
 import { isPlainObject } from '../../../shared/schema';
 
@@ -107,18 +108,8 @@ export function applyInputs(workflow: ApiWorkflow, values: Record<string, unknow
   return copy;
 }
 
-const SEED_INPUTS = ['seed', 'noise_seed'];
-
-/** Every widget seed input: node id and input name. */
-export function seedInputsOf(workflow: ApiWorkflow): { nodeId: string; input: string }[] {
-  const found: { nodeId: string; input: string }[] = [];
-  for (const [nodeId, node] of Object.entries(workflow)) {
-    for (const input of SEED_INPUTS) {
-      if (typeof node.inputs?.[input] === 'number') found.push({ nodeId, input });
-    }
-  }
-  return found;
-}
+/** Which inputs are seeds: the one rule, shared with the window. */
+export { seedInputsOf };
 
 export type SeedStrategy = 'fixed' | 'random' | 'increment';
 

@@ -90,13 +90,5 @@ export function applyFields(workflow: Record<string, unknown>, groups: FieldGrou
   return copy;
 }
 
-/** The inputs the engine gives a new seed per run (the same names as its seedInputsOf). */
-const SEED_INPUTS = ['seed', 'noise_seed'];
-
-/** Whether a run can have a new seed: some node has a seed widget (a number, not a link). */
-export function hasSeedInput(workflow: Record<string, unknown> | null | undefined): boolean {
-  return Object.values(workflow ?? {}).some((raw) => {
-    const inputs = (raw as Partial<ApiNode> | null)?.inputs;
-    return SEED_INPUTS.some((name) => typeof inputs?.[name] === 'number');
-  });
-}
+/** Whether a workflow has a seed to vary: the engine's rule, from shared/. */
+export { hasSeedInput } from '../../../shared/seeds';

@@ -162,4 +162,51 @@ describe('gallery queries', () => {
     run('first-here', 6, 'other', null);
     expect(journal.mustGet('first-here').estimatedMs).toBeNull();
   });
+
+  it('lists workflows once per name, counting their outputs, and filters the gallery by name', () => {
+    const { db, journal } = openTestJournal(tempDir());
+    const gallery = new GalleryQueries(db, journal);
+    const job = (id: string, name: string, seedValue: number, outputs: number) => {
+      const p = prompt(name, seedValue);
+      const workflowId = journal.saveWorkflow(p, name);
+      journal.createJob({ id, profileId: 'cloud', workflowId, prompt: p, state: 'completed', cause: 't' });
+      for (let i = 0; i < outputs; i++) {
+        journal.addOutput(id, {
+          nodeId: '9',
+          kind: 'image',
+          filename: `${id}-${i}.png`,
+          subfolder: '',
+          type: 'output',
+        });
+      }
+    };
+    job('a', 'load_invert_save', 1, 2);
+    job('b', 'load_invert_save', 2, 2); // another seed: another version, the same name
+    job('c', 'always_fails', 3, 0);
+    expect(gallery.workflows()).toEqual([{ name: 'load_invert_save', lastUsedAt: expect.any(Number), outputCount: 4 }]);
+    expect(gallery.count({ workflowName: 'load_invert_save' })).toBe(4);
+    expect(gallery.page({ workflowName: 'load_invert_save' }).items).toHaveLength(4);
+    expect(gallery.count({ workflowName: 'always_fails' })).toBe(0);
+  });
+
+  it('says whether a job has a seed to vary', () => {
+    const { journal } = openTestJournal(tempDir());
+    const seeded = { '3': { class_type: 'KSampler', inputs: { seed: 5 } } };
+    const plain = { '1': { class_type: 'LoadImage', inputs: { image: 'a.png' } } };
+    for (const [id, p] of [
+      ['s', seeded],
+      ['p', plain],
+    ] as const) {
+      journal.createJob({
+        id,
+        profileId: 'cloud',
+        workflowId: journal.saveWorkflow(p, id),
+        prompt: p,
+        state: 'outbox',
+        cause: 't',
+      });
+    }
+    expect(journal.mustGet('s').hasSeed).toBe(true);
+    expect(journal.mustGet('p').hasSeed).toBe(false);
+  });
 });

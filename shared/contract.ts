@@ -264,6 +264,8 @@ const galleryFilter = {
   from: v.optional(v.number({ min: 0 })),
   to: v.optional(v.number({ min: 0 })),
   favorites: v.optional(v.boolean),
+  /** Only saved outputs: ComfyUI's temporary previews (PreviewImage, type "temp") left out. */
+  saved: v.optional(v.boolean),
   /** A workflow by name: every version of it (the journal keeps one per edit and per seed). */
   workflowName: v.optional(v.string({ min: 1, max: 200 })),
 };
@@ -419,7 +421,13 @@ export type CommandHandlers = {
   [K in CommandName]: (input: CommandInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
 };
 
-export type MediaVariant = 'thumb' | 'full';
+/** thumb: the grid's small image; large: a sharp one for big tiles and dense screens (made on first use); full: the file. */
+export type MediaVariant = 'thumb' | 'large' | 'full';
+
+/** The variant a media URL's `v=` names; anything else is the full file. */
+export function mediaVariantOf(value: string | null): MediaVariant {
+  return value === 'thumb' || value === 'large' ? value : 'full';
+}
 
 /**
  * What carries the contract: Electron's preload exposes one as `window.desk`, the host bridge is another.

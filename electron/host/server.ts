@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream';
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, bridgeCookie } from '../../shared/bridge';
-import type { MediaVariant } from '../../shared/contract';
+import { mediaVariantOf, type MediaVariant } from '../../shared/contract';
 import type { Engine } from '../engine/engine';
 import { CONTENT_SECURITY_POLICY } from '../engine/security';
 import { sendFrame, serveBridge } from './bridge';
@@ -116,7 +116,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   async function serveMedia(url: URL, res: ServerResponse): Promise<void> {
     const hash = url.pathname.slice('/media/'.length);
-    const variant: MediaVariant = url.searchParams.get('v') === 'thumb' ? 'thumb' : 'full';
+    const variant: MediaVariant = mediaVariantOf(url.searchParams.get('v'));
     const media = /^[a-f0-9]{64}$/.test(hash) ? await engine.media(hash, variant) : null;
     if (!media) return send(res, 404, 'No such media');
     res.writeHead(200, {

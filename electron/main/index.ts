@@ -4,7 +4,7 @@ import { app, BrowserWindow, ipcMain, net, Notification, protocol, session, shel
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { IPC_EVENT, IPC_INVOKE, MEDIA_SCHEME, type MediaVariant } from '../../shared/contract';
+import { IPC_EVENT, IPC_INVOKE, MEDIA_SCHEME, mediaVariantOf, type MediaVariant } from '../../shared/contract';
 import { dispatch } from '../engine/dispatch';
 import { Engine } from '../engine/engine';
 import { CONTENT_SECURITY_POLICY } from '../engine/security';
@@ -79,7 +79,7 @@ function serveMedia(opened: Engine): void {
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const url = new URL(request.url);
     const hash = url.pathname.replace(/^\//, '');
-    const variant: MediaVariant = url.searchParams.get('v') === 'thumb' ? 'thumb' : 'full';
+    const variant: MediaVariant = mediaVariantOf(url.searchParams.get('v'));
     const media = url.host === 'media' && /^[a-f0-9]{64}$/.test(hash) ? await opened.media(hash, variant) : null;
     if (!media) return new Response('No such media', { status: 404 });
     return net.fetch(pathToFileURL(media.path).href);

@@ -1,7 +1,7 @@
 // Composes the job machinery for the engine: one session per server profile in use, the job
 // service, downloads into the store, sync, and the contract handlers for jobs, queue and gallery.
 import type { Database } from 'better-sqlite3';
-import type { EventName, EventPayload, ServerProfile } from '../../../shared/contract';
+import type { EventName, EventPayload, MediaVariant, ServerProfile } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { isFinalJobState, type JobState, type JobSummary } from '../../../shared/jobs';
 import type { SocketState } from '../cloud/socket';
@@ -12,7 +12,7 @@ import { Drafts } from '../journal/drafts';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
 import type { Logger, Redactor } from '../log';
-import { OutputStore } from '../store';
+import { makeThumbnail, OutputStore, type MediaFile } from '../store';
 import type { KeyVault } from '../secrets';
 import { Downloader, type DownloaderDeps } from './downloads';
 import { JobService } from './service';
@@ -194,8 +194,17 @@ export class JobsModule {
     this.downloads.setConcurrency(n);
   }
 
-  media(hash: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string; size: number } | null> {
-    return this.store.media(hash, variant);
+  async media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
+    const found = await this.store.media(hash, variant);
+    if (found || variant !== 'large') return found;
+    // The large image is made the first time a big tile asks for it; the small one meanwhile.
+    const source = await this.store.locate(hash);
+    if (!source) return null;
+    const made = await makeThumbnail(this.store, hash, source, 'large').then(
+      () => true,
+      (err: unknown) => (this.deps.log.warn('no large thumbnail', { hash, error: String(err) }), false),
+    );
+    return this.store.media(hash, made ? 'large' : 'thumb');
   }
 
   async sync(profileId: string): Promise<number> {

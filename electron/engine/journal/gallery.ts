@@ -42,6 +42,7 @@ function galleryWhere(filter: GalleryFilter): Where {
   if (filter.from !== undefined) add('o.created_at >= ?', filter.from);
   if (filter.to !== undefined) add('o.created_at <= ?', filter.to);
   if (filter.favorites) add('o.favorite = 1');
+  if (filter.saved) add("o.type <> 'temp'");
   if (filter.workflowName) add('j.workflow_id IN (SELECT id FROM workflows WHERE name = ?)', filter.workflowName);
   if (filter.search) {
     const q = ftsQuery(filter.search);

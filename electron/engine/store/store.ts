@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MediaVariant } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { sniffMime } from './mime';
 import { heldByOther } from './part-lock';
@@ -66,9 +67,9 @@ export class OutputStore {
     return join(this.objectsDir, hash.slice(0, 2), hash.slice(2, 4), hash);
   }
 
-  thumbPathOf(hash: string): string {
+  thumbPathOf(hash: string, size: 'thumb' | 'large' = 'thumb'): string {
     assertHash(hash);
-    return join(this.thumbsDir, hash.slice(0, 2), `${hash}.webp`);
+    return join(this.thumbsDir, hash.slice(0, 2), size === 'large' ? `${hash}@large.webp` : `${hash}.webp`);
   }
 
   partPathOf(key: string): string {
@@ -150,9 +151,9 @@ export class OutputStore {
     return elsewhere && (await stat(elsewhere).catch(() => null))?.isFile() ? elsewhere : null;
   }
 
-  async media(hash: string, variant: 'thumb' | 'full'): Promise<MediaFile | null> {
+  async media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
     if (!HASH.test(hash)) return null;
-    const path = variant === 'thumb' ? this.thumbPathOf(hash) : await this.locate(hash);
+    const path = variant === 'full' ? await this.locate(hash) : this.thumbPathOf(hash, variant);
     const info = path ? await stat(path).catch(() => null) : null;
     if (!path || !info?.isFile()) return null;
     let mime = 'image/webp';

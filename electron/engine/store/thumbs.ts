@@ -9,15 +9,19 @@ import { DeskError } from '../../../shared/errors';
 import type { OutputStore } from './store';
 
 export const THUMB_EDGE = 384;
+/** The large variant: sharp on big tiles and dense screens; made when first asked for. */
+export const LARGE_EDGE = 1024;
 
 /** `sourcePath` is for files kept outside the store (imported in place); the thumbnail is still ours. */
 export async function makeThumbnail(
   store: OutputStore,
   hash: string,
   sourcePath?: string,
+  size: 'thumb' | 'large' = 'thumb',
 ): Promise<{ width: number; height: number }> {
   const source = sourcePath ?? store.pathOf(hash);
-  const target = store.thumbPathOf(hash);
+  const target = store.thumbPathOf(hash, size);
+  const edge = size === 'large' ? LARGE_EDGE : THUMB_EDGE;
   let meta: Metadata;
   try {
     meta = await sharp(source).metadata();
@@ -31,7 +35,7 @@ export async function makeThumbnail(
     try {
       await sharp(source, { failOn: 'truncated', animated: false })
         .rotate()
-        .resize(THUMB_EDGE, THUMB_EDGE, { fit: 'inside', withoutEnlargement: true })
+        .resize(edge, edge, { fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 80 })
         .toFile(temp);
     } catch (err) {

@@ -209,4 +209,23 @@ describe('gallery queries', () => {
     expect(journal.mustGet('s').hasSeed).toBe(true);
     expect(journal.mustGet('p').hasSeed).toBe(false);
   });
+
+  it('keeps temporary previews apart: "saved" leaves type temp out', () => {
+    const { db, journal } = openTestJournal(tempDir());
+    const gallery = new GalleryQueries(db, journal);
+    const p = prompt('previews');
+    journal.createJob({
+      id: 'j',
+      profileId: 'cloud',
+      workflowId: journal.saveWorkflow(p, 'w'),
+      prompt: p,
+      state: 'completed',
+      cause: 't',
+    });
+    journal.addOutput('j', { nodeId: '9', kind: 'image', filename: 'saved.png', subfolder: '', type: 'output' });
+    journal.addOutput('j', { nodeId: '7', kind: 'image', filename: 'preview.png', subfolder: '', type: 'temp' });
+    expect(gallery.count({})).toBe(2);
+    expect(gallery.count({ saved: true })).toBe(1);
+    expect(gallery.page({ saved: true }).items.map((i) => i.filename)).toEqual(['saved.png']);
+  });
 });

@@ -1,4 +1,5 @@
 // Uploads (limits, dedup, masks with original_ref) against the fake cloud, and folder import.
+import sharp from 'sharp';
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -130,6 +131,11 @@ describe('folder import', () => {
       mime: 'image/png',
     });
     expect((await engine.media(item!.hash!, 'thumb'))?.mime).toBe('image/webp');
+    // The large variant is made on first use, sharper than the grid's (the source is 1024 px wide).
+    const large = await engine.media(item!.hash!, 'large');
+    expect(large?.path).toMatch(/@large\.webp$/);
+    expect((await sharp(large!.path).metadata()).width).toBe(1024);
+    expect((await sharp((await engine.media(item!.hash!, 'thumb'))!.path).metadata()).width).toBe(384);
     // One resolver from a hash to a file: "Use as input" and "Show in folder" find it where it is.
     expect(await engine.jobs.store.locate(item!.hash!)).toBe(join(folder, 'flux.png'));
     const uploaded = await engine.invoke('uploads.fromOutput', { id: item!.id });

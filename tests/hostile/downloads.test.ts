@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Engine } from '../../electron/engine/engine';
 import type { JobsTimings } from '../../electron/engine/jobs/module';
@@ -24,6 +24,7 @@ import {
   startCloud,
   storedOutputs,
   waitFor,
+  tree,
   type Rig,
 } from './harness';
 
@@ -114,19 +115,6 @@ async function nextRoundStores(r: Rig, id: string): Promise<void> {
 const signedGets = (cloud: FakeCloud) => cloud.requests.filter((q) => q.origin === 'signed');
 const viewGets = (cloud: FakeCloud) =>
   cloud.requests.filter((q) => q.origin === 'api' && q.url.startsWith('/api/view'));
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(relative(dir, path));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 // ---------------------------------------------------------------- bodies cut short
 

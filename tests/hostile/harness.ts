@@ -1,6 +1,8 @@
 // The standing adversarial suite's common ground: an engine on a real data folder against the
 // fake cloud in its hostile modes, a dump of the journal to compare before and after an attack,
 // and a count of cases per class that the suite prints when it ends.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import type { Engine } from '../../electron/engine/engine';
@@ -98,6 +100,13 @@ export function assertConsistent(engine: Engine): void {
     'interrupted',
   ];
   for (const { state } of states) if (!known.includes(state)) throw new Error(`unknown job state ${state}`);
+}
+
+/** Every file under `dir`, relative and sorted: what a hostile server may not add to. */
+export function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .sort();
 }
 
 /** Final state of a job, or null while it is open. */

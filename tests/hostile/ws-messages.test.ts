@@ -3,8 +3,7 @@
 // its error, its outputs, its previews), that the journal is unchanged or consistent, and that the
 // engine still runs a job to the end afterwards.
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { encodePreviewFrame, encodePreviewWithMetadataFrame, encodeTextFrame } from '../../shared/comfy-frames';
 import { makePng } from '../fake-cloud/png';
@@ -18,6 +17,7 @@ import {
   rig,
   storedOutputs,
   waitFor,
+  tree,
   type Rig,
 } from './harness';
 
@@ -102,19 +102,6 @@ async function harmless(r: Rig, held: Held, frames: (string | Uint8Array)[]): Pr
 
 function nested(levels: number, inner = '0'): string {
   return '['.repeat(levels) + inner + ']'.repeat(levels);
-}
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(relative(dir, path));
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 // ---------------------------------------------------------------- text frames

@@ -3,12 +3,12 @@
 // and a prompt/workflow written into a PNG's text chunks comes back as written.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { depthOf } from '../../../shared/json-limits';
 import { readImageMetadata, type ImageMetadata } from '../../../electron/engine/workflows/metadata';
-import { makePng } from '../../fake-cloud/png';
+import { makePng, pngChunk } from '../../fake-cloud/png';
 import { FIXTURES } from '../jobs/journal-helpers';
 
 const dir = join(FIXTURES, 'comfyui-png');
@@ -201,14 +201,7 @@ describe('readImageMetadata properties', () => {
   });
 
   it('the same through zTXt and iTXt (compressed or not), whatever the other chunks', () => {
-    const chunk = (type: string, data: Buffer): Buffer => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32BE(data.length, 0);
-      head.write(type, 4, 'latin1');
-      const crc = Buffer.alloc(4);
-      crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-      return Buffer.concat([head, data, crc]);
-    };
+    const chunk = pngChunk;
     const textChunk = (kind: string, keyword: string, text: string): Buffer => {
       const body = Buffer.from(text, 'utf8');
       if (kind === 'zTXt') return chunk('zTXt', Buffer.concat([Buffer.from(`${keyword}\0\0`), deflateSync(body)]));

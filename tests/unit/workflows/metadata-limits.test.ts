@@ -1,20 +1,11 @@
 // The metadata reader on hostile files: zlib bombs, deep JSON, oversized text, endless chunks and
 // EXIF entries that all point at one large value cost little and give null fields.
-import { crc32, deflateRawSync, deflateSync, constants as zlibConstants, inflateSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, constants as zlibConstants, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readImageMetadata } from '../../../electron/engine/workflows/metadata';
-import { makePng } from '../../fake-cloud/png';
+import { makePng, pngChunk } from '../../fake-cloud/png';
 
 const MiB = 1024 * 1024;
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 const base = makePng(4, 4, 1);
 /** A real 4×4 PNG with `chunks` between IHDR and IDAT. */
@@ -22,10 +13,10 @@ function pngWith(...chunks: Buffer[]): Buffer {
   return Buffer.concat([base.subarray(0, 33), ...chunks, base.subarray(33)]);
 }
 
-const zTXt = (keyword: string, body: Buffer) => chunk('zTXt', Buffer.concat([Buffer.from(`${keyword}\0\0`), body]));
+const zTXt = (keyword: string, body: Buffer) => pngChunk('zTXt', Buffer.concat([Buffer.from(`${keyword}\0\0`), body]));
 const iTXt = (keyword: string, body: Buffer, compressed: boolean) =>
-  chunk('iTXt', Buffer.concat([Buffer.from(`${keyword}\0${compressed ? '\x01' : '\0'}\0en\0${keyword}\0`), body]));
-const tEXt = (keyword: string, text: string) => chunk('tEXt', Buffer.from(`${keyword}\0${text}`));
+  pngChunk('iTXt', Buffer.concat([Buffer.from(`${keyword}\0${compressed ? '\x01' : '\0'}\0en\0${keyword}\0`), body]));
+const tEXt = (keyword: string, text: string) => pngChunk('tEXt', Buffer.from(`${keyword}\0${text}`));
 
 /** About 1 MB of zlib stream that inflates to 1 GiB of zeros (built without ever holding 1 GiB). */
 function zlibBomb(): Buffer {
@@ -78,7 +69,7 @@ describe('metadata reader limits', () => {
   it('reads zTXt and iTXt (compressed or not); a broken iTXt header gives null', () => {
     expect(readImageMetadata(pngWith(iTXt('prompt', Buffer.from('{"a":"é"}'), false))).prompt).toEqual({ a: 'é' });
     expect(readImageMetadata(pngWith(zTXt('prompt', deflateSync('{"b":2}')))).prompt).toEqual({ b: 2 });
-    const noLanguageEnd = chunk('iTXt', Buffer.from('prompt\0\0\0en'));
+    const noLanguageEnd = pngChunk('iTXt', Buffer.from('prompt\0\0\0en'));
     expect(readImageMetadata(pngWith(noLanguageEnd)).prompt).toBeNull();
     expect(readImageMetadata(pngWith(zTXt('prompt', Buffer.from('not zlib')))).prompt).toBeNull();
   });
@@ -99,7 +90,7 @@ describe('metadata reader limits', () => {
   });
 
   it('walks at most 10,000 chunks; a length field past the end keeps what was read', () => {
-    const filler = chunk('aaAa', Buffer.alloc(0));
+    const filler = pngChunk('aaAa', Buffer.alloc(0));
     const late = readImageMetadata(pngWith(...Array.from({ length: 10_000 }, () => filler), tEXt('prompt', '{}')));
     expect(late).toMatchObject({ width: 4, height: 4, prompt: null });
     expect(

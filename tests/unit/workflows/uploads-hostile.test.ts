@@ -1,6 +1,6 @@
 // Damaged, cut-off and hostile files are refused before anything goes up, with a reason; the
 // check stays quick and small on a zlib bomb.
-import { deflateRawSync, constants as zlibConstants, crc32 } from 'node:zlib';
+import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import type { Database } from 'better-sqlite3';
 import fc from 'fast-check';
 import sharp from 'sharp';
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeskError } from '../../../shared/errors';
 import type { ComfyHttp } from '../../../electron/engine/cloud/http';
 import { checkUploadable, CLOUD_LIMITS, UploadService } from '../../../electron/engine/uploads';
-import { makePng } from '../../fake-cloud/png';
+import { makePng, pngChunk } from '../../fake-cloud/png';
 
 /** The byte offset of the first chunk of a type. */
 function chunkAt(png: Buffer, type: string): number {
@@ -16,15 +16,6 @@ function chunkAt(png: Buffer, type: string): number {
     if (png.toString('latin1', offset + 4, offset + 8) === type) return offset;
   }
   throw new Error(`no ${type}`);
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
 }
 
 /** The refusal `checkUploadable` gives, or null when it takes the file. */
@@ -73,7 +64,7 @@ describe('checkUploadable on damaged files', () => {
         /damaged or cut short: (the file is incomplete \(cut off after \d+ bytes\)|it has no image size)\.$/,
       );
     }
-    const noEnd = Buffer.concat([png.subarray(0, chunkAt(png, 'IEND')), chunk('tEXt', Buffer.from('a\0b'))]);
+    const noEnd = Buffer.concat([png.subarray(0, chunkAt(png, 'IEND')), pngChunk('tEXt', Buffer.from('a\0b'))]);
     expect(refusal(noEnd)?.message).toMatch(/incomplete \(cut off after \d+ bytes\)/);
   });
 
@@ -106,7 +97,7 @@ describe('checkUploadable on damaged files', () => {
     ihdr[9] = 2;
     const claimsHuge = Buffer.concat([
       png.subarray(0, 8),
-      chunk('IHDR', ihdr),
+      pngChunk('IHDR', ihdr),
       png.subarray(chunkAt(png, 'IDAT')), // the pixels do not matter: the size is refused first
     ]);
     expect(refusal(claimsHuge)?.message).toMatch(/100000×100000; the server takes at most 16384 px/);
@@ -117,7 +108,7 @@ describe('checkUploadable on damaged files', () => {
     const bomb = Buffer.concat([Buffer.from([0x78, 0x9c]), ...Array.from({ length: 64 }, () => zeros)]);
     const withBomb = Buffer.concat([
       png.subarray(0, 33),
-      chunk('zTXt', Buffer.concat([Buffer.from('prompt\0\0'), bomb])),
+      pngChunk('zTXt', Buffer.concat([Buffer.from('prompt\0\0'), bomb])),
       png.subarray(33),
     ]);
     const before = process.memoryUsage().rss;

@@ -187,6 +187,23 @@ function cloudObjectInfo(): string {
   return cloudObjectInfoText;
 }
 
+/**
+ * A local ComfyUI lists the files of its input folder as LoadImage's choices (and the recorded
+ * machine had no models: its model lists stay empty). Made per request: uploads add to it.
+ */
+function localObjectInfo(inputs: string[]): string {
+  const info = JSON.parse(objectInfo().text) as Record<
+    string,
+    { input?: Record<string, Record<string, [unknown, Record<string, unknown>?]>> }
+  >;
+  for (const node of Object.values(info)) {
+    for (const group of Object.values(node.input ?? {})) {
+      for (const spec of Object.values(group)) if (spec[1]?.image_upload) spec[0] = [...inputs];
+    }
+  }
+  return JSON.stringify(info);
+}
+
 function objectInfo() {
   if (!objectInfoCache) {
     const text = readFileSync(OBJECT_INFO_PATH, 'utf8');
@@ -699,7 +716,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return json(res, 200, { status: 'active', id: 'user-1', email: 'ada@example.com', name: 'Ada' });
     if (route === 'GET /object_info') {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(mode === 'cloud' ? cloudObjectInfo() : objectInfo().text);
+      res.end(mode === 'cloud' ? cloudObjectInfo() : localObjectInfo([...uploads].sort()));
       return;
     }
     if (route === 'POST /upload/image' || route === 'POST /upload/mask')

@@ -51,7 +51,12 @@ export function workflowCommands(deps: {
       const info = jobs.objectInfo(profile);
       return {
         format: 'api',
-        problems: info ? validateWorkflow(parsed, info, { uploaded: (name) => deps.uploads.has(profile, name) }) : [],
+        problems: info
+          ? validateWorkflow(parsed, info, {
+              uploaded: (name) => deps.uploads.has(profile, name),
+              listsInputFiles: jobs.profileKind(profile) === 'local',
+            })
+          : [],
         checkedAgainstServer: info !== null,
       };
     },

@@ -185,6 +185,11 @@ export class JobsModule {
     }
   }
 
+  /** Cloud or local, for a profile that exists. */
+  profileKind(profileId: string): ServerProfile['kind'] | null {
+    return this.deps.settings.getProfile(profileId)?.kind ?? null;
+  }
+
   /** The socket state of a profile's session, if it has one. */
   socketStateOf(profileId: string): SocketState | null {
     return this.sessions.get(profileId)?.socket.state ?? null;

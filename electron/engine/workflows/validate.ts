@@ -25,6 +25,11 @@ export function inputType(spec: InputSpec): { type: string; options?: unknown[] 
 export interface ValidateOptions {
   /** Whether an input file of this name was uploaded to this server (object_info's list may predate it). */
   uploaded?: (name: string) => boolean;
+  /**
+   * The server lists every input file in LoadImage's choices (a local ComfyUI does: its input
+   * folder), so an empty list means it has none. Comfy Cloud's list says nothing either way.
+   */
+  listsInputFiles?: boolean;
 }
 
 export function validateWorkflow(
@@ -132,9 +137,9 @@ function checkValue(
     case 'COMBO': {
       const upload = Boolean(rules.image_upload || rules.video_upload || rules.audio_upload);
       if (upload) {
-        // A local server lists its input files; one we uploaded since is there too. An empty list
-        // (Cloud does not list them) says nothing.
-        if (!options || options.length === 0 || options.includes(value)) return null;
+        // A local server lists its input files; one we uploaded since is there too.
+        const listed = options && (options.length > 0 || ctx.listsInputFiles);
+        if (!listed || options.includes(value)) return null;
         if (typeof value === 'string' && ctx.uploaded?.(value)) return null;
         return {
           message: `The server has no input file ${JSON.stringify(value)}: choose the file again (drop it on the input) so it is uploaded, or pick one the server has.`,

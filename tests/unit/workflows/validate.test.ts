@@ -70,5 +70,10 @@ describe('validate against object_info', () => {
     expect(validateWorkflow(wf, info, { uploaded: (name) => name === 'fox.png' })).toEqual([]);
     wf['1']!.inputs.image = 'dog.png';
     expect(validateWorkflow(wf, info)).toEqual([]);
+    // An empty list: on a local server (it lists its input folder) the file is not there; on
+    // Comfy Cloud (it does not list them) nothing can be said.
+    info.LoadImage!.input.required.image = [[], { image_upload: true }];
+    expect(validateWorkflow(wf, info, { listsInputFiles: true })[0]?.problems[0]?.type).toBe('missing_file');
+    expect(validateWorkflow(wf, info)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import { BRIDGE_MAX_FRAME_BYTES, BRIDGE_PATH, bridgeCookie } from '../../shared/bridge';
 import { mediaVariantOf, type MediaVariant } from '../../shared/contract';
 import type { Engine } from '../engine/engine';
+import { answerMedia } from '../engine/media-range';
 import { CONTENT_SECURITY_POLICY } from '../engine/security';
 import { sendFrame, serveBridge } from './bridge';
 
@@ -94,7 +95,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
     if (url.pathname.startsWith('/media/')) {
       if (!authorised(req)) return send(res, 401, 'Not signed in to this host');
-      return serveMedia(url, res);
+      return serveMedia(url, req, res);
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!authorised(req)) {
@@ -114,17 +115,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
     return serveFile(file, res, 'public, max-age=31536000, immutable');
   }
 
-  async function serveMedia(url: URL, res: ServerResponse): Promise<void> {
+  async function serveMedia(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const hash = url.pathname.slice('/media/'.length);
     const variant: MediaVariant = mediaVariantOf(url.searchParams.get('v'));
     const media = /^[a-f0-9]{64}$/.test(hash) ? await engine.media(hash, variant) : null;
     if (!media) return send(res, 404, 'No such media');
-    res.writeHead(200, {
-      'Content-Type': media.mime,
-      'Content-Length': String(media.size),
-      'Cache-Control': 'private, max-age=31536000, immutable',
-    });
-    stream(media.path, res);
+    // Ranges: a video seeks, a large file is read in pieces.
+    const answer = answerMedia(media, req.headers.range);
+    res.writeHead(answer.status, answer.headers);
+    if (answer.status === 416 || req.method === 'HEAD') return void res.end();
+    stream(media.path, res, { start: answer.start, end: answer.end });
   }
 
   async function serveFile(file: string, res: ServerResponse, cache: string): Promise<void> {
@@ -139,8 +139,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 
   // A file that vanishes or fails mid-read ends that response, not the process.
-  function stream(file: string, res: ServerResponse): void {
-    pipeline(createReadStream(file), res, (err) => {
+  function stream(file: string, res: ServerResponse, range?: { start: number; end: number }): void {
+    pipeline(createReadStream(file, range), res, (err) => {
       if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') engine.log.warn('host file read failed', { error: err });
     });
   }

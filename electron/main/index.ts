@@ -1,12 +1,14 @@
 // Electron glue only: lifecycle, the locked-down window, IPC wired from the contract, the media protocol.
 // Everything that matters lives in the engine, which runs the same here and in the headless host.
-import { app, BrowserWindow, ipcMain, net, Notification, protocol, session, shell } from 'electron';
-import { existsSync } from 'node:fs';
+import { app, BrowserWindow, ipcMain, Notification, protocol, session, shell } from 'electron';
+import { createReadStream, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE, MEDIA_SCHEME, mediaVariantOf, type MediaVariant } from '../../shared/contract';
 import { dispatch } from '../engine/dispatch';
 import { Engine } from '../engine/engine';
+import { answerMedia } from '../engine/media-range';
 import { CONTENT_SECURITY_POLICY } from '../engine/security';
 
 const here = import.meta.dirname;
@@ -82,7 +84,11 @@ function serveMedia(opened: Engine): void {
     const variant: MediaVariant = mediaVariantOf(url.searchParams.get('v'));
     const media = url.host === 'media' && /^[a-f0-9]{64}$/.test(hash) ? await opened.media(hash, variant) : null;
     if (!media) return new Response('No such media', { status: 404 });
-    return net.fetch(pathToFileURL(media.path).href);
+    // Ranges, as the host serves them: a video in the viewer seeks.
+    const answer = answerMedia(media, request.headers.get('range'));
+    if (answer.status === 416) return new Response(null, { status: 416, headers: answer.headers });
+    const body = Readable.toWeb(createReadStream(media.path, { start: answer.start, end: answer.end }));
+    return new Response(body as ReadableStream, { status: answer.status, headers: answer.headers });
   });
 }
 

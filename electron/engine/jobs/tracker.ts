@@ -73,7 +73,11 @@ export class MessageTracker {
     for (const m of held.messages) this.push(m);
   }
 
-  /** Writes everything queued, in one transaction. Public so tests and benchmarks can drain. Never throws. */
+  /**
+   * Writes everything queued, in one transaction. Public so tests and benchmarks can drain. Never
+   * throws. The batch is first applied whole; if a message fails, it is applied again with each
+   * message in its own savepoint, so the bad one is rolled back alone and the others are kept.
+   */
   flush(): void {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
@@ -81,14 +85,29 @@ export class MessageTracker {
     this.queue = [];
     const changed = new Set<string>();
     const added: { item: OutputItem; jobId: string }[] = [];
-    try {
+    // Messages for prompts not known yet: held once the batch is written (a rolled-back pass holds nothing).
+    const holds: Message[] = [];
+    const write = (alone: boolean): void => {
+      changed.clear();
+      added.length = 0;
+      holds.length = 0;
       this.journal.transaction(() => {
-        for (const message of batch) this.applyAlone(message, changed, added);
+        for (const message of batch) {
+          if (alone) this.applyAlone(message, changed, added, holds);
+          else this.apply(message, changed, added, holds);
+        }
         for (const jobId of changed) {
           const p = this.progress.get(jobId);
           if (p) this.journal.setProgress(jobId, p);
         }
       });
+    };
+    try {
+      try {
+        write(false);
+      } catch {
+        write(true);
+      }
     } catch (err) {
       // The journal itself failed (disk full, locked): keep the batch for the next tick.
       this.log.warn('tracker: the journal refused a batch; retrying', { error: (err as Error).message });
@@ -96,6 +115,7 @@ export class MessageTracker {
       this.retryLater();
       return;
     }
+    for (const message of holds) this.hold(message);
     for (const jobId of this.finished) this.progress.delete(jobId);
     this.finished.clear();
     this.dropStaleHolds();
@@ -107,12 +127,18 @@ export class MessageTracker {
   }
 
   /** One message in its own savepoint: if it throws, only it is rolled back. */
-  private applyAlone(message: Message, changed: Set<string>, added: { item: OutputItem; jobId: string }[]): void {
-    const before = added.length;
+  private applyAlone(
+    message: Message,
+    changed: Set<string>,
+    added: { item: OutputItem; jobId: string }[],
+    holds: Message[],
+  ): void {
+    const before = { added: added.length, holds: holds.length };
     try {
-      this.journal.transaction(() => this.apply(message, changed, added));
+      this.journal.transaction(() => this.apply(message, changed, added, holds));
     } catch (err) {
-      added.length = before;
+      added.length = before.added;
+      holds.length = before.holds;
       this.log.warn('tracker: a message could not be applied; skipped', {
         type: message.type,
         error: (err as Error).message,
@@ -134,12 +160,17 @@ export class MessageTracker {
     setTimeout(() => this.flush(), 250).unref?.();
   }
 
-  private apply(message: ServerMessage, changed: Set<string>, added: { item: OutputItem; jobId: string }[]): void {
+  private apply(
+    message: ServerMessage,
+    changed: Set<string>,
+    added: { item: OutputItem; jobId: string }[],
+    holds: Message[],
+  ): void {
     if (message.type === 'status') return;
     const { promptId } = message;
     const jobId = this.lookup(promptId);
     if (!jobId) {
-      this.hold(promptId, message);
+      holds.push(message);
       return;
     }
     const cause = `socket: ${message.type}`;
@@ -294,7 +325,8 @@ export class MessageTracker {
     return p;
   }
 
-  private hold(promptId: string, message: Message): void {
+  private hold(message: Message): void {
+    const { promptId } = message;
     let held = this.held.get(promptId);
     if (!held) {
       if (this.held.size >= HOLD_MAX_PROMPTS) return;

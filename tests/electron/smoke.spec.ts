@@ -31,3 +31,22 @@ test('the Electron app opens a locked-down window with the renderer', async () =
     await app.close();
   }
 });
+
+test('a second launch hands over to the first window and quits', async () => {
+  test.skip(Boolean(reason), reason);
+  const env = { ...process.env, COMFY_DESK_DATA: mkdtempSync(join(tmpdir(), 'comfy-desk-electron-')) };
+  const first = await electron.launch({ args: ['.'], env });
+  try {
+    await first.firstWindow();
+    // The second process quits as soon as it learns the lock is taken (launch may fail for that very
+    // reason); the first stays, focused.
+    const second = await electron.launch({ args: ['.'], env }).catch(() => null);
+    if (second && second.process().exitCode === null) {
+      await new Promise<void>((resolve) => second.process().once('exit', () => resolve()));
+    }
+    expect(first.windows()).toHaveLength(1);
+    expect(await first.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.isFocused())).toBe(true);
+  } finally {
+    await first.close();
+  }
+});

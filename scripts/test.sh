@@ -16,6 +16,7 @@ stage() {
 
 stage typecheck npm run --silent typecheck
 stage lint npm run --silent lint
+stage security npm run --silent electronegativity
 stage build npx electron-vite build
 stage unit bash scripts/with-keyring.sh npx vitest run --reporter=default --reporter=json --outputFile=test-results/unit.json
 stage e2e bash scripts/with-keyring.sh npx playwright test

@@ -168,6 +168,17 @@ export interface LibraryEntry {
   coverHash: string | null;
 }
 
+/** What the desktop app's menu can ask of the window. */
+export type MenuCommand =
+  | 'run.new'
+  | 'workflow.import'
+  | 'import.folder'
+  | 'search'
+  | 'view.gallery'
+  | 'view.queue'
+  | 'view.workflows'
+  | 'view.settings';
+
 /** An open workflow (a tab): the workflow and what the window set up for it. */
 export interface Draft {
   id: string;
@@ -398,6 +409,12 @@ export const events = {
   /** An output changed (new, downloaded, favorite, deleted): the gallery tile itself, ready to show. */
   'output.changed': event<GalleryItem>(),
   'import.progress': event<{ done: number; total: number }>(),
+  /** The desktop app's menu (or its shortcut) asks the window to do something. */
+  'menu.command': event<{ command: MenuCommand }>(),
+  /** The OS opened a workflow with the app (file association, "Open with", a second launch): its bytes, no path. */
+  'app.openFile': event<{ name: string; kind: 'json' | 'png'; data: string }>(),
+  /** The person clicked a job's OS notification. */
+  'app.openJob': event<{ jobId: string }>(),
   /** Bytes of an upload sent to the server so far (the name is the file's). */
   'upload.progress': event<{ name: string; sent: number; total: number }>(),
 } as const;

@@ -1,17 +1,11 @@
 // The native application menu, from one table: the platform's standard roles, and the app's own
 // commands, which are sent to the page (it owns views, dialogs and search) as menu.command events.
+import type { MenuCommand } from '../../shared/contract';
 import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 import { SHELL_EVENTS, sendToWindow } from './ipc';
 
-export type MenuCommand =
-  | 'run.new'
-  | 'workflow.import'
-  | 'import.folder'
-  | 'search'
-  | 'view.gallery'
-  | 'view.queue'
-  | 'view.workflows'
-  | 'view.settings';
+/** The commands come from the contract: its `menu.command` event carries them to the window. */
+export type { MenuCommand };
 
 interface CommandItem {
   command: MenuCommand;

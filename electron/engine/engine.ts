@@ -100,7 +100,6 @@ export class Engine {
         if (update.profileId === this.activeId) this.monitor.report(update);
       },
       ...(timings ? { timings } : {}),
-      ...(desktop ? { desktop } : {}),
     });
     this.handlers = this.makeHandlers(desktop);
   }

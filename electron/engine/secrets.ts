@@ -25,7 +25,7 @@ const FALLBACK = 'Comfy Desk will keep your key in memory for this session only;
 export function describeKeychainError(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);
   if (/autolaunch D-Bus|DBUS_SESSION_BUS_ADDRESS|org\.freedesktop\.DBus|Failed to connect to socket|dbus/i.test(raw)) {
-    return `No system keychain is available (no D-Bus session / Secret Service). ${FALLBACK}`;
+    return `No system keychain is available (no D-Bus session / Secret Service). On Linux, install and start one (GNOME Keyring: sudo apt-get install gnome-keyring; or KWallet) and sign in to a desktop session, then restart Comfy Desk. ${FALLBACK}`;
   }
   if (
     /Object does not exist at path|collection\/login|No such secret collection|is locked|locked collection|prompt.*dismissed/i.test(

@@ -10,8 +10,9 @@ import {
 
 describe('keychain errors for a person', () => {
   it('maps keytar’s real failures', () => {
-    expect(describeKeychainError(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY'))).toContain(
-      'No system keychain is available (no D-Bus session / Secret Service). Comfy Desk will keep your key in memory for this session only; local servers need no key.',
+    // On Linux without a Secret Service the person is told what to install, and what happens meanwhile.
+    expect(describeKeychainError(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY'))).toMatch(
+      /^No system keychain is available \(no D-Bus session \/ Secret Service\)\. On Linux, install and start one \(GNOME Keyring: sudo apt-get install gnome-keyring; or KWallet\).*Comfy Desk will keep your key in memory for this session only; local servers need no key\.$/,
     );
     expect(
       describeKeychainError(new Error('Object does not exist at path “/org/freedesktop/secrets/collection/login”')),

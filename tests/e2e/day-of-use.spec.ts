@@ -1,73 +1,9 @@
 // Bugs found in a day of real use, each pinned by what a person sees: in Debian's Chromium through
 // the headless host, against the fake cloud.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from '@playwright/test';
+import type { Locator } from '@playwright/test';
 import { test, expect, signIn } from './fixtures';
-
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
-const BASIC = join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json');
-
-type ApiWorkflow = Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: { title: string } }>;
-
-/** Writes a workflow file for this test; its name (without .json) is the workflow's name in the app. */
-function workflowFile(name: string, workflow: ApiWorkflow): string {
-  const path = test.info().outputPath(`${name}.json`);
-  writeFileSync(path, JSON.stringify(workflow));
-  return path;
-}
-
-/** An image workflow without any seed: an empty image, inverted, saved (and the plain one saved too). */
-function loadInvertSave(width: number, height: number, saveBoth = false): ApiWorkflow {
-  return {
-    '1': { class_type: 'EmptyImage', inputs: { width, height, batch_size: 1, color: 0 } },
-    '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
-    '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inverted' } },
-    ...(saveBoth ? { '4': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'plain' } } } : {}),
-  };
-}
-
-function basicWith(edit: (wf: ApiWorkflow) => void): ApiWorkflow {
-  const wf = JSON.parse(readFileSync(BASIC, 'utf8')) as ApiWorkflow;
-  edit(wf);
-  return wf;
-}
-
-async function openWorkflow(app: Page, file: string): Promise<void> {
-  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
-  await app.getByLabel('Workflow file', { exact: true }).setInputFiles(file);
-  await expect(app.getByText(/\d+ nodes · checked against the server/)).toBeVisible({ timeout: 15_000 });
-}
-
-async function run(app: Page, file: string, runs = 1): Promise<void> {
-  await openWorkflow(app, file);
-  await app.getByLabel('Runs').fill(String(runs));
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(app.getByRole('heading', { name: 'Queue' })).toBeVisible();
-}
-
-async function gallery(app: Page): Promise<void> {
-  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
-}
-
-async function shot(app: Page, name: string): Promise<void> {
-  await app.screenshot({ path: test.info().outputPath(`${name}.png`) });
-}
-
-/**
- * Screenshots of what is on screen now, light and dark. The theme is what Settings → Appearance
- * sets on the page (html[data-theme]); set here so the view on screen, and its state, stay put.
- */
-async function shots(app: Page, name: string): Promise<void> {
-  const html = app.locator('html');
-  const before = await html.getAttribute('data-theme');
-  for (const theme of ['light', 'dark']) {
-    await html.evaluate((el, theme) => (el.dataset.theme = theme), theme);
-    await app.waitForTimeout(400); // the buttons' colour transitions
-    await shot(app, `${name}-${theme}`);
-  }
-  await html.evaluate((el, theme) => (el.dataset.theme = theme ?? 'light'), before);
-}
+import { BASIC, FIXTURES, basicWith, gallery, loadInvertSave, openWorkflow, run, shots, workflowFile } from './helpers';
 
 /** The image's scale on screen as a person sees it: displayed pixels over natural pixels (object-fit: contain). */
 async function shownScale(image: Locator, natural: { width: number; height: number }): Promise<number> {
@@ -116,10 +52,13 @@ test('the mask painter opens at the size of its image', async ({ app, cloud }) =
   await app.getByRole('button', { name: 'Paint mask…' }).click();
   const canvas = app.getByRole('dialog', { name: 'Mask painter' }).getByLabel('Image to paint the mask on');
   await expect(canvas).toBeVisible();
-  // Before any stroke: 320×240 on screen (zoom 100%), not the 300×150 of a blank canvas.
-  await expect.poll(async () => (await canvas.boundingBox())?.width).toBeCloseTo(320, 0);
+  // Before any stroke: the image's 320×240 pixels, not the 300×150 of a blank canvas; on screen in
+  // its proportions, scaled up to fill the painter (workflows-everyday.spec.ts pins the zoom).
+  await expect(canvas).toHaveJSProperty('width', 320);
+  await expect(canvas).toHaveJSProperty('height', 240);
+  await expect.poll(async () => (await canvas.boundingBox())?.width ?? 0).toBeGreaterThan(320);
   const box = (await canvas.boundingBox())!;
-  expect(box.height).toBeCloseTo(240, 0);
+  expect(box.width / box.height).toBeCloseTo(320 / 240, 2);
   await shots(app, 'mask-painter');
 });
 

@@ -1,7 +1,10 @@
 // App-wide state from the engine: connection, settings, profiles, key status, app info.
-// Loaded once, then kept current by the contract's events.
+// Loaded once, then kept current by the contract's events; loaded again when the host bridge comes
+// back, since the events sent while it was gone are lost.
 import type { AppInfo, ConnectionState, KeyStatus, ProfileList, Settings } from '../../../shared/contract';
-import { desk } from './desk';
+import { desk, onBridge, type BridgeLink } from './desk';
+import { gallery } from './gallery.svelte';
+import { jobs } from './jobs.svelte';
 
 export type View = 'gallery' | 'queue' | 'workflows' | 'settings';
 
@@ -12,6 +15,8 @@ class AppState {
   profiles = $state<ProfileList>({ profiles: [], activeId: '' });
   keys = $state<Record<string, KeyStatus>>({});
   info = $state<AppInfo | null>(null);
+  /** The link to Comfy Desk's own background service (the headless host); always open in Electron. */
+  bridge = $state<BridgeLink>({ open: true, attempts: 0, retryAt: null });
   /** A job opened in the detail panel. */
   openJobId = $state<string | null>(null);
   /** A gallery output handed to the workflows view as an input image ("use as input"). */
@@ -33,6 +38,7 @@ class AppState {
     return this.profiles.profiles.find((p) => p.id === profileId)?.name ?? 'A removed server';
   }
 
+  /** Subscribes to the engine's events and the bridge, then reads everything once. */
   async load(): Promise<void> {
     desk.on('connection.changed', (c) => (this.connection = c));
     desk.on('settings.changed', (s) => {
@@ -41,6 +47,20 @@ class AppState {
     });
     desk.on('profiles.changed', (p) => (this.profiles = p));
     desk.on('key.changed', (k) => (this.keys = { ...this.keys, [k.profileId]: k }));
+    onBridge((link) => {
+      const back = link.open && !this.bridge.open;
+      this.bridge = link;
+      if (back) void this.reloadAll();
+    });
+    await this.read();
+  }
+
+  /** Back after the bridge was lost: what the window shows is read again (jobs, gallery, settings). */
+  private async reloadAll(): Promise<void> {
+    await Promise.all([this.read(), jobs.reload(), gallery.reload()]).catch(() => undefined);
+  }
+
+  private async read(): Promise<void> {
     const [connection, settings, profiles, info] = await Promise.all([
       desk.invoke('connection.get'),
       desk.invoke('settings.get'),

@@ -15,6 +15,32 @@ const failure = (code: DeskErrorCode, message: string): WireResult<unknown> => (
   error: { code, message },
 });
 
+/** The headless host's bridge as the window sees it: open, or lost and being tried again. */
+export interface BridgeLink {
+  open: boolean;
+  /** Tries since it was lost (0 while open). */
+  attempts: number;
+  /** When the next try is (epoch ms), while it is lost. */
+  retryAt: number | null;
+}
+
+const bridgeListeners = new Set<(link: BridgeLink) => void>();
+let retryNow: (() => void) | null = null;
+
+/**
+ * The host bridge's comings and goings: kept out of the contract's events (Electron's preload
+ * refuses names it does not know), and never fired in Electron, where the engine lives with the window.
+ */
+export function onBridge(listener: (link: BridgeLink) => void): () => void {
+  bridgeListeners.add(listener);
+  return () => void bridgeListeners.delete(listener);
+}
+
+/** Tries the lost bridge now rather than at the end of the backoff (e.g. the person restarted the host). */
+export function reconnectBridge(): void {
+  retryNow?.();
+}
+
 /**
  * The host bridge: reconnects with backoff; calls made while it is down wait for it. A large
  * request goes in parts (shared/bridge.ts); a call already sent fails if its connection is lost.
@@ -26,6 +52,10 @@ function bridgeTransport(): DeskTransport {
   let socket: WebSocket | null = null;
   let nextId = 1;
   let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  const notify = (link: BridgeLink): void => {
+    for (const listener of bridgeListeners) listener(link);
+  };
 
   const send = (ws: WebSocket, id: number, frames: string[]): void => {
     const call = pending.get(id);
@@ -35,12 +65,13 @@ function bridgeTransport(): DeskTransport {
   };
 
   const connect = (): void => {
+    retryTimer = null;
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_PATH}`);
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
       for (const { id, frames } of outbox.splice(0)) send(ws, id, frames);
-      for (const listener of listeners.get('bridge.open') ?? []) listener(null);
+      notify({ open: true, attempts: 0, retryAt: null });
     };
     ws.onmessage = (event) => {
       const message = JSON.parse(String(event.data)) as BridgeMessage;
@@ -64,8 +95,15 @@ function bridgeTransport(): DeskTransport {
         pending.delete(id);
       }
       attempt += 1;
-      setTimeout(connect, Math.min(5000, 200 * 2 ** attempt));
+      const delay = Math.min(5000, 200 * 2 ** attempt);
+      retryTimer = setTimeout(connect, delay);
+      notify({ open: false, attempts: attempt, retryAt: Date.now() + delay });
     };
+  };
+  retryNow = () => {
+    if (!retryTimer) return; // open, or a try is under way
+    clearTimeout(retryTimer);
+    connect();
   };
   connect();
 
@@ -109,6 +147,36 @@ export const desk: DeskApi = {
 /** Where a stored output is shown from: by content hash, never by path. */
 export function mediaUrl(hash: string, variant: MediaVariant = 'full'): string {
   return inElectron ? `desk-media://media/${hash}?v=${variant}` : `/media/${hash}?v=${variant}`;
+}
+
+/** The long edge of each variant, as the engine makes them (fit inside, never enlarged). */
+const VARIANT_EDGE = { thumb: 384, large: 1024 } as const;
+
+/**
+ * `srcset` and `sizes` for an image covering a square tile of `edge` CSS px: each variant with its
+ * real width, and the width the image is drawn at (a wide image overflows the square), so the
+ * browser picks the smallest one that is sharp at this tile size and pixel ratio. The file itself
+ * comes last, for a panorama on a big tile, where even the large variant is short on height.
+ */
+export function tileSources(
+  hash: string,
+  image: { kind: string; width: number | null; height: number | null },
+  edge: number,
+): { srcset: string; sizes: string } {
+  const width = image.width ?? VARIANT_EDGE.large;
+  const height = image.height ?? VARIANT_EDGE.large;
+  const widthAt = (long: number): number => Math.round(width * Math.min(1, long / Math.max(width, height)));
+  const candidates: [string, number][] = [
+    [mediaUrl(hash, 'thumb'), widthAt(VARIANT_EDGE.thumb)],
+    [mediaUrl(hash, 'large'), widthAt(VARIANT_EDGE.large)],
+  ];
+  // Only an image's own file can stand in for its thumbnails (a video's is the video).
+  if (image.kind === 'image' && image.width !== null) candidates.push([mediaUrl(hash, 'full'), width]);
+  // A variant no wider than the one before it is the same picture: left out.
+  const srcset = candidates
+    .filter(([, w], i) => i === 0 || w > candidates[i - 1]![1])
+    .map(([url, w]) => `${url} ${w}w`);
+  return { srcset: srcset.join(', '), sizes: `${Math.ceil(edge * Math.max(1, width / height))}px` };
 }
 
 /** A message for a person from anything a command threw. */

@@ -1,4 +1,10 @@
 // Small formatting helpers for times, durations and sizes, as a person reads them.
+import type { OutputKind } from '../../../shared/jobs';
+
+/** The icon an output without a thumbnail is drawn with. */
+export function kindIcon(kind: OutputKind): string {
+  return kind === 'text' ? 'info' : kind;
+}
 export function relativeTime(at: number, now = Date.now()): string {
   const s = Math.round((now - at) / 1000);
   if (s < 45) return 'just now';
@@ -17,6 +23,31 @@ export function duration(ms: number): string {
   return m < 60
     ? `${m}m ${String(s % 60).padStart(2, '0')}s`
     : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A span to plan with, not a stopwatch: "about 40 s", "about 3 min", "about 1 h 10 min". */
+export function about(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 60) return `about ${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `about ${m} min`;
+  return `about ${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+
+/** When something planned happens, from now: "in 25 s", "in 3 min", or "now". */
+export function inTime(at: number, now = Date.now()): string {
+  const s = Math.round((at - now) / 1000);
+  if (s <= 0) return 'now';
+  if (s < 60) return `in ${s} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `in ${m} min` : `in ${Math.round(m / 60)} h`;
+}
+
+/** 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 export function bytes(n: number | null): string {

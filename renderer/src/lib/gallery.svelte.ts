@@ -18,7 +18,21 @@ export interface GalleryFilters {
   to: string;
   /** A workflow by name ('' for all): each edit of a workflow is its own in the journal, with the same name. */
   workflow: string;
+  /** ComfyUI's temporary previews (PreviewImage) shown too; saved outputs only by default. */
+  previews: boolean;
 }
+
+/** What "Clear filters" goes back to; the sort and the previews choice are how the person likes to look, kept. */
+const NO_FILTERS: Omit<GalleryFilters, 'sort' | 'previews'> = {
+  search: '',
+  kinds: [],
+  status: 'all',
+  favorites: false,
+  profileId: '',
+  from: '',
+  to: '',
+  workflow: '',
+};
 
 class GalleryState {
   items = $state<GalleryItem[]>([]);
@@ -26,18 +40,10 @@ class GalleryState {
   loading = $state(false);
   done = $state(false);
   error = $state<string | null>(null);
-  filters = $state<GalleryFilters>({
-    search: '',
-    kinds: [],
-    status: 'all',
-    favorites: false,
-    sort: 'newest',
-    profileId: '',
-    from: '',
-    to: '',
-    workflow: '',
-  });
+  filters = $state<GalleryFilters>({ ...NO_FILTERS, kinds: [], sort: 'newest', previews: false });
   workflows = $state<WorkflowEntry[]>([]);
+  /** Temporary previews left out of an empty saved-only view: the view offers to show them. */
+  hiddenPreviews = $state(0);
   filtered = $derived(
     this.filters.search.trim() !== '' ||
       this.filters.kinds.length > 0 ||
@@ -69,6 +75,17 @@ class GalleryState {
     void this.reset();
   }
 
+  /** Back after the host bridge was lost: the first page and the workflows, read again. */
+  async reload(): Promise<void> {
+    if (!this.started) return;
+    await Promise.all([this.reset(), this.loadWorkflows().catch(() => undefined)]);
+  }
+
+  /** Back to every output (the caller reads the first page again). */
+  clearFilters(): void {
+    Object.assign(this.filters, { ...NO_FILTERS, kinds: [] });
+  }
+
   /** The workflows of the gallery, once per name, with their outputs (the journal counts them). */
   async loadWorkflows(): Promise<void> {
     this.workflows = await desk.invoke('workflows.list');
@@ -86,12 +103,19 @@ class GalleryState {
     if (f.from) q.from = new Date(`${f.from}T00:00:00`).getTime();
     if (f.to) q.to = new Date(`${f.to}T23:59:59.999`).getTime();
     if (f.workflow) q.workflowName = f.workflow;
+    if (!f.previews) q.saved = true;
     return q;
   }
 
-  private async count(): Promise<number> {
+  private async count(generation: number): Promise<void> {
     const { sort: _sort, ...filter } = this.query();
-    return (await desk.invoke('gallery.count', filter)).count;
+    const { count } = await desk.invoke('gallery.count', filter);
+    if (generation !== this.generation) return;
+    this.total = count;
+    // Only when nothing shows: is it because previews are left out? (One more count, on empty views only.)
+    const { saved, ...withPreviews } = filter;
+    const all = count === 0 && saved ? (await desk.invoke('gallery.count', withPreviews)).count : 0;
+    if (generation === this.generation) this.hiddenPreviews = all;
   }
 
   async reset(): Promise<void> {
@@ -100,9 +124,7 @@ class GalleryState {
     this.done = false;
     this.loading = false;
     this.error = null;
-    void this.count()
-      .then((count) => generation === this.generation && (this.total = count))
-      .catch(() => undefined);
+    void this.count(generation).catch(() => undefined);
     await this.loadMore(generation, true);
   }
 

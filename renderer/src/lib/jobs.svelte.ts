@@ -1,27 +1,55 @@
 // Live jobs for the queue and the sidebar: the recent ones from the journal, kept current by
 // job.changed events, plus the latest preview frame of each running job.
-import type { JobSummary } from '../../../shared/jobs';
+import type { JobSummary, OutputItem } from '../../../shared/jobs';
 import { isFinalJobState } from '../../../shared/jobs';
 import { desk } from './desk';
+
+/** Sent jobs first, in the server's order; then those being sent; then the outbox. */
+const waitRank = (job: JobSummary): number => (job.state === 'pending' ? 0 : job.state === 'submitting' ? 1 : 2);
 
 class JobsState {
   byId = $state<Record<string, JobSummary>>({});
   previews = $state<Record<string, string>>({});
   loaded = $state(false);
+  /** Jobs a person asked to stop, until the server confirms it: the job leaves 'running'. */
+  interrupting = $state<Record<string, true>>({});
+  /** Outputs of finished jobs, for the queue's strips (read on demand, then kept current). */
+  outputs = $state<Record<string, OutputItem[]>>({});
 
   all = $derived(Object.values(this.byId).sort((a, b) => b.createdAt - a.createdAt));
   running = $derived(this.all.filter((j) => j.state === 'running'));
-  /** Oldest first, in server queue order: what runs next is on top. */
+  /** What runs next is on top. (NaN from Infinity − Infinity falls through to the next key.) */
   waiting = $derived(
     this.all
       .filter((j) => j.state === 'pending' || j.state === 'submitting' || j.state === 'outbox')
-      .sort((a, b) => a.createdAt - b.createdAt || (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity)),
+      .sort(
+        (a, b) =>
+          waitRank(a) - waitRank(b) ||
+          (a.queuePosition ?? Infinity) - (b.queuePosition ?? Infinity) ||
+          (a.submittedAt ?? a.createdAt) - (b.submittedAt ?? b.createdAt) ||
+          a.createdAt - b.createdAt,
+      ),
   );
+  /**
+   * Each sent job's place in line (1 = next) among this app's jobs waiting on the same server. The
+   * server's queue number is its own counter, not a place: it only orders them.
+   */
+  places = $derived.by(() => {
+    const perServer: Record<string, number> = {};
+    const places: Record<string, number> = {};
+    for (const job of this.waiting) {
+      if (job.state !== 'pending') continue;
+      places[job.id] = perServer[job.profileId] = (perServer[job.profileId] ?? 0) + 1;
+    }
+    return places;
+  });
   finished = $derived(this.all.filter((j) => isFinalJobState(j.state)));
   activeCount = $derived(this.running.length + this.waiting.length);
   outboxCount = $derived(this.waiting.filter((j) => j.state === 'outbox').length);
 
   private started = false;
+  /** The output count each job's strip was read at: read again only when it changes. */
+  private outputsRead = new Map<string, number>();
 
   async load(): Promise<void> {
     if (this.started) return;
@@ -29,18 +57,59 @@ class JobsState {
     desk.on('job.changed', (job) => {
       this.byId[job.id] = job;
       if (isFinalJobState(job.state) && this.previews[job.id]) delete this.previews[job.id];
+      if (job.state !== 'running' && this.interrupting[job.id]) delete this.interrupting[job.id];
     });
     desk.on('job.preview', (p) => {
       if (this.byId[p.jobId] && !isFinalJobState(this.byId[p.jobId]!.state)) {
         this.previews[p.jobId] = `data:${p.mime};base64,${p.data}`;
       }
     });
+    // A strip already shown follows its outputs as they download.
+    desk.on('output.changed', (item) => {
+      const list = this.outputs[item.jobId];
+      const index = list?.findIndex((o) => o.id === item.id) ?? -1;
+      if (list && index >= 0) list[index] = item;
+    });
+    await this.reload();
+  }
+
+  /** Reads the open and recent jobs again: at start, and when the host bridge is back. */
+  async reload(): Promise<void> {
     const [open, recent] = await Promise.all([
       desk.invoke('jobs.list', { states: ['outbox', 'submitting', 'pending', 'running'], limit: 500 }),
       desk.invoke('jobs.list', { limit: 100 }),
     ]);
-    for (const job of [...recent.items, ...open.items]) this.byId[job.id] = job;
+    const byId: Record<string, JobSummary> = {};
+    for (const job of [...recent.items, ...open.items]) byId[job.id] = job;
+    this.byId = byId;
+    for (const id of Object.keys(this.previews)) if (byId[id]?.state !== 'running') delete this.previews[id];
+    for (const id of Object.keys(this.interrupting)) if (byId[id]?.state !== 'running') delete this.interrupting[id];
+    this.outputsRead.clear();
     this.loaded = true;
+  }
+
+  /** Asks the server to stop a running job; it shows as stopping until the server says it stopped. */
+  async interrupt(job: JobSummary): Promise<void> {
+    this.interrupting[job.id] = true;
+    try {
+      await desk.invoke('jobs.interrupt', { id: job.id });
+    } catch (err) {
+      delete this.interrupting[job.id];
+      throw err;
+    }
+  }
+
+  /** Reads the outputs of these jobs where they changed, one job at a time (the queue shows up to 50). */
+  async loadOutputs(list: JobSummary[]): Promise<void> {
+    for (const job of list) {
+      if (job.outputCount === 0 || this.outputsRead.get(job.id) === job.outputCount) continue;
+      this.outputsRead.set(job.id, job.outputCount);
+      try {
+        this.outputs[job.id] = (await desk.invoke('jobs.get', { id: job.id })).outputs;
+      } catch {
+        this.outputsRead.delete(job.id); // tried again when the queue next asks
+      }
+    }
   }
 }
 

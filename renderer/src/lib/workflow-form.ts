@@ -1,6 +1,6 @@
 // Turns an API-format workflow and the server's node definitions (object_info) into form fields:
 // one group per node, one field per widget input (linked inputs are wired, not edited).
-export type FieldKind = 'int' | 'float' | 'text' | 'textarea' | 'toggle' | 'select' | 'image';
+export type FieldKind = 'int' | 'float' | 'text' | 'textarea' | 'toggle' | 'select' | 'image' | 'color';
 
 export interface Field {
   key: string; // NODE.INPUT
@@ -11,7 +11,10 @@ export interface Field {
   min?: number;
   max?: number;
   step?: number;
+  /** A select's choices; for an image, the input files the server lists (a local server does). */
   options?: string[];
+  /** A choice the server offers nothing for (no model installed): still editable as text. */
+  noOptions?: boolean;
 }
 
 export interface FieldGroup {
@@ -41,7 +44,7 @@ export function fieldsOf(workflow: Record<string, unknown>, objectInfo: Record<s
     if (fields.length > 0) {
       groups.push({
         nodeId,
-        title: node._meta?.title ?? info?.display_name ?? node.class_type,
+        title: node._meta?.title ?? nodeDisplayName(node.class_type, objectInfo),
         classType: node.class_type,
         fields,
       });
@@ -50,6 +53,15 @@ export function fieldsOf(workflow: Record<string, unknown>, objectInfo: Record<s
   return groups;
 }
 
+/** A node class as ComfyUI shows it (object_info's display_name: "Save Image" for SaveImage). */
+export function nodeDisplayName(classType: string, objectInfo: Record<string, unknown> | null): string {
+  return (objectInfo?.[classType] as NodeInfo | undefined)?.display_name || classType;
+}
+
+/** The largest colour an INT holds as 0xRRGGBB. */
+const MAX_COLOR = 0xffffff;
+const COLOR_NAME = /(^|_)colou?r$/i;
+
 function fieldOf(nodeId: string, input: string, value: unknown, spec: Spec | undefined): Field {
   const base = { key: `${nodeId}.${input}`, nodeId, input, value };
   const [type, rules = {}] = spec ?? [
@@ -57,12 +69,20 @@ function fieldOf(nodeId: string, input: string, value: unknown, spec: Spec | und
   ];
   const num = (k: string) => (typeof rules[k] === 'number' ? (rules[k] as number) : undefined);
   if (Array.isArray(type) || type === 'COMBO') {
-    if (rules.image_upload) return { ...base, kind: 'image' };
     const options = (Array.isArray(type) ? type : ((rules.options as unknown[]) ?? [])).map(String);
-    // A model list the server could not fill (no files) is still editable as text.
-    return options.length > 0 ? { ...base, kind: 'select', options } : { ...base, kind: 'text' };
+    if (rules.image_upload) return { ...base, kind: 'image', options };
+    // A model list the server could not fill (nothing installed) is still editable as text, and said so.
+    return options.length > 0 ? { ...base, kind: 'select', options } : { ...base, kind: 'text', noOptions: true };
   }
-  if (type === 'INT') return { ...base, kind: 'int', min: num('min'), max: num('max'), step: num('step') ?? 1 };
+  if (type === 'INT') {
+    const [min, max] = [num('min'), num('max')];
+    // ComfyUI keeps colours as 0xRRGGBB integers; shown as a number they mean nothing to a person.
+    const color =
+      rules.display === 'color' || (COLOR_NAME.test(input) && (min ?? 0) >= 0 && max === MAX_COLOR && isColor(value));
+    return { ...base, kind: color ? 'color' : 'int', min, max, step: num('step') ?? 1 };
+  }
+  // Without the server's definitions, a whole number named like a colour is one.
+  if (!spec && COLOR_NAME.test(input) && isColor(value)) return { ...base, kind: 'color', min: 0, max: MAX_COLOR };
   if (type === 'FLOAT') return { ...base, kind: 'float', min: num('min'), max: num('max'), step: num('step') ?? 0.01 };
   if (type === 'BOOLEAN') return { ...base, kind: 'toggle' };
   const long = rules.multiline === true || (typeof value === 'string' && value.length > 60) || input === 'text';
@@ -71,16 +91,30 @@ function fieldOf(nodeId: string, input: string, value: unknown, spec: Spec | und
 
 /** A problem with an edited value, before anything is sent; null when fine. */
 export function fieldProblem(field: Field): string | null {
-  if (field.kind === 'int' || field.kind === 'float') {
+  if (field.kind === 'int' || field.kind === 'float' || field.kind === 'color') {
     const v = field.value;
     if (typeof v !== 'number' || !Number.isFinite(v)) return 'Enter a number.';
-    if (field.kind === 'int' && !Number.isInteger(v)) return 'Enter a whole number.';
+    if (field.kind !== 'float' && !Number.isInteger(v)) return 'Enter a whole number.';
     if (field.min !== undefined && v < field.min) return `At least ${field.min}.`;
     if (field.max !== undefined && v > field.max) return `At most ${field.max}.`;
   }
   if (field.kind === 'select' && field.options && !field.options.includes(String(field.value)))
     return 'Choose one of the options.';
   return null;
+}
+
+function isColor(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COLOR;
+}
+
+/** 16746496 as "#ff8800", for <input type=color>. */
+export function colorToHex(value: unknown): string {
+  return `#${(isColor(value) ? value : 0).toString(16).padStart(6, '0')}`;
+}
+
+/** "#ff8800" as 16746496, as the workflow keeps it. */
+export function hexToColor(hex: string): number {
+  return parseInt(hex.replace('#', ''), 16) || 0;
 }
 
 /** The workflow with the edited values applied (a copy). */

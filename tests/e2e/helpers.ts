@@ -1,0 +1,73 @@
+// Helpers shared by the specs that drive the window like a person: workflow files, running one,
+// opening a view, and screenshots in both themes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+
+export const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+export const BASIC = join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json');
+
+export type ApiWorkflow = Record<
+  string,
+  { class_type: string; inputs: Record<string, unknown>; _meta?: { title: string } }
+>;
+
+/** Writes a workflow file for this test; its name (without .json) is the workflow's name in the app. */
+export function workflowFile(name: string, workflow: ApiWorkflow): string {
+  const path = test.info().outputPath(`${name}.json`);
+  writeFileSync(path, JSON.stringify(workflow));
+  return path;
+}
+
+/** An image workflow without any seed: an empty image, inverted, saved (and the plain one saved too). */
+export function loadInvertSave(width: number, height: number, saveBoth = false): ApiWorkflow {
+  return {
+    '1': { class_type: 'EmptyImage', inputs: { width, height, batch_size: 1, color: 0 } },
+    '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+    '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inverted' } },
+    ...(saveBoth ? { '4': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'plain' } } } : {}),
+  };
+}
+
+export function basicWith(edit: (wf: ApiWorkflow) => void): ApiWorkflow {
+  const wf = JSON.parse(readFileSync(BASIC, 'utf8')) as ApiWorkflow;
+  edit(wf);
+  return wf;
+}
+
+export async function openWorkflow(app: Page, file: string): Promise<void> {
+  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
+  await app.getByLabel('Workflow file', { exact: true }).setInputFiles(file);
+  await expect(app.getByText(/\d+ nodes · checked against the server/)).toBeVisible({ timeout: 15_000 });
+}
+
+export async function run(app: Page, file: string, runs = 1): Promise<void> {
+  await openWorkflow(app, file);
+  await app.getByLabel('Runs').fill(String(runs));
+  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(app.getByRole('heading', { name: 'Queue' })).toBeVisible();
+}
+
+export async function gallery(app: Page): Promise<void> {
+  await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+}
+
+export async function shot(app: Page, name: string): Promise<void> {
+  await app.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+/**
+ * Screenshots of what is on screen now, light and dark. The theme is what Settings → Appearance
+ * sets on the page (html[data-theme]); set here so the view on screen, and its state, stay put.
+ */
+export async function shots(app: Page, name: string): Promise<void> {
+  const html = app.locator('html');
+  const before = await html.getAttribute('data-theme');
+  for (const theme of ['light', 'dark']) {
+    await html.evaluate((el, theme) => (el.dataset.theme = theme), theme);
+    await app.waitForTimeout(400); // the buttons' colour transitions
+    await shot(app, `${name}-${theme}`);
+  }
+  await html.evaluate((el, theme) => (el.dataset.theme = theme ?? 'light'), before);
+}

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
-import { startHost } from './server';
+import { startRememberedHost } from './host-state';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
     ...(process.env.COMFY_DESK_KEYCHAIN_SERVICE ? { keychainService: process.env.COMFY_DESK_KEYCHAIN_SERVICE } : {}),
   });
-  const host = await startHost({ engine, rendererDir, port: Number(values.port) });
+  const host = await startRememberedHost({ engine, rendererDir, port: Number(values.port) });
   console.log(`Comfy Desk (headless host) is running. Open: ${host.url}`);
   if (host.address === '127.0.0.1') {
     console.log('Note: this system allows no other loopback address, so services on 127.0.0.1 share its cookies.');

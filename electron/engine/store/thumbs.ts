@@ -5,12 +5,13 @@ import { rename, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
+import { MEDIA_EDGE } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import type { OutputStore } from './store';
 
-export const THUMB_EDGE = 384;
+export const THUMB_EDGE = MEDIA_EDGE.thumb;
 /** The large variant: sharp on big tiles and dense screens; made when first asked for. */
-export const LARGE_EDGE = 1024;
+export const LARGE_EDGE = MEDIA_EDGE.large;
 
 /** `sourcePath` is for files kept outside the store (imported in place); the thumbnail is still ours. */
 export async function makeThumbnail(

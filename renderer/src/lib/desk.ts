@@ -1,7 +1,14 @@
 // The renderer's only door to the app: the contract, over Electron's preload (window.desk) or the
 // headless host's WebSocket bridge. The rest of the renderer cannot tell which one it has.
 import { BRIDGE_PATH, requestFrames, type BridgeMessage } from '../../../shared/bridge';
-import type { CommandName, DeskApi, DeskTransport, EventName, MediaVariant } from '../../../shared/contract';
+import {
+  MEDIA_EDGE,
+  type CommandName,
+  type DeskApi,
+  type DeskTransport,
+  type EventName,
+  type MediaVariant,
+} from '../../../shared/contract';
 import { DeskError, type DeskErrorCode, type WireResult } from '../../../shared/errors';
 
 declare global {
@@ -150,7 +157,7 @@ export function mediaUrl(hash: string, variant: MediaVariant = 'full'): string {
 }
 
 /** The long edge of each variant, as the engine makes them (fit inside, never enlarged). */
-const VARIANT_EDGE = { thumb: 384, large: 1024 } as const;
+const VARIANT_EDGE = MEDIA_EDGE;
 
 /**
  * `srcset` and `sizes` for an image covering a square tile of `edge` CSS px: each variant with its

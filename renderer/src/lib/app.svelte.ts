@@ -5,6 +5,7 @@ import type { AppInfo, ConnectionState, KeyStatus, ProfileList, Settings } from 
 import { desk, onBridge, type BridgeLink } from './desk';
 import { gallery } from './gallery.svelte';
 import { jobs } from './jobs.svelte';
+import { fileFromShell, menuTarget } from './shell-events';
 
 export type View = 'gallery' | 'queue' | 'workflows' | 'settings';
 
@@ -25,6 +26,8 @@ class AppState {
   droppedFile = $state<File | null>(null);
   /** An image for the open workflow's first image input (dropped on the window). */
   imageForInput = $state<File | null>(null);
+  /** Bumped to move the focus to the gallery's search box (the Search menu command). */
+  searchFocus = $state(0);
   /** A workflow handed to the workflows view to open (e.g. the one that made a gallery image). */
   workflowToOpen = $state<{ name: string; json: Record<string, unknown> } | null>(null);
 
@@ -47,6 +50,17 @@ class AppState {
     });
     desk.on('profiles.changed', (p) => (this.profiles = p));
     desk.on('key.changed', (k) => (this.keys = { ...this.keys, [k.profileId]: k }));
+    // The desktop shell: its menu, files opened with the app, notification clicks.
+    desk.on('menu.command', ({ command }) => {
+      const target = menuTarget(command);
+      this.view = target.view;
+      if (target.focusSearch) this.searchFocus += 1;
+    });
+    desk.on('app.openFile', (opened) => {
+      this.droppedFile = fileFromShell(opened);
+      this.view = 'workflows';
+    });
+    desk.on('app.openJob', ({ jobId }) => (this.openJobId = jobId));
     onBridge((link) => {
       const back = link.open && !this.bridge.open;
       this.bridge = link;

@@ -95,7 +95,6 @@ test('an open workflow keeps its values, image and mask through leaving, reloadi
   cloud,
   host,
 }) => {
-  test.setTimeout(120_000);
   await signIn(app, cloud);
   // Larger than the copy kept with the workflow (1024 px): the mask must still come out at this size.
   const photo = await imageFile('photo-1600x1200.png', 1600, 1200);

@@ -375,6 +375,17 @@ export const commands = {
   'uploads.fromOutput': command<UploadedFile>()(
     v.object({ id: v.integer({ min: 1 }), profileId: v.optional(profileId) }),
   ),
+  /**
+   * Brings an input image that is on the server (named in a workflow, or listed by a local server)
+   * to this computer, by content hash: its preview, and the pixels a mask is painted on.
+   */
+  'uploads.fetch': command<{ hash: string; width: number | null; height: number | null }>()(
+    v.object({
+      profileId: v.optional(profileId),
+      name: v.string({ min: 1, max: 512 }),
+      subfolder: v.optional(v.string({ max: 512 })),
+    }),
+  ),
   'workflows.inspect': command<WorkflowReport>()(
     v.object({ workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }), profileId: v.optional(profileId) }),
   ),

@@ -1,8 +1,10 @@
 // The contract's workflow, node-definition, upload and import commands: what goes into a job.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { DeskError } from '../../../shared/errors';
 import { importFolder } from '../import-folder';
 import type { JobsModule } from '../jobs/module';
+import { downloadTo, makeThumbnail, verifyMediaFile } from '../store';
 import { limitsFrom, type UploadService } from '../uploads';
 import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from '../workflows/api-format';
 import { readImageMetadata } from '../workflows/metadata';
@@ -80,6 +82,30 @@ export function workflowCommands(deps: {
     'objectInfo.get': ({ profileId }) => jobs.objectInfo(profileId ?? deps.activeProfileId()),
     'uploads.image': ({ profileId, name, data, kind, original }) =>
       upload(profileId ?? deps.activeProfileId(), name, Buffer.from(data, 'base64'), kind, original),
+    'uploads.fetch': async ({ profileId, name, subfolder }) => {
+      const profile = profileId ?? deps.activeProfileId();
+      const session = jobs.session(profile);
+      // "dir/name.png" as a workflow names it is the same file as name.png in subfolder dir.
+      const slash = name.lastIndexOf('/');
+      const ref = {
+        filename: slash >= 0 ? name.slice(slash + 1) : name,
+        subfolder: subfolder ?? (slash >= 0 ? name.slice(0, slash) : ''),
+        type: 'input',
+      };
+      const key = `input-${createHash('sha256').update(`${profile}\0${ref.subfolder}\0${ref.filename}`).digest('hex').slice(0, 32)}`;
+      const stored = await downloadTo(jobs.store, key, (offset) => session.http.openView(ref, offset), {
+        attempts: 2,
+        verify: (path) => verifyMediaFile(path, { filename: ref.filename }),
+      });
+      if (!stored.mime.startsWith('image/')) {
+        throw new DeskError('invalid_input', `${ref.filename} on the server is not an image.`);
+      }
+      const { width, height } = await makeThumbnail(jobs.store, stored.hash).catch(() => ({
+        width: null,
+        height: null,
+      }));
+      return { hash: stored.hash, width, height };
+    },
     'uploads.fromOutput': async ({ id, profileId }) => {
       const output = jobs.journal.output(id);
       if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');

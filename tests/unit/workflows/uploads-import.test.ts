@@ -1,4 +1,5 @@
 // Uploads (limits, dedup, masks with original_ref) against the fake cloud, and folder import.
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,5 +144,25 @@ describe('folder import', () => {
     expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
     // Importing the same folder again knows the file.
     expect(await importFolder(folder, deps, undefined, 'reference')).toMatchObject({ added: 0, known: 1 });
+  });
+
+  it('an input image on the server comes here by hash: its preview and its pixels for a mask', async () => {
+    const cloud = await startFakeCloud({ mode: 'local' });
+    cleanup.push(() => cloud.close());
+    const engine = await openEngine(tempDir(), cloud);
+    cleanup.push(() => engine.close());
+    const bytes = readFileSync(join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png'));
+    const ref = await engine.invoke('uploads.image', {
+      name: 'scribble.png',
+      data: bytes.toString('base64'),
+      kind: 'image',
+    });
+    const fetched = await engine.invoke('uploads.fetch', { name: ref.name });
+    expect(fetched.hash).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(fetched.width).toBeGreaterThan(0);
+    expect((await engine.media(fetched.hash, 'thumb'))?.mime).toBe('image/webp');
+    expect((await engine.media(fetched.hash, 'full'))?.size).toBe(bytes.length);
+    // A name the server does not have: said, not stored.
+    await expect(engine.invoke('uploads.fetch', { name: 'nowhere.png' })).rejects.toMatchObject({ code: 'not_found' });
   });
 });

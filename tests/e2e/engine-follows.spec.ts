@@ -97,3 +97,35 @@ test('jobs run from the command line beside the open window appear in its queue 
   await app.getByRole('button', { name: 'Gallery', exact: true }).click();
   await expect(app.getByRole('gridcell')).toHaveCount(1);
 });
+
+test.describe('with jobs slow enough to watch', () => {
+  test.use({ cloudOptions: { stepMs: 120, steps: 8 } });
+
+  test('"node N of M" names the node at work, never the one after it', async ({ app, cloud }) => {
+    await signIn(app, cloud);
+    await run(app);
+    const running = app.getByRole('article', { name: /Running job/ });
+    await expect(running.getByRole('list', { name: 'Nodes' }).locator('.running')).toBeVisible({ timeout: 20_000 });
+    // Read the label and the node chips together, several times while the job runs.
+    const seen: { n: number; finished: number }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const sample = await running
+        .evaluate(
+          (article) => {
+            const label = /node (\d+) of (\d+)/.exec(article.textContent ?? '');
+            const chips = article.querySelectorAll('.node-chip');
+            const busy = article.querySelector('.node-chip.running');
+            if (!label || !busy) return null;
+            return { n: Number(label[1]), finished: [...chips].filter((c) => c.classList.contains('finished')).length };
+          },
+          undefined,
+          { timeout: 500 },
+        )
+        .catch(() => null); // the job may have finished meanwhile
+      if (sample) seen.push(sample);
+      await app.waitForTimeout(150);
+    }
+    expect(seen.length).toBeGreaterThan(2);
+    for (const s of seen) expect(s.n, JSON.stringify(seen)).toBe(s.finished + 1);
+  });
+});

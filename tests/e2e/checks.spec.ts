@@ -5,17 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { test, expect } from './fixtures';
+import { addLocalServer } from './helpers';
 
 test.use({ cloudOptions: { mode: 'local', stepMs: 10, steps: 2 } });
 
 test('the check flags an input image the server lacks and a model list with no choices', async ({ app, cloud }) => {
-  await app.getByRole('button', { name: 'Settings', exact: true }).click();
-  await app.getByRole('button', { name: 'Add server' }).click();
-  await app.getByLabel('Name').fill('Studio PC');
-  await app.getByLabel('Address').fill(cloud.url);
-  await app.getByRole('button', { name: 'Save server' }).click();
-  await app.getByRole('radio', { name: /Studio PC/ }).click();
-  await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible({ timeout: 20_000 });
+  await addLocalServer(app, cloud);
 
   const file = test.info().outputPath('checks_api.json');
   writeFileSync(
@@ -49,13 +44,7 @@ test('an image named in the workflow that is only on the server: previewed, and 
   const uploaded = await fetch(`${cloud.url}/api/upload/image`, { method: 'POST', body: form });
   expect(uploaded.status).toBe(200);
 
-  await app.getByRole('button', { name: 'Settings', exact: true }).click();
-  await app.getByRole('button', { name: 'Add server' }).click();
-  await app.getByLabel('Name').fill('Studio PC');
-  await app.getByLabel('Address').fill(cloud.url);
-  await app.getByRole('button', { name: 'Save server' }).click();
-  await app.getByRole('radio', { name: /Studio PC/ }).click();
-  await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible({ timeout: 20_000 });
+  await addLocalServer(app, cloud);
 
   const file = test.info().outputPath('server_image_api.json');
   writeFileSync(

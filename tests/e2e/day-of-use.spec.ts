@@ -3,7 +3,18 @@
 import { join } from 'node:path';
 import type { Locator } from '@playwright/test';
 import { test, expect, signIn } from './fixtures';
-import { BASIC, FIXTURES, basicWith, gallery, loadInvertSave, openWorkflow, run, shots, workflowFile } from './helpers';
+import {
+  addLocalServer,
+  BASIC,
+  FIXTURES,
+  basicWith,
+  gallery,
+  loadInvertSave,
+  openWorkflow,
+  run,
+  shots,
+  workflowFile,
+} from './helpers';
 
 /** The image's scale on screen as a person sees it: displayed pixels over natural pixels (object-fit: contain). */
 async function shownScale(image: Locator, natural: { width: number; height: number }): Promise<number> {
@@ -66,13 +77,7 @@ test.describe('on a server the person added', () => {
   test.use({ cloudOptions: { mode: 'local', stepMs: 40, steps: 6 } });
 
   test('job detail is titled by the workflow and names the server, not their ids', async ({ app, cloud }) => {
-    await app.getByRole('button', { name: 'Settings', exact: true }).click();
-    await app.getByRole('button', { name: 'Add server' }).click();
-    await app.getByLabel('Name').fill('Studio PC');
-    await app.getByLabel('Address').fill(cloud.url);
-    await app.getByRole('button', { name: 'Save server' }).click();
-    await app.getByRole('radio', { name: /Studio PC/ }).click();
-    await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible();
+    await addLocalServer(app, cloud);
     await run(app, workflowFile('portrait', loadInvertSave(512, 512)));
     await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
     await app.getByRole('button', { name: 'Open job portrait' }).click();

@@ -2,6 +2,7 @@
 // opening a view, and screenshots in both themes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FakeCloud } from '../fake-cloud/index';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 
@@ -70,4 +71,15 @@ export async function shots(app: Page, name: string): Promise<void> {
     await shot(app, `${name}-${theme}`);
   }
   await html.evaluate((el, theme) => (el.dataset.theme = theme ?? 'light'), before);
+}
+
+/** Adds the fake local server in Settings and makes it the active one. */
+export async function addLocalServer(app: Page, cloud: FakeCloud): Promise<void> {
+  await app.getByRole('button', { name: 'Settings', exact: true }).click();
+  await app.getByRole('button', { name: 'Add server' }).click();
+  await app.getByLabel('Name').fill('Studio PC');
+  await app.getByLabel('Address').fill(cloud.url);
+  await app.getByRole('button', { name: 'Save server' }).click();
+  await app.getByRole('radio', { name: /Studio PC/ }).click();
+  await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible({ timeout: 20_000 });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, signIn, startHostProcess } from './fixtures';
 import {
+  addLocalServer,
   BASIC,
   FIXTURES,
   basicWith,
@@ -17,7 +18,6 @@ import {
   workflowFile,
   type ApiWorkflow,
 } from './helpers';
-import type { FakeCloud } from '../fake-cloud/index';
 
 const TRACES = join(import.meta.dirname, '../../../shared/traces');
 const INPAINT = join(FIXTURES, 'workflows', 'fofr-sd15_inpainting.json');
@@ -50,17 +50,6 @@ async function importWorkflow(app: Page, file: string): Promise<void> {
   await workflows(app);
   await app.getByLabel('Workflow file', { exact: true }).setInputFiles(file);
   await expect(app.getByText(/^\d+ nodes · /)).toBeVisible({ timeout: 15_000 });
-}
-
-/** Adds the fake local server in Settings and makes it the active one. */
-async function addLocalServer(app: Page, cloud: FakeCloud): Promise<void> {
-  await app.getByRole('button', { name: 'Settings', exact: true }).click();
-  await app.getByRole('button', { name: 'Add server' }).click();
-  await app.getByLabel('Name').fill('Studio PC');
-  await app.getByLabel('Address').fill(cloud.url);
-  await app.getByRole('button', { name: 'Save server' }).click();
-  await app.getByRole('radio', { name: /Studio PC/ }).click();
-  await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible();
 }
 
 /** One stroke with the mouse across the canvas, between two fractions of its box. */

@@ -41,7 +41,10 @@ try {
   };
   const findings = rows.filter((row) => !row.includes('"INFORMATIONAL"') && !justifiedInHtml(row));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  for (const row of rows) console.log(row.split(',').slice(0, 6).join(' '));
+  for (const row of rows) {
+    const note = row.includes('"INFORMATIONAL"') ? 'info' : findings.includes(row) ? 'FINDING' : 'justified';
+    console.log(`${note}: ${row.split(',').slice(0, 6).join(' ')}`);
+  }
   if (findings.length === 0) {
     console.log(`ELECTRONEGATIVITY 0 findings (${seconds} s)`);
   } else {

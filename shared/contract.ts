@@ -369,6 +369,10 @@ export const commands = {
   'library.rename': command<LibraryEntry>()(v.object({ id: libraryId, name: v.string({ min: 1, max: 200 }) })),
   'library.duplicate': command<LibraryEntry>()(v.object({ id: libraryId })),
   'library.delete': command<void>()(v.object({ id: libraryId })),
+  /** Opens an output's file with the system's default app for it (desktop app only). */
+  'outputs.open': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
+  /** Starts a native drag of these outputs' files, out to the desktop or another app (desktop app only). */
+  'outputs.drag': command<void>()(v.object({ ids: v.array(v.integer({ min: 1 }), { min: 1, max: 100 }) })),
   /** Shows an output's file in the system file manager (desktop app only). */
   'outputs.reveal': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
   /** Uploads a stored output to a server as an input image ("use as input"). */

@@ -27,7 +27,7 @@ import { appCommands, checkProfile } from './commands/app';
 import { jobCommands } from './commands/jobs';
 import { libraryCommands } from './commands/library';
 import { outputCommands } from './commands/outputs';
-import type { Emit } from './commands/types';
+import type { DesktopActions, Emit } from './commands/types';
 import { workflowCommands } from './commands/workflows';
 
 export interface EngineOptions {
@@ -50,8 +50,8 @@ export interface EngineOptions {
   timings?: JobsTimings;
   /** The address of the seeded Comfy Cloud profile on first start (COMFY_DESK_CLOUD_URL: staging or the fake cloud). */
   cloudUrl?: string;
-  /** Desktop actions the shell provides (Electron: show a file in its folder). */
-  desktop?: { reveal(path: string): void };
+  /** Desktop actions the shell provides (Electron); the headless host has none. */
+  desktop?: DesktopActions;
   /** Set false to open the journal without connecting or resuming jobs (CLI read-only commands). */
   startJobs?: boolean;
 }

@@ -4,8 +4,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, session } from 'electron';
 import { Engine } from '../engine/engine';
+import { desktopActions, showJobProgress } from './desktop';
 import { SHELL_EVENTS, sendToWindow, wireContract } from './ipc';
 import { claimSingleInstance, readOpenedFile } from './instance';
 import { quitAfter } from './lifecycle';
@@ -74,12 +75,13 @@ async function start(): Promise<void> {
     dataDir: process.env.COMFY_DESK_DATA ?? app.getPath('userData'),
     version: app.getVersion(),
     nativeDir: electronNativeDir(),
-    desktop: { reveal: (path) => shell.showItemInFolder(path) },
+    desktop: desktopActions(getWindow, join(here, '../../build/icons/256x256.png')),
     ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
   });
   serveMedia(engine);
   wireContract(engine, getWindow, pageUrl);
   notifyFinishedJobs(engine, getWindow);
+  showJobProgress(engine, getWindow);
   installMenu(getWindow);
   mainWindow = openWindow();
   app.on('activate', () => {

@@ -2,7 +2,16 @@
 // with a clear message before anything reaches a server or the journal; a refused key ends at
 // once; an unreachable server ends after --timeout; nothing is left for a person to guess.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -382,6 +391,23 @@ describe('a server that refuses, lies or is gone', () => {
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/is a file, not a folder/);
       expect(cloud.requests).toHaveLength(0);
+    },
+    30_000,
+  );
+});
+
+describe('a careless first use', () => {
+  hostile(
+    'cli',
+    'import --reference as the very first command on a fresh data folder: the files are added where they are',
+    async () => {
+      const w = workspace();
+      const folder = join(w.data, 'outputs');
+      mkdirSync(folder);
+      copyFileSync(IMAGE, join(folder, 'scribble.png'));
+      const result = await cli(['import', folder, '--reference', '--data', join(w.data, 'fresh')]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/Added 1, skipped 0 already known, 0 unreadable\./);
     },
     30_000,
   );

@@ -1,14 +1,26 @@
 // The contract's gallery and outputs commands: pages, counts, favorites, delete and undo, reveal.
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
-import type { Emit, HandlersOf } from './types';
+import type { DesktopActions, Emit, HandlersOf } from './types';
 
 export function outputCommands(
   jobs: JobsModule,
   emit: Emit,
   /** Desktop actions the shell provides (Electron); absent in the headless host. */
-  desktop?: { reveal(path: string): void },
+  desktop?: DesktopActions,
 ): HandlersOf<'gallery' | 'outputs'> {
+  /** The file of an output on this computer, for an action only the desktop app can do. */
+  const fileFor = async (
+    id: number,
+    action: string,
+  ): Promise<{ path: string; hash: string; desktop: DesktopActions }> => {
+    const output = jobs.journal.output(id);
+    if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
+    if (!desktop) throw new DeskError('not_found', `${action} is available in the desktop app; here, use Save as.`);
+    const path = await jobs.store.locate(output.hash);
+    if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
+    return { path, hash: output.hash, desktop };
+  };
   const changed = (ids: number[]): void => {
     for (const id of ids) {
       const tile = jobs.gallery.tile(id);
@@ -31,17 +43,21 @@ export function outputCommands(
       changed(ids);
     },
     'outputs.reveal': async ({ id }) => {
-      const output = jobs.journal.output(id);
-      if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
-      if (!desktop) {
-        throw new DeskError(
-          'not_found',
-          'Showing files in a folder is available in the desktop app; here, use Save as.',
-        );
-      }
-      const path = await jobs.store.locate(output.hash);
-      if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
-      desktop.reveal(path);
+      const { path, desktop: d } = await fileFor(id, 'Showing files in a folder');
+      d.reveal(path);
+    },
+    'outputs.open': async ({ id }) => {
+      const { path, desktop: d } = await fileFor(id, 'Opening files with another app');
+      await d.open(path);
+    },
+    'outputs.drag': async ({ ids }) => {
+      const files = await Promise.all(ids.map((id) => fileFor(id, 'Dragging files out of the window')));
+      // The first file's thumbnail shows under the pointer.
+      const thumb = await jobs.store.media(files[0]!.hash, 'thumb');
+      files[0]!.desktop.startDrag(
+        files.map((f) => f.path),
+        thumb?.path ?? null,
+      );
     },
   };
 }

@@ -139,6 +139,8 @@ function bridgeTransport(): DeskTransport {
 
 const transport: DeskTransport = window.desk ?? bridgeTransport();
 const inElectron = Boolean(window.desk);
+/** In the desktop app (Electron), where files can be opened, shown in their folder and dragged out natively. */
+export const isDesktop = inElectron;
 
 export const desk: DeskApi = {
   async invoke(name: CommandName, ...args: unknown[]) {

@@ -1,6 +1,6 @@
 // Builds Electron-ABI copies of the native modules into out/electron-native/, leaving the Node builds
 // (used by tests, the CLI and the host) untouched. Runs only where Electron and its headers can be had.
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -11,6 +11,11 @@ for (const [pkg, binary] of [
   ['better-sqlite3', 'better_sqlite3.node'],
   ['keytar', 'keytar.node'],
 ]) {
+  // keytar is optional (it needs libsecret's headers on Linux): without it, keys stay in memory.
+  if (!existsSync(join('node_modules', pkg))) {
+    console.log(`${pkg} is not installed: skipped.`);
+    continue;
+  }
   const dir = join(work, pkg);
   cpSync(join('node_modules', pkg), dir, { recursive: true });
   const result = spawnSync(

@@ -120,7 +120,11 @@ export class Engine {
     }
     const settings = new SettingsStore(journal, options.cloudUrl ? { cloudUrl: options.cloudUrl } : {});
     const store =
-      options.secrets ?? new KeytarSecretStore(options.keychainService ? { service: options.keychainService } : {});
+      options.secrets ??
+      new KeytarSecretStore({
+        ...(options.keychainService ? { service: options.keychainService } : {}),
+        ...(options.nativeDir ? { nativeDir: options.nativeDir } : {}),
+      });
     const keys = new KeyVault(store, {
       onSecret: (secret) => redactor.add(secret),
       onKeychainFailure: (message) =>

@@ -1,5 +1,8 @@
 // API keys: the OS keychain through keytar, or this session's memory when there is no keychain.
 // A key is never written to SQLite, a file or a log; it leaves the engine only as an X-API-Key header.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { KeychainStatus, KeyStatus } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
 
@@ -54,9 +57,17 @@ export interface KeytarSecretStoreOptions {
   load?: () => Promise<KeytarLike>;
   /** How long the first keychain probe may take before the keychain counts as unavailable. */
   probeTimeoutMs?: number;
+  /** A folder with an Electron-ABI build of keytar's binding (keytar.node), when running under Electron. */
+  nativeDir?: string;
 }
 
-async function loadKeytar(): Promise<KeytarLike> {
+/**
+ * keytar itself, or (under Electron) its native binding built for Electron's ABI beside the Node
+ * one: `nativeDir/keytar.node` exports the same promise-returning functions keytar wraps.
+ */
+async function loadKeytar(nativeDir?: string): Promise<KeytarLike> {
+  const binding = nativeDir ? join(nativeDir, 'keytar.node') : null;
+  if (binding && existsSync(binding)) return createRequire(import.meta.url)(binding) as KeytarLike;
   const mod = (await import('keytar')) as unknown as KeytarLike & { default?: KeytarLike };
   const api = mod.default ?? mod;
   if (typeof api.getPassword !== 'function') throw new Error('Cannot find module keytar (no getPassword export)');
@@ -71,7 +82,7 @@ export class KeytarSecretStore implements SecretStore {
 
   constructor(options: KeytarSecretStoreOptions = {}) {
     this.service = options.service ?? DEFAULT_KEYCHAIN_SERVICE;
-    this.load = options.load ?? loadKeytar;
+    this.load = options.load ?? (() => loadKeytar(options.nativeDir));
     this.probeTimeoutMs = options.probeTimeoutMs ?? 15_000;
   }
 

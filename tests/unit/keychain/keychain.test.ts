@@ -104,3 +104,17 @@ describe('the engine with the real keychain', () => {
     }
   });
 });
+
+describe('under Electron: the binding built for its ABI, loaded from the native folder', () => {
+  it('keytar.node from a native folder is the keychain (here the Node build stands in for the Electron one)', async () => {
+    // scripts/build-electron-native.mjs puts keytar.node in out/electron-native; the engine loads
+    // it from there instead of keytar's own (Node-ABI) binding.
+    const nativeDir = join(import.meta.dirname, '../../../node_modules/keytar/build/Release');
+    expect(existsSync(join(nativeDir, 'keytar.node'))).toBe(true);
+    const native = new KeytarSecretStore({ service, nativeDir });
+    expect((await native.status()).available).toBe(true);
+    await native.set('profile-a', 'native-binding-key-1234');
+    expect(await store.get('profile-a')).toBe('native-binding-key-1234'); // the same keychain, through keytar
+    expect(await native.delete('profile-a')).toBe(true);
+  });
+});

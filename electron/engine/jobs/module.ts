@@ -229,8 +229,11 @@ export class JobsModule {
     const log = new ChangeLog(this.deps.db);
     log.prune();
     const every = this.deps.timings?.journalPollMs ?? 500;
+    // The log is kept short: pruned now and then (every 10 minutes at the default pace).
+    let polls = 0;
     this.changeTimer = setInterval(() => {
       try {
+        if (++polls % 1200 === 0) log.prune();
         const changes = log.poll();
         if (!changes) return;
         for (const id of changes.jobIds) {

@@ -5,6 +5,7 @@ import type { Database, Statement } from 'better-sqlite3';
 
 /** How many change rows are kept; a reader further behind than this just reloads what it shows. */
 const KEEP = 50_000;
+const PAGE = 5_000;
 
 export interface Changes {
   jobIds: string[];
@@ -17,7 +18,7 @@ export class ChangeLog {
   private readonly since: Statement<[number], { seq: number; kind: string; ref: string }>;
 
   constructor(private readonly db: Database) {
-    this.since = db.prepare('SELECT seq, kind, ref FROM changes WHERE seq > ? ORDER BY seq LIMIT 20000');
+    this.since = db.prepare(`SELECT seq, kind, ref FROM changes WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`);
     this.lastSeq = this.maxSeq();
     this.lastVersion = this.dataVersion();
   }
@@ -29,10 +30,15 @@ export class ChangeLog {
     this.lastVersion = version;
     const jobs = new Set<string>();
     const outputs = new Set<number>();
-    for (const row of this.since.all(this.lastSeq)) {
-      this.lastSeq = row.seq;
-      if (row.kind === 'job') jobs.add(row.ref);
-      else outputs.add(Number(row.ref));
+    // In pages, to the end: a burst larger than a page is read whole now, not at the next write.
+    for (;;) {
+      const rows = this.since.all(this.lastSeq);
+      for (const row of rows) {
+        this.lastSeq = row.seq;
+        if (row.kind === 'job') jobs.add(row.ref);
+        else outputs.add(Number(row.ref));
+      }
+      if (rows.length < PAGE) break;
     }
     if (jobs.size === 0 && outputs.size === 0) return null;
     return { jobIds: [...jobs], outputIds: [...outputs] };

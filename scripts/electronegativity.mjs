@@ -28,22 +28,22 @@ try {
     console.error(`electronegativity failed to run (exit ${run.status})`);
     process.exit(2);
   }
-  const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).filter(Boolean);
-  // INFORMATIONAL rows only state facts (the Electron version found); they are shown, not counted.
+  // Parsed as CSV (a sample may hold a comma or a line break); a row is a check id and its fields.
+  const rows = parseCsv(readFileSync(csv, 'utf8')).filter((fields) => /^[A-Z_]+$/.test(fields[0] ?? ''));
+  const informational = (fields) => fields[1] === 'INFORMATIONAL';
   // The scanner honours eng-disable in JavaScript only: in HTML, a comment in the 3 lines above
   // the line it names (with the reason) is honoured here.
-  const justifiedInHtml = (row) => {
-    const [check, , , file, where] = row.split(',').map((f) => f.replace(/^"|"$/g, ''));
+  const justifiedInHtml = ([check, , , file, where]) => {
     if (!file?.endsWith('.html')) return false;
     const line = Number(where?.split(':')[0]);
     const lines = readFileSync(join(root, file), 'utf8').split('\n');
     return lines.slice(Math.max(0, line - 4), line - 1).some((l) => l.includes(`eng-disable ${check}`));
   };
-  const findings = rows.filter((row) => !row.includes('"INFORMATIONAL"') && !justifiedInHtml(row));
+  const findings = rows.filter((fields) => !informational(fields) && !justifiedInHtml(fields));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  for (const row of rows) {
-    const note = row.includes('"INFORMATIONAL"') ? 'info' : findings.includes(row) ? 'FINDING' : 'justified';
-    console.log(`${note}: ${row.split(',').slice(0, 6).join(' ')}`);
+  for (const fields of rows) {
+    const note = informational(fields) ? 'info' : findings.includes(fields) ? 'FINDING' : 'justified';
+    console.log(`${note}: ${fields.slice(0, 5).join(' ')} ${(fields[5] ?? '').replace(/\s+/g, ' ').slice(0, 80)}`);
   }
   if (findings.length === 0) {
     console.log(`ELECTRONEGATIVITY 0 findings (${seconds} s)`);
@@ -55,4 +55,34 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Rows of fields from CSV text: quoted fields may hold commas, quotes ("") and line breaks. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
+const INFORMATIONAL = new Set(['ELECTRON_VERSION_JSON_CHECK']);
 const work = mkdtempSync(join(tmpdir(), 'comfy-desk-eng-'));
 const started = Date.now();
 try {
@@ -17,9 +18,11 @@ try {
   for (const part of ['electron', 'renderer', 'package.json'])
     cpSync(join(root, part), join(src, part), { recursive: true });
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.electron;
-  const csv = join(work, 'findings.csv');
+  // SARIF, one write: the scanner's CSV writes its header and its rows concurrently, and the header
+  // sometimes lands over the first row.
+  const sarif = join(work, 'findings.sarif');
   const bin = join(root, 'node_modules/.bin/electronegativity');
-  const run = spawnSync(bin, ['-i', src, '-o', csv, '-r', '-e', version, '-x', 'AvailableSecurityFixesGlobalCheck'], {
+  const run = spawnSync(bin, ['-i', src, '-o', sarif, '-r', '-e', version, '-x', 'AvailableSecurityFixesGlobalCheck'], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -28,22 +31,26 @@ try {
     console.error(`electronegativity failed to run (exit ${run.status})`);
     process.exit(2);
   }
-  // Parsed as CSV (a sample may hold a comma or a line break); a row is a check id and its fields.
-  const rows = parseCsv(readFileSync(csv, 'utf8')).filter((fields) => /^[A-Z_]+$/.test(fields[0] ?? ''));
-  const informational = (fields) => fields[1] === 'INFORMATIONAL';
+  const results = JSON.parse(readFileSync(sarif, 'utf8')).runs[0].results.map((r) => ({
+    check: r.ruleId,
+    file: r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '',
+    line: r.locations?.[0]?.physicalLocation?.region?.startLine ?? 0,
+    text: r.message?.text ?? '',
+  }));
+  // Checks that only state a fact (the Electron version found): shown, not counted.
+  const informational = ({ check }) => INFORMATIONAL.has(check);
   // The scanner honours eng-disable in JavaScript only: in HTML, a comment in the 3 lines above
   // the line it names (with the reason) is honoured here.
-  const justifiedInHtml = ([check, , , file, where]) => {
-    if (!file?.endsWith('.html')) return false;
-    const line = Number(where?.split(':')[0]);
+  const justifiedInHtml = ({ check, file, line }) => {
+    if (!file.endsWith('.html')) return false;
     const lines = readFileSync(join(root, file), 'utf8').split('\n');
     return lines.slice(Math.max(0, line - 4), line - 1).some((l) => l.includes(`eng-disable ${check}`));
   };
-  const findings = rows.filter((fields) => !informational(fields) && !justifiedInHtml(fields));
+  const findings = results.filter((r) => !informational(r) && !justifiedInHtml(r));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  for (const fields of rows) {
-    const note = informational(fields) ? 'info' : findings.includes(fields) ? 'FINDING' : 'justified';
-    console.log(`${note}: ${fields.slice(0, 5).join(' ')} ${(fields[5] ?? '').replace(/\s+/g, ' ').slice(0, 80)}`);
+  for (const r of results) {
+    const note = informational(r) ? 'info' : findings.includes(r) ? 'FINDING' : 'justified';
+    console.log(`${note}: ${r.check} ${r.file}:${r.line} ${r.text.slice(0, 100)}`);
   }
   if (findings.length === 0) {
     console.log(`ELECTRONEGATIVITY 0 findings (${seconds} s)`);
@@ -55,34 +62,4 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
-}
-
-/** Rows of fields from CSV text: quoted fields may hold commas, quotes ("") and line breaks. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
 }

@@ -4,7 +4,7 @@
 import * as v from './schema';
 import type { Validator } from './schema';
 import type { WireResult } from './errors';
-import type { GalleryItem, JobEvent, JobState, JobSummary, OutputItem } from './jobs';
+import { JOB_STATES, type GalleryItem, type JobEvent, type JobState, type JobSummary, type OutputItem } from './jobs';
 
 // ---------- types that travel over the contract ----------
 
@@ -227,17 +227,7 @@ const profileInput = v.object({
 export type ProfileInput = v.Infer<typeof profileInput>;
 
 const jobId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
-const jobState = v.literal(
-  'draft',
-  'outbox',
-  'submitting',
-  'pending',
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'interrupted',
-);
+const jobState = v.literal(...JOB_STATES);
 const cursor = v.string({ min: 1, max: 200 });
 const libraryId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const outputIds = v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 });

@@ -2,8 +2,19 @@
 // (The server's wire shapes are in comfy.ts; these are what Comfy Desk makes of them.)
 
 /** draft → outbox → submitting → pending → running → completed | failed | cancelled | interrupted */
-export type JobState =
-  'draft' | 'outbox' | 'submitting' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export const JOB_STATES = [
+  'draft',
+  'outbox',
+  'submitting',
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
+
+export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import type { Engine } from '../../electron/engine/engine';
+import { JOB_STATES } from '../../shared/jobs';
 import { startFakeCloud, type FakeCloud, type FakeCloudOptions } from '../fake-cloud/index';
 import { useTempDirs } from '../unit/engine/tmp';
 import { openEngine } from '../unit/jobs/cloud-harness';
@@ -88,17 +89,7 @@ export function assertConsistent(engine: Engine): void {
     .all();
   if (bad.length) throw new Error(`outputs in an impossible state: ${JSON.stringify(bad)}`);
   const states = db.prepare('SELECT DISTINCT state FROM jobs').all() as { state: string }[];
-  const known = [
-    'draft',
-    'outbox',
-    'submitting',
-    'pending',
-    'running',
-    'completed',
-    'failed',
-    'cancelled',
-    'interrupted',
-  ];
+  const known: readonly string[] = JOB_STATES;
   for (const { state } of states) if (!known.includes(state)) throw new Error(`unknown job state ${state}`);
 }
 

@@ -207,9 +207,13 @@ export class JobService {
     // the job waits in the outbox and says why. If the request may have reached the server, the
     // next attempt looks it up first (submitAttempts > 0).
     // Every job waiting behind it waits for the same reason: each says so.
+    // (Not those another live process is sending: the app and the command line may share a journal.)
     const waiting = this.deps.journal
       .openJobs()
-      .filter((j) => j.profileId === job.profileId && (j.state === 'outbox' || j.id === job.id))
+      .filter(
+        (j) =>
+          j.profileId === job.profileId && (j.id === job.id || (j.state === 'outbox' && senderGone(j.submitOwner))),
+      )
       .map((j) => j.id);
     this.wait(job.profileId, waiting, e);
     this.deps.log.warn('outbox: submit did not go through; will retry', { job: job.id, error: e.message });

@@ -71,6 +71,8 @@ export interface JobRecord extends JobSummary {
   prompt: Record<string, unknown>;
   inputs: unknown;
   submitAttempts: number;
+  /** The process sending it, when one claimed it (see claimSubmit). */
+  submitOwner: string | null;
 }
 
 interface JobRow {
@@ -92,6 +94,7 @@ interface JobRow {
   progress_json: string | null;
   queue_position: number | null;
   waiting_json: string | null;
+  submit_owner: string | null;
   estimated_ms: number | null;
   submit_attempts: number;
   output_count: number;
@@ -530,11 +533,12 @@ function toRecord(row: JobRow): JobRecord {
     prompt,
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,
+    submitOwner: row.submit_owner,
   };
 }
 
 export function toSummary(job: JobRecord): JobSummary {
-  const { prompt: _p, inputs: _i, submitAttempts: _s, ...summary } = job;
+  const { prompt: _p, inputs: _i, submitAttempts: _s, submitOwner: _o, ...summary } = job;
   return summary;
 }
 

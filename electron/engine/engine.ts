@@ -23,6 +23,7 @@ import { ensureDataPaths, type DataPaths } from './paths';
 import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
 import { JobsModule, type JobsTimings } from './jobs/module';
 import { UploadService } from './uploads';
+import type { MediaFile } from './store';
 import { appCommands, checkProfile } from './commands/app';
 import { jobCommands } from './commands/jobs';
 import { libraryCommands } from './commands/library';
@@ -57,11 +58,7 @@ export interface EngineOptions {
 }
 
 /** A stored media file, for the desk-media:// protocol and the host's /media/ route. */
-export interface MediaFile {
-  path: string;
-  mime: string;
-  size: number;
-}
+export type { MediaFile };
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 type AnyListener = (name: EventName, payload: unknown) => void;

@@ -1,6 +1,6 @@
 // HTTP range requests for stored media (video seeking, large files), one reading of the Range
 // header for the headless host's /media/ route and Electron's desk-media:// protocol alike.
-import type { MediaFile } from './engine';
+import type { MediaFile } from './store';
 
 export type MediaAnswer =
   | { status: 200 | 206; headers: Record<string, string>; start: number; end: number }

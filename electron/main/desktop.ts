@@ -3,7 +3,7 @@
 // dock or taskbar saying how many jobs run and how far they are.
 import { app, nativeImage, shell, type BrowserWindow } from 'electron';
 import type { DesktopActions } from '../engine/commands/types';
-import type { JobSummary } from '../../shared/jobs';
+import { isFinalJobState, type JobSummary } from '../../shared/jobs';
 
 export function desktopActions(getWindow: () => BrowserWindow | undefined, appIcon: string): DesktopActions {
   return {
@@ -37,7 +37,7 @@ export function showJobProgress(
 ): () => void {
   const open = new Map<string, JobSummary>();
   return engine.on('job.changed', (job) => {
-    if (['completed', 'failed', 'cancelled', 'interrupted'].includes(job.state)) open.delete(job.id);
+    if (isFinalJobState(job.state)) open.delete(job.id);
     else open.set(job.id, job);
     app.setBadgeCount(open.size);
     const running = [...open.values()].filter((j) => j.state === 'running');

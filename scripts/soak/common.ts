@@ -11,7 +11,8 @@ export {
 /** A small seeded generator (mulberry32), so a run can be repeated with --seed. */
 export { rng as seededRandom } from '../../tests/fake-cloud/png';
 
-export const FINAL_STATES = ['completed', 'failed', 'cancelled', 'interrupted'] as const;
+/** The final job states, as the engine has them. */
+export { FINAL_JOB_STATES as FINAL_STATES } from '../../shared/jobs';
 
 /** One line per figure, like the benchmarks: `SOAK <name> <value> <unit> goal=<goal> <ok|short>`. */
 export class Report {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, it } from 'vitest';
 import type { Database } from 'better-sqlite3';
 import type { Engine } from '../../electron/engine/engine';
-import { JOB_STATES } from '../../shared/jobs';
+import { isFinalJobState, JOB_STATES } from '../../shared/jobs';
 import { startFakeCloud, type FakeCloud, type FakeCloudOptions } from '../fake-cloud/index';
 import { useTempDirs } from '../unit/engine/tmp';
 import { openEngine } from '../unit/jobs/cloud-harness';
@@ -103,7 +103,7 @@ export function tree(dir: string): string[] {
 /** Final state of a job, or null while it is open. */
 export function finalJob(engine: Engine, id: string) {
   const job = engine.jobs.journal.get(id);
-  return job && ['completed', 'failed', 'cancelled', 'interrupted'].includes(job.state) ? job : null;
+  return job && isFinalJobState(job.state) ? job : null;
 }
 
 export function storedOutputs(engine: Engine, id: string) {

@@ -117,7 +117,8 @@ function interpret(raw: unknown): ParsedMessage {
   }
 }
 
-const KNOWN = new Set([
+/** The message types the app applies to jobs (besides status); others are skipped quietly. */
+export const JOB_MESSAGE_TYPES = [
   'execution_start',
   'execution_cached',
   'executing',
@@ -127,7 +128,8 @@ const KNOWN = new Set([
   'execution_success',
   'execution_error',
   'execution_interrupted',
-]);
+] as const;
+const KNOWN = new Set<string>(JOB_MESSAGE_TYPES);
 
 /** The files of an `executed` output (or a history entry's node output): anything with a filename. */
 export function outputsOf(nodeId: string, output: unknown): NewOutput[] {

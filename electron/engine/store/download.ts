@@ -56,7 +56,8 @@ export async function downloadTo(
 ): Promise<StoredFile> {
   const attempts = options.attempts ?? 5;
   const part = store.partPathOf(key);
-  await store.removeTemp().catch(() => undefined); // makes sure the folders exist
+  // Folders only: cleaning the temp folder here would delete what concurrent downloads are writing.
+  await store.ensure();
   const release = await lockPart(part);
   let lastError: unknown;
   try {

@@ -53,7 +53,8 @@ export class OutputStore {
     this.tmpDir = join(root, 'tmp');
   }
 
-  private ensure(): Promise<void> {
+  /** Makes the store's folders, once. */
+  ensure(): Promise<void> {
     this.ready ??= Promise.all([
       mkdir(this.objectsDir, { recursive: true, mode: 0o700 }),
       mkdir(this.thumbsDir, { recursive: true, mode: 0o700 }),

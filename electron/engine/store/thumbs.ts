@@ -31,9 +31,9 @@ export async function makeThumbnail(
   }
   if (!meta.width || !meta.height) throw new DeskError('bad_response', 'not a readable image: no dimensions');
   if (!(await stat(target).catch(() => null))) {
+    // The store's folders too: a file imported in place is the first thing a new store may see.
+    await store.ensure();
     await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    // The temp folder too: a file imported in place is the first thing a new store may see.
-    await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
     const temp = `${store.tmpDir}/thumb-${randomUUID()}.webp`;
     try {
       await sharp(source, { failOn: 'truncated', animated: false })

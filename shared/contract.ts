@@ -5,6 +5,14 @@ import * as v from './schema';
 import type { Validator } from './schema';
 import type { WireResult } from './errors';
 import { JOB_STATES, type GalleryItem, type JobEvent, type JobState, type JobSummary, type OutputItem } from './jobs';
+import {
+  MAX_BATCH_RUNS,
+  MAX_SWEEP_AXES,
+  MAX_WINDOW,
+  type BatchDetail,
+  type BatchSummary,
+  type QueueState,
+} from './queue';
 
 // ---------- types that travel over the contract ----------
 
@@ -236,8 +244,26 @@ export const MAX_WORKFLOW_BYTES = 8_000_000;
 /** A file's bytes as base64: bounded to a little over the 50 MB upload limit. */
 const fileData = v.string({ min: 1, max: 72_000_000, pattern: /^[A-Za-z0-9+/=]+$/ });
 
+const sweepValue = v.union(v.string({ max: 2000 }), v.number(), v.boolean);
+const sweepAxis = v.object({
+  nodeId: v.string({ min: 1, max: 64 }),
+  input: v.string({ min: 1, max: 200 }),
+  values: v.array(sweepValue, { min: 1, max: MAX_BATCH_RUNS }),
+});
+const batchColor = v.string({ pattern: /^#[0-9a-fA-F]{6}$/, max: 7 });
+const jobIds = v.array(jobId, { min: 1, max: MAX_BATCH_RUNS * 10 });
+const batchId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+/** Servers a job may run on: one profile, or several for a spread. */
+const profileIds = v.array(profileId, { min: 1, max: 16 });
+
 const submitInput = v.object({
   profileId: v.optional(profileId),
+  /** Spread the runs over these servers too: each goes where it would finish first. */
+  profileIds: v.optional(profileIds),
+  /** Vary one or two inputs: a run for every combination (times `count`). */
+  sweep: v.optional(v.array(sweepAxis, { min: 1, max: MAX_SWEEP_AXES })),
+  batchName: v.optional(v.string({ min: 1, max: 200 })),
+  batchColor: v.optional(batchColor),
   /** API-format workflow: checked for shape by the engine, bounded here. */
   workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
   name: v.string({ min: 1, max: 200 }),
@@ -320,6 +346,45 @@ export const commands = {
   'jobs.clearPending': command<{ cleared: number }>()(v.object({ profileId: v.optional(profileId) })),
   'jobs.rerun': command<JobSummary>()(v.object({ id: jobId, newSeed: v.optional(v.boolean) })),
   'queue.remote': command<RemoteQueue>()(v.object({ profileId: v.optional(profileId) })),
+  /** The app's own queue: every server's window, pause, and what it has of ours. */
+  'queue.state': command<QueueState>()(v.none),
+  /** Pauses all dispatch, or one server's (nothing more is sent; what is there runs on). Survives restarts. */
+  'queue.pause': command<QueueState>()(v.object({ profileId: v.optional(profileId) })),
+  'queue.resume': command<QueueState>()(v.object({ profileId: v.optional(profileId) })),
+  /** How many of ours may be on a server at once; null for the default of its kind. */
+  'queue.setWindow': command<QueueState>()(
+    v.object({ profileId, window: v.nullable(v.integer({ min: 1, max: MAX_WINDOW })) }),
+  ),
+  /** Moves held jobs to the front, the back, or before/after another held job (`anchor`). */
+  'queue.move': command<{ moved: number }>()(
+    v.object({ ids: jobIds, to: v.literal('front', 'back', 'before', 'after'), anchor: v.optional(jobId) }),
+  ),
+  /** Changes the servers held jobs may run on. */
+  'queue.route': command<{ changed: number }>()(v.object({ ids: jobIds, profileIds })),
+  /** Cancels these jobs (held ones at once; ones on a server through it). */
+  'queue.cancel': command<{ cancelled: number }>()(v.object({ ids: jobIds })),
+  'batches.list': command<BatchSummary[]>()(v.object({ limit: v.optional(v.integer({ min: 1, max: 500 })) })),
+  'batches.get': command<BatchDetail>()(v.object({ id: batchId })),
+  'batches.update': command<BatchSummary>()(
+    v.object({
+      id: batchId,
+      name: v.optional(v.string({ min: 1, max: 200 })),
+      color: v.optional(v.nullable(batchColor)),
+    }),
+  ),
+  'batches.pause': command<BatchSummary>()(v.object({ id: batchId })),
+  'batches.resume': command<BatchSummary>()(v.object({ id: batchId })),
+  'batches.cancel': command<BatchSummary>()(v.object({ id: batchId })),
+  /** Runs the batch's failed and interrupted jobs again, in the batch, in their place. */
+  'batches.retryFailed': command<BatchSummary>()(v.object({ id: batchId })),
+  /** Runs the whole batch again as a new batch. */
+  'batches.rerun': command<BatchSummary>()(v.object({ id: batchId, newSeed: v.optional(v.boolean) })),
+  /** Runs a selection of jobs again, as one new batch. */
+  'batches.fromJobs': command<BatchSummary>()(
+    v.object({ ids: jobIds, newSeed: v.optional(v.boolean), name: v.optional(v.string({ min: 1, max: 200 })) }),
+  ),
+  /** A sweep's grid as one PNG with its rows and columns labelled: stored, returned by hash. */
+  'batches.grid': command<{ hash: string; width: number; height: number }>()(v.object({ id: batchId })),
   'sync.run': command<{ imported: number }>()(v.object({ profileId: v.optional(profileId) })),
   'gallery.page': command<GalleryPage>()(galleryQuery),
   'gallery.count': command<{ count: number }>()(galleryCount),
@@ -408,6 +473,9 @@ export const events = {
   'profiles.changed': event<ProfileList>(),
   'key.changed': event<KeyStatus>(),
   'job.changed': event<JobSummary>(),
+  /** The app's queue changed: a pause, a window, what a server has of ours. */
+  'queue.changed': event<QueueState>(),
+  'batch.changed': event<BatchSummary>(),
   'job.preview': event<JobPreview>(),
   /** A job reached a final state: the shell shows an OS notification if the window is not focused. */
   'job.finished': event<JobFinished>(),

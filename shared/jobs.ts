@@ -117,6 +117,14 @@ export interface JobSummary {
   estimatedMs: number | null;
   /** Whether its workflow has a seed input (so "run again with a new seed" means something). */
   hasSeed: boolean;
+  /** The batch it was submitted in (a count, a sweep, a re-run of a selection), if any. */
+  batchId: string | null;
+  /** Its place in the app's own queue while held (lower goes first). */
+  queueRank: number;
+  /** The servers it may run on, when more than one (it runs on `profileId` once sent). */
+  route: string[] | null;
+  /** For a sweep: its index on each axis (row, then column). */
+  sweep: number[] | null;
 }
 
 export interface JobEvent {

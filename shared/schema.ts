@@ -88,6 +88,20 @@ export function nullable<T>(inner: Validator<T>): Validator<T | null> {
   return validator(`${inner.describe} | null`, (v, path) => (v === null ? null : inner.parse(v, path)));
 }
 
+/** The first of these that accepts the value. */
+export function union<V extends Validator<unknown>[]>(...options: V): Validator<Infer<V[number]>> {
+  return validator(options.map((o) => o.describe).join(' | '), (v, path) => {
+    for (const option of options) {
+      try {
+        return option.parse(v, path) as Infer<V[number]>;
+      } catch {
+        // the next one may accept it
+      }
+    }
+    return fail(path, `expected ${options.map((o) => o.describe).join(' or ')}, got ${kindOf(v)}`);
+  });
+}
+
 export function array<T>(item: Validator<T>, rules: { max?: number; min?: number } = {}): Validator<T[]> {
   const { max = 10_000, min = 0 } = rules;
   return validator(`${item.describe}[]`, (v, path) => {

@@ -22,10 +22,10 @@ import { Logger, Redactor, type LogLevel } from './log';
 import { ensureDataPaths, type DataPaths } from './paths';
 import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
 import { JobsModule, type JobsTimings } from './jobs/module';
-import { UploadService } from './uploads';
 import type { MediaFile } from './store';
 import { appCommands, checkProfile } from './commands/app';
 import { jobCommands } from './commands/jobs';
+import { queueCommands } from './commands/queue';
 import { libraryCommands } from './commands/library';
 import { outputCommands } from './commands/outputs';
 import type { DesktopActions, Emit } from './commands/types';
@@ -260,6 +260,7 @@ export class Engine {
   private makeHandlers(desktop: EngineOptions['desktop']): CommandHandlers {
     const activeProfileId = (): string => this.activeId;
     const emit: Emit = (name, payload) => this.emit(name, payload);
+    const profiles = { active: activeProfileId, exists: (id: string) => this.settings.getProfile(id) !== null };
     return {
       ...appCommands({
         version: this.version,
@@ -274,9 +275,10 @@ export class Engine {
         emit,
         activeProfileId,
       }),
-      ...jobCommands(this.jobs, { active: activeProfileId, exists: (id) => this.settings.getProfile(id) !== null }),
+      ...jobCommands(this.jobs, profiles),
+      ...queueCommands(this.jobs, profiles),
       ...outputCommands(this.jobs, emit, desktop),
-      ...workflowCommands({ jobs: this.jobs, uploads: new UploadService(this.journal), activeProfileId, emit }),
+      ...workflowCommands({ jobs: this.jobs, uploads: this.jobs.uploads, activeProfileId, emit }),
       ...libraryCommands(this.jobs),
     } satisfies CommandHandlers;
   }

@@ -6,7 +6,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Database } from 'better-sqlite3';
 import { DeskError } from '../../shared/errors';
 import type { ComfyHttp } from './cloud/http';
-import { checkImageWhole } from './store';
+import { existsSync } from 'node:fs';
+import { checkImageWhole, type OutputStore } from './store';
 import { readImageMetadata } from './workflows/metadata';
 
 export interface UploadLimits {
@@ -79,7 +80,34 @@ export function limitsFrom(features: Record<string, unknown> | null): UploadLimi
 }
 
 export class UploadService {
-  constructor(private readonly db: Database) {}
+  /** `store` keeps a copy of each uploaded image, so a job can take it to another server. */
+  constructor(
+    private readonly db: Database,
+    private readonly store?: OutputStore,
+  ) {}
+
+  /** Whether we uploaded a file of this name ("name" or "subfolder/name") to any server. */
+  known(name: string): boolean {
+    return this.source(name) !== null;
+  }
+
+  /** The content hash and kind of the newest file we uploaded under this name, to any server. */
+  source(name: string): { hash: string; kind: 'image' | 'mask' } | null {
+    const row = this.db
+      .prepare(
+        `SELECT hash, kind FROM uploads WHERE remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(name, name) as { hash: string; kind: 'image' | 'mask' } | undefined;
+    // A mask's key is its hash and its original's name: the server made the file from both.
+    return row ? { hash: row.hash.split(':')[0]!, kind: row.kind } : null;
+  }
+
+  /** Whether an uploaded image of this name is on this computer, so it can go up to another server. */
+  canBring(name: string): boolean {
+    const source = this.source(name);
+    return source?.kind === 'image' && this.store !== undefined && existsSync(this.store.pathOf(source.hash));
+  }
 
   /** Whether a file of this name ("name" or "subfolder/name") was uploaded to this server by us. */
   has(profileId: string, name: string): boolean {
@@ -111,6 +139,7 @@ export class UploadService {
     const known = this.db
       .prepare('SELECT remote_name, subfolder, type FROM uploads WHERE profile_id = ? AND hash = ? AND kind = ?')
       .get(profileId, key, options.kind) as { remote_name: string; subfolder: string; type: string } | undefined;
+    if (options.kind === 'image') await this.keep(hash, file.bytes);
     if (known) return { name: known.remote_name, subfolder: known.subfolder, type: known.type, reused: true };
 
     const form = new FormData();
@@ -165,5 +194,10 @@ export class UploadService {
       )
       .run(profileId, key, options.kind, ref.name, ref.subfolder, ref.type, Date.now());
     return { ...ref, reused: false };
+  }
+
+  private async keep(hash: string, bytes: Uint8Array): Promise<void> {
+    if (!this.store || (await this.store.has(hash))) return;
+    await this.store.ingest(Readable.from([bytes]));
   }
 }

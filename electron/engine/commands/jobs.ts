@@ -1,4 +1,4 @@
-// The contract's jobs, queue and sync commands.
+// The contract's jobs and sync commands (the app's own queue and batches: queue.ts).
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
 import { toSummary } from '../journal/jobs';
@@ -8,13 +8,18 @@ import type { HandlersOf } from './types';
 export function jobCommands(
   jobs: JobsModule,
   profiles: { active(): string; exists(id: string): boolean },
-): HandlersOf<'jobs' | 'queue' | 'sync'> {
+): HandlersOf<'jobs' | 'sync'> {
   const profileOr = (id?: string): string => id ?? profiles.active();
   return {
     'jobs.submit': (input) => {
       const workflow = parseApiWorkflow(input.workflow);
       const profileId = profileOr(input.profileId);
-      if (!profiles.exists(profileId)) throw new DeskError('not_found', `No server profile "${profileId}".`);
+      for (const id of [profileId, ...(input.profileIds ?? [])])
+        if (!profiles.exists(id)) throw new DeskError('not_found', `No server profile "${id}".`);
+      for (const axis of input.sweep ?? []) {
+        if (!workflow[axis.nodeId])
+          throw new DeskError('invalid_input', `The workflow has no node ${axis.nodeId} to sweep.`);
+      }
       const submitted = jobs.service.submit({
         profileId,
         workflow,
@@ -22,6 +27,11 @@ export function jobCommands(
         ...(input.inputs ? { inputs: input.inputs } : {}),
         ...(input.count ? { count: input.count } : {}),
         ...(input.seed ? { seed: input.seed } : {}),
+        ...(input.profileIds ? { profileIds: input.profileIds } : {}),
+        ...(input.sweep ? { sweep: input.sweep } : {}),
+        ...(input.batchName || input.batchColor
+          ? { batch: { ...(input.batchName ? { name: input.batchName } : {}), color: input.batchColor ?? null } }
+          : {}),
       });
       if (input.libraryId)
         jobs.library.used(
@@ -51,16 +61,6 @@ export function jobCommands(
       cleared: await jobs.service.clearPending(profileOr(profileId)),
     }),
     'jobs.rerun': ({ id, newSeed }) => jobs.service.rerun(id, newSeed ?? false),
-    'queue.remote': async ({ profileId }) => {
-      const session = jobs.session(profileOr(profileId));
-      const queue = await session.api.queue();
-      const entry = (q: { promptId: string; number: number }) => ({
-        promptId: q.promptId,
-        number: q.number,
-        jobId: jobs.journal.byPromptId(session.profile.id, q.promptId)?.id ?? null,
-      });
-      return { running: queue.running.map(entry), pending: queue.pending.map(entry) };
-    },
     'sync.run': async ({ profileId }) => ({ imported: await jobs.sync(profileOr(profileId)) }),
   };
 }

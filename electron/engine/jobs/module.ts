@@ -9,6 +9,10 @@ import { ChangeLog } from '../journal/changes';
 import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
 import { Drafts } from '../journal/drafts';
+import { QueueJournal } from '../journal/queue';
+import { UploadService } from '../uploads';
+import { Router } from './routing';
+import type { QueueState } from '../../../shared/queue';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
 import type { Logger, Redactor } from '../log';
@@ -60,6 +64,9 @@ export class JobsModule {
   readonly service: JobService;
   readonly library: Library;
   readonly drafts: Drafts;
+  readonly queue: QueueJournal;
+  readonly uploads: UploadService;
+  readonly router: Router;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly objectInfos = new Map<string, Record<string, unknown>>();
   private readonly lastState = new Map<string, JobState>();
@@ -69,6 +76,10 @@ export class JobsModule {
   >();
   /** Completed jobs whose detail is being read for outputs the socket did not announce. */
   private readonly verifying = new Set<Promise<void>>();
+  /** Batches and the queue are told to the window at most this often (a sweep of 1,000 is one update). */
+  private readonly pendingBatches = new Set<string>();
+  private queueNotice: NodeJS.Timeout | null = null;
+  private queueDirty = false;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private changeTimer: NodeJS.Timeout | null = null;
   private started = false;
@@ -81,6 +92,16 @@ export class JobsModule {
     this.library = new Library(deps.db);
     this.drafts = new Drafts(deps.db);
     this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
+    this.queue = new QueueJournal(deps.db);
+    this.uploads = new UploadService(deps.db, this.store);
+    this.router = new Router({
+      uploads: this.uploads,
+      store: this.store,
+      objectInfo: (id) => this.objectInfo(id),
+      kind: (id) => this.profileKind(id),
+      http: (id) => this.session(id).http,
+      features: (id) => this.session(id).api.features(),
+    });
     this.downloads = new Downloader({
       journal: this.journal,
       store: this.store,
@@ -101,8 +122,12 @@ export class JobsModule {
     });
     this.service = new JobService({
       journal: this.journal,
+      queue: this.queue,
+      router: this.router,
       downloads: this.downloads,
       session: (id) => this.session(id),
+      online: (id) => this.sessions.get(id)?.socket.state === 'open',
+      batchChanged: (id) => this.batchChanged(id),
       apiKey: (id) => this.keyFor(id),
       objectInfo: (id) => this.objectInfo(id),
       jobChanged: (job) => this.jobChanged(job),
@@ -124,6 +149,53 @@ export class JobsModule {
     const profiles = new Set([this.activeProfileId(), ...this.journal.openJobs().map((j) => j.profileId)]);
     for (const id of profiles) if (this.deps.settings.getProfile(id)) this.session(id);
     this.scheduleReconcile();
+    this.service.dispatcher.wake();
+  }
+
+  /** Every server's window, pause and what it has of ours, and the held jobs meant for several. */
+  queueState(): QueueState {
+    const flights = this.queue.inFlight();
+    const held = this.queue.held();
+    return {
+      paused: this.queue.paused(),
+      spread: held.filter((h) => h.route.length > 1 && !h.pinned).length,
+      servers: this.queue.controls().map((c) => ({
+        ...c,
+        inFlight: (flights.get(c.profileId) ?? []).reduce((n, f) => n + f.n, 0),
+        held: held.filter((h) => h.profileId === c.profileId && (h.route.length === 1 || h.pinned)).length,
+        online: this.sessions.get(c.profileId)?.socket.state === 'open',
+      })),
+    };
+  }
+
+  /** The queue changed (a pause, a window, a job sent or ended): the window hears it, at most every 250 ms. */
+  queueChanged(): void {
+    this.queueDirty = true;
+    this.flushNotices();
+  }
+
+  batchChanged(batchId: string): void {
+    this.pendingBatches.add(batchId);
+    this.flushNotices();
+  }
+
+  private flushNotices(): void {
+    if (this.queueNotice || this.closed) return;
+    this.queueNotice = setTimeout(() => {
+      this.queueNotice = null;
+      try {
+        if (this.queueDirty) this.deps.emit('queue.changed', this.queueState());
+        for (const id of this.pendingBatches) {
+          const batch = this.queue.batch(id);
+          if (batch) this.deps.emit('batch.changed', batch);
+        }
+      } catch (err) {
+        this.deps.log.warn('queue notice failed', { error: (err as Error).message });
+      }
+      this.queueDirty = false;
+      this.pendingBatches.clear();
+    }, 250);
+    this.queueNotice.unref?.();
   }
 
   /** The live session of a profile, created (and connected) on first use. */
@@ -244,6 +316,12 @@ export class JobsModule {
           const tile = this.gallery.tile(id);
           if (tile) this.deps.emit('output.changed', tile);
         }
+        for (const id of changes.batchIds) this.batchChanged(id);
+        // Another process queued, paused, resumed or reordered: this one plans again.
+        if (changes.queue || changes.jobIds.length > 0 || changes.batchIds.length > 0) {
+          this.queueChanged();
+          this.service.dispatcher.wake();
+        }
       } catch (err) {
         this.deps.log.warn('journal watch failed', { error: (err as Error).message });
       }
@@ -255,6 +333,7 @@ export class JobsModule {
     this.closed = true;
     if (this.changeTimer) clearInterval(this.changeTimer);
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    if (this.queueNotice) clearTimeout(this.queueNotice);
     this.service.close();
     this.downloads.close();
     for (const p of this.previews.values()) if (p.timer) clearTimeout(p.timer);
@@ -279,6 +358,12 @@ export class JobsModule {
     const before = this.lastState.get(job.id);
     this.lastState.set(job.id, job.state);
     this.deps.emit('job.changed', job);
+    if (job.batchId) this.batchChanged(job.batchId);
+    if (before !== job.state) {
+      this.queueChanged();
+      // A place on its server may have freed: the next held job can go.
+      if (isFinalJobState(job.state) || job.state === 'outbox') this.service.dispatcher.wake();
+    }
     if (isFinalJobState(job.state) && before !== undefined && !isFinalJobState(before)) {
       this.lastState.delete(job.id);
       if (job.state === 'completed') {
@@ -311,12 +396,15 @@ export class JobsModule {
         ),
       );
     } else if (state === 'closed' && detail !== 'stopped') {
+      // Its spread jobs go elsewhere; what it has of ours is reconciled when it returns.
+      this.service.dispatcher.wake();
       this.deps.reportConnection({
         profileId,
         state: 'offline',
         message: 'The connection to the server was lost; reconnecting.',
       });
     }
+    this.queueChanged();
     this.scheduleReconcile();
   }
 
@@ -336,6 +424,9 @@ export class JobsModule {
   async refreshObjectInfo(profileId: string): Promise<void> {
     const info = await this.session(profileId).api.objectInfo();
     this.objectInfos.set(profileId, info);
+    this.router.forget(profileId);
+    this.service.dispatcher.forgetTold();
+    this.service.dispatcher.wake();
     this.deps.db
       .prepare('INSERT OR REPLACE INTO object_info (profile_id, json, fetched_at) VALUES (?, ?, ?)')
       .run(profileId, JSON.stringify(info), Date.now());

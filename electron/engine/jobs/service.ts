@@ -6,7 +6,6 @@ import type { JobError, JobState, JobSummary, NodeProblem, OutputItem } from '..
 import { isFinalJobState } from '../../../shared/jobs';
 import type { RemoteJob } from '../cloud/api';
 import { jobErrorOf } from '../cloud/messages';
-import { backoff } from '../cloud/http';
 import { canonicalJson, SUBMIT_OWNER, toSummary, type JobJournal, type JobRecord } from '../journal/jobs';
 import { isAlive } from '../store/part-lock';
 import {
@@ -17,7 +16,11 @@ import {
   type ApiWorkflow,
   type SeedStrategy,
 } from '../workflows/api-format';
+import { MAX_BATCH_RUNS, type BatchKind, type SweepAxis } from '../../../shared/queue';
+import type { NewBatch, QueueJournal } from '../journal/queue';
+import { Dispatcher } from './dispatcher';
 import type { Downloader } from './downloads';
+import type { Router } from './routing';
 import type { ServerSession } from './session';
 
 export interface SubmitRequest {
@@ -27,16 +30,27 @@ export interface SubmitRequest {
   inputs?: Record<string, unknown>;
   count?: number;
   seed?: SeedStrategy;
+  /** Spread over these servers (the first is `profileId`): each job goes where it would finish first. */
+  profileIds?: string[];
+  /** Vary one or two inputs: a job for every combination (times `count`). */
+  sweep?: SweepAxis[];
+  /** Name and colour of the batch (one is made for more than one run, or when named). */
+  batch?: { name?: string; color?: string | null; kind?: BatchKind };
 }
 
 export interface JobServiceDeps {
   journal: JobJournal;
+  queue: QueueJournal;
+  router: Router;
   downloads: Downloader;
   /** The live session of a profile (created on demand). */
   session(profileId: string): ServerSession;
+  /** Whether a profile's socket is open now (without making a session). */
+  online(profileId: string): boolean;
   apiKey(profileId: string): Promise<string | null>;
   objectInfo(profileId: string): Record<string, unknown> | null;
   jobChanged(job: JobSummary): void;
+  batchChanged(batchId: string): void;
   log: { info(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void };
   /** Base delay of the outbox's retry backoff (tests make it short). */
   retryBaseMs?: number;
@@ -59,90 +73,151 @@ function senderGone(owner: string | null): boolean {
 /** A job that needs the person (key, credits, access) is tried again this rarely on its own. */
 const PERSON_RETRY_MS = 5 * 60_000;
 
+/** Statuses that say the server did not take the job: it may go to another server without a lookup. */
+const REFUSED_STATUSES = new Set([401, 402, 403, 429, 503]);
+
 export class JobService {
-  private readonly pumping = new Map<string, Promise<void>>();
-  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
-  private readonly retryAttempts = new Map<string, number>();
-  private readonly retryDelay = new Map<string, number>();
-  /** The server's Retry-After, per profile: nothing is sent before it. */
-  private readonly notBefore = new Map<string, number>();
+  readonly dispatcher: Dispatcher;
   private closed = false;
 
-  constructor(private readonly deps: JobServiceDeps) {}
+  constructor(private readonly deps: JobServiceDeps) {
+    this.dispatcher = new Dispatcher({
+      queue: deps.queue,
+      send: (jobId, profileId) => this.sendHeld(jobId, profileId),
+      online: (id) => deps.online(id),
+      canRun: (job, id) => {
+        const record = deps.journal.get(job.id);
+        return record ? deps.router.canRun(job.id, record.prompt as ApiWorkflow, id) : false;
+      },
+      mine: (job) => senderGone(job.submitOwner),
+      unrunnable: (ids) => {
+        for (const id of ids)
+          this.move(id, 'outbox', 'dispatch: none of its servers can run it', {
+            waiting: {
+              message: 'None of the servers it may run on has its nodes, models or input files. Change its servers.',
+              needsPerson: true,
+              retryAt: null,
+            },
+          });
+      },
+      log: deps.log,
+      ...(deps.retryBaseMs !== undefined ? { retryBaseMs: deps.retryBaseMs } : {}),
+    });
+  }
 
-  /** Journals N jobs at once (they show in the queue right away) and starts sending them. */
+  /**
+   * Journals the runs at once (they show in the queue right away, held in the app's queue) and
+   * wakes the dispatcher, which releases them as the servers have room. More than one run makes a
+   * batch: a count, a sweep (the product of its axes' values), or a spread over several servers.
+   */
   submit(request: SubmitRequest): JobSummary[] {
-    const { journal } = this.deps;
     const count = request.count ?? 1;
-    const runs = withSeeds(request.workflow, count, request.seed ?? 'fixed');
-    const jobs = journal.transaction(() => {
-      const workflowId = journal.saveWorkflow(request.workflow, request.name);
-      return runs.map((prompt) =>
-        journal.createJob({
-          id: randomUUID(),
-          profileId: request.profileId,
-          workflowId,
-          prompt,
-          inputs: request.inputs ?? {},
-          state: 'outbox',
-          promptText: promptTextOf(prompt),
-          cause: count > 1 ? `submitted by the user (${count} runs)` : 'submitted by the user',
-        }),
+    const axes = request.sweep ?? [];
+    const route = [...new Set([request.profileId, ...(request.profileIds ?? [])])];
+    const points = sweepPoints(axes);
+    if (points.length * count > MAX_BATCH_RUNS)
+      throw new DeskError(
+        'invalid_input',
+        `That makes ${points.length * count} runs; at most ${MAX_BATCH_RUNS} at once.`,
       );
+    for (const axis of axes) {
+      if (!request.workflow[axis.nodeId])
+        throw new DeskError('invalid_input', `The workflow has no node ${axis.nodeId} to sweep.`);
+    }
+    const runs: Run[] = points.flatMap((point) => {
+      const varied = structuredClone(request.workflow);
+      axes.forEach((axis, i) => (varied[axis.nodeId]!.inputs[axis.input] = axis.values[point[i]!]!));
+      return withSeeds(varied, count, request.seed ?? 'fixed').map((prompt) => ({
+        prompt,
+        workflow: request.workflow,
+        name: request.name,
+        inputs: request.inputs ?? {},
+        route,
+        point: axes.length > 0 ? point : null,
+      }));
+    });
+    const kind: BatchKind = request.batch?.kind ?? (axes.length > 0 ? 'sweep' : 'count');
+    const batch =
+      runs.length > 1 || route.length > 1 || request.batch?.name !== undefined
+        ? {
+            name: request.batch?.name ?? defaultBatchName(request.name, kind, runs.length, axes),
+            color: request.batch?.color ?? null,
+            kind,
+            profileIds: route,
+            axes,
+          }
+        : null;
+    return this.enqueue(runs, batch);
+  }
+
+  /**
+   * Journals runs as held jobs, in one transaction, after everything already queued; in a new
+   * batch, in an existing one (a retry), or in none.
+   */
+  enqueue(runs: Run[], batch: NewBatch | string | null, cause?: string): JobSummary[] {
+    const { journal, queue } = this.deps;
+    let batchId: string | null = typeof batch === 'string' ? batch : null;
+    const workflowIds = new Map<ApiWorkflow, string>();
+    const jobs = journal.transaction(() => {
+      if (batch && typeof batch !== 'string') batchId = queue.createBatch(batch);
+      const rank = queue.nextRank();
+      const why = cause ?? (runs.length > 1 ? `submitted by the user (${runs.length} runs)` : 'submitted by the user');
+      return runs.map((run, i) => {
+        let workflowId = workflowIds.get(run.workflow);
+        if (!workflowId) workflowIds.set(run.workflow, (workflowId = journal.saveWorkflow(run.workflow, run.name)));
+        return journal.createJob({
+          id: randomUUID(),
+          profileId: run.route[0]!,
+          workflowId,
+          prompt: run.prompt,
+          inputs: run.inputs,
+          state: 'outbox',
+          promptText: promptTextOf(run.prompt),
+          cause: why,
+          batchId,
+          queueRank: rank + i,
+          route: run.route,
+          sweep: run.point,
+        });
+      });
     });
     for (const job of jobs) this.deps.jobChanged(toSummary(job));
-    this.pump(request.profileId);
+    if (batchId) this.deps.batchChanged(batchId);
+    this.dispatcher.wake();
     return jobs.map(toSummary);
   }
 
-  /** Sends the profile's outbox in order; one pump per profile at a time. */
-  pump(profileId: string): Promise<void> {
-    const running = this.pumping.get(profileId);
-    if (running) return running;
-    const run = this.drainOutbox(profileId)
-      .catch((err: unknown) => {
-        // Closing the engine mid-send ends here (the journal is gone); anything else is logged.
-        if (!this.closed) this.deps.log.warn('outbox: sending failed', { error: (err as Error).message });
-      })
-      .finally(() => this.pumping.delete(profileId));
-    this.pumping.set(profileId, run);
-    return run;
+  /** Releases what the servers have room for (kept for callers that name a server: it plans for all). */
+  pump(_profileId?: string): Promise<void> {
+    this.dispatcher.wake();
+    return this.dispatcher.idle();
   }
 
-  private async drainOutbox(profileId: string): Promise<void> {
-    const { journal } = this.deps;
-    for (;;) {
-      if (this.closed) return;
-      // Whoever asks for a pump (a submit, a reconnect, a reconcile), a Retry-After still holds.
-      const wait = (this.notBefore.get(profileId) ?? 0) - Date.now();
-      if (wait > 0) {
-        this.retryDelay.set(profileId, wait);
-        this.scheduleRetry(profileId);
-        return;
-      }
-      let job: JobRecord | null = null;
-      for (const candidate of journal.openJobs()) {
-        if (candidate.profileId !== profileId) continue;
-        // A job with a prompt_id is on the server already: reconcile follows it, it is never sent again.
-        if (candidate.promptId) continue;
-        if (candidate.state !== 'outbox' && candidate.state !== 'submitting') continue;
-        job = journal.claimSubmit(candidate.id, senderGone);
-        if (job) break;
-      }
-      if (!job) {
-        this.retryAttempts.delete(profileId);
-        return;
-      }
-      const sent = await this.send(job);
-      if (!sent) {
-        this.scheduleRetry(profileId);
-        return;
-      }
-      this.retryAttempts.delete(profileId);
-    }
+  /** The person acted (a new key, another address, "send now"): waits end and the queue is sent at once. */
+  retryNow(profileId: string): void {
+    this.dispatcher.retryNow(profileId);
   }
 
-  /** Returns false when the server could not be reached: the outbox waits and tries again later. */
+  /** The server is reachable again (socket open): send at once rather than wait for the backoff. */
+  serverReachable(profileId: string): void {
+    this.deps.router.forget(profileId);
+    this.dispatcher.forgetTold();
+    this.dispatcher.serverReachable(profileId);
+  }
+
+  /** The dispatcher gives this server this job: claimed, assigned, sent. False when the server could not take it. */
+  private async sendHeld(jobId: string, profileId: string): Promise<boolean> {
+    const { journal, queue } = this.deps;
+    if (this.closed) return false;
+    const current = journal.get(jobId);
+    if (!current) return false;
+    if (current.profileId !== profileId) queue.assign(jobId, profileId);
+    const job = journal.claimSubmit(jobId, senderGone);
+    if (!job) return false;
+    return this.send(job);
+  }
+
+  /** Returns false when the server could not be reached: the job waits and is tried again later. */
   private async send(job: JobRecord): Promise<boolean> {
     const { journal } = this.deps;
     const session = this.deps.session(job.profileId);
@@ -162,20 +237,29 @@ export class JobService {
       }
       if (job.state === 'submitting') this.move(job.id, 'outbox', 'lookup: the server does not have it; sending again');
     }
+    let prompt: ApiWorkflow;
+    try {
+      // Input images go up to this server first when they were uploaded to another.
+      prompt = await this.deps.router.prepare(job.prompt as ApiWorkflow, job.profileId);
+      if (prompt !== job.prompt)
+        journal.setPrompt(job.id, prompt, 'dispatch: its input images were uploaded to this server');
+    } catch (err) {
+      return this.submitFailed(job, err);
+    }
     journal.transaction(() => {
       journal.countSubmitAttempt(job.id);
-      journal.transition(job.id, 'submitting', 'outbox: sending to the server');
+      journal.transition(job.id, 'submitting', `outbox: sending to ${session.profile.name}`);
     });
     this.emit(job.id);
     const key = await this.deps.apiKey(job.profileId).catch(() => null);
     const extra: Record<string, unknown> = { [JOB_ID_FIELD]: job.id };
     // Partner nodes bill the account through this key: added on the wire only, never journaled.
-    if (key && hasPartnerNodes(job.prompt as ApiWorkflow, this.deps.objectInfo(job.profileId))) {
+    if (key && hasPartnerNodes(prompt, this.deps.objectInfo(job.profileId))) {
       extra.api_key_comfy_org = key;
     }
     try {
       const { promptId, number } = await session.api.submit({
-        prompt: job.prompt,
+        prompt,
         client_id: session.clientId,
         ...(session.profile.kind === 'local' ? { prompt_id: job.id } : {}),
         extra_data: extra,
@@ -186,6 +270,7 @@ export class JobService {
         submittedAt: Date.now(),
         queuePosition: number,
       });
+      this.deps.router.done(job.id);
       this.emit(job.id);
       return true;
     } catch (err) {
@@ -203,18 +288,23 @@ export class JobService {
       this.fail(job.id, `submit: ${e.code}`, { kind: 'server', message: e.message });
       return true;
     }
+    // The server answered that it did not take it: nothing to look up, it may go elsewhere.
+    if (e.status !== undefined && REFUSED_STATUSES.has(e.status)) this.deps.journal.unpin(job.id);
     // Network trouble, 5xx, 429, or something only the person can fix (key, credits, access):
     // the job waits in the outbox and says why. If the request may have reached the server, the
     // next attempt looks it up first (submitAttempts > 0).
-    // Every job waiting behind it waits for the same reason: each says so.
-    // (Not those another live process is sending: the app and the command line may share a journal.)
-    const waiting = this.deps.journal
-      .openJobs()
+    // Every job that can only go to this server waits for the same reason: each says so (not
+    // those another live process is sending: the app and the command line may share a journal).
+    const waiting = this.deps.queue
+      .held()
       .filter(
-        (j) =>
-          j.profileId === job.profileId && (j.id === job.id || (j.state === 'outbox' && senderGone(j.submitOwner))),
+        (h) =>
+          h.id === job.id ||
+          (senderGone(h.submitOwner) &&
+            (h.pinned ? h.profileId === job.profileId : h.route.length === 1 && h.route[0] === job.profileId)),
       )
-      .map((j) => j.id);
+      .map((h) => h.id);
+    if (!waiting.includes(job.id)) waiting.push(job.id);
     this.wait(job.profileId, waiting, e);
     this.deps.log.warn('outbox: submit did not go through; will retry', { job: job.id, error: e.message });
     return false;
@@ -223,50 +313,12 @@ export class JobService {
   /** Jobs stay in the outbox, journaled with why and when the next attempt is. */
   private wait(profileId: string, jobIds: string[], err: DeskError): void {
     const needsPerson = dispositionOf(err) === 'person';
-    const delay = this.nextDelay(profileId, err);
+    const delay = needsPerson ? PERSON_RETRY_MS : this.dispatcher.nextDelay(profileId, err.retryAfterMs ?? 0);
     const waiting = { message: err.message, needsPerson, retryAt: Date.now() + delay };
-    // Nothing is sent before then, whoever asks for a pump (a reconcile, a reconnect): a server
-    // that asked us to wait, or a refusal only the person can fix, would only be hammered.
-    if (needsPerson) this.notBefore.set(profileId, Date.now() + delay);
-    else if (err.retryAfterMs !== undefined) this.notBefore.set(profileId, Date.now() + err.retryAfterMs);
+    // Nothing is sent before then, whoever asks (a reconcile, a reconnect): a server that asked us
+    // to wait, or a refusal only the person can fix, would only be hammered.
+    this.dispatcher.holdBack(profileId, delay, needsPerson || err.retryAfterMs !== undefined);
     for (const id of jobIds) this.move(id, 'outbox', `submit: ${err.message}`, { waiting });
-    this.retryDelay.set(profileId, delay);
-  }
-
-  /** Backoff with jitter; the server's Retry-After when it gave one; slow when only the person can help. */
-  private nextDelay(profileId: string, err: DeskError): number {
-    const attempt = (this.retryAttempts.get(profileId) ?? 0) + 1;
-    this.retryAttempts.set(profileId, attempt);
-    if (dispositionOf(err) === 'person') return PERSON_RETRY_MS;
-    return Math.max(err.retryAfterMs ?? 0, backoff(attempt, this.deps.retryBaseMs ?? 1000, 60_000));
-  }
-
-  private scheduleRetry(profileId: string): void {
-    if (this.closed || this.retryTimers.has(profileId)) return;
-    const delay = this.retryDelay.get(profileId) ?? backoff(1, this.deps.retryBaseMs ?? 1000, 60_000);
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(profileId);
-      void this.pump(profileId);
-    }, delay);
-    this.retryTimers.set(profileId, timer);
-  }
-
-  /** The person acted (a new key, another address, "send now"): waits end and the outbox is sent at once. */
-  retryNow(profileId: string): void {
-    this.notBefore.delete(profileId);
-    this.serverReachable(profileId);
-  }
-
-  /** The server is reachable again (socket open): send at once rather than wait for the backoff. */
-  serverReachable(profileId: string): void {
-    const timer = this.retryTimers.get(profileId);
-    if (timer) {
-      clearTimeout(timer);
-      this.retryTimers.delete(profileId);
-    }
-    this.retryAttempts.delete(profileId);
-    this.retryDelay.delete(profileId);
-    void this.pump(profileId);
   }
 
   /** Finds a job on the server by its prompt_id or the job id we put in extra_data. */
@@ -338,7 +390,7 @@ export class JobService {
         if (err instanceof DeskError && (err.code === 'network' || err.code === 'unauthorized')) return;
       }
     }
-    void this.pump(profileId);
+    this.dispatcher.wake();
   }
 
   /** After a job completes on the socket, the detail is checked once for outputs the socket did not announce. */
@@ -436,22 +488,47 @@ export class JobService {
 
   /** Runs a finished job's exact prompt again as a new job; `newSeed` picks fresh random seeds. */
   rerun(jobId: string, newSeed = false): JobSummary {
-    const job = this.mustGet(jobId);
-    const [summary] = this.submit({
-      profileId: job.profileId,
-      workflow: job.prompt as ApiWorkflow,
-      name: job.workflowName,
-      inputs: job.inputs as Record<string, unknown>,
-      seed: newSeed ? 'random' : 'fixed',
+    return this.rerunMany([jobId], { newSeed, batch: null })[0]!;
+  }
+
+  /**
+   * Runs jobs again, each on the servers it could run on: as a new batch (a re-run of a
+   * selection or of a batch), into an existing batch (retrying its failed runs, which it then
+   * counts in their place), or alone.
+   */
+  rerunMany(
+    jobIds: string[],
+    options: { newSeed: boolean; batch: NewBatch | string | null; replaces?: boolean },
+  ): JobSummary[] {
+    const originals = jobIds.map((id) => this.mustGet(id));
+    const runs: Run[] = originals.map((job) => {
+      const prompt = job.prompt as ApiWorkflow;
+      return {
+        prompt: options.newSeed ? withSeeds(prompt, 1, 'random')[0]! : prompt,
+        workflow: prompt,
+        name: job.workflowName,
+        inputs: (job.inputs ?? {}) as Record<string, unknown>,
+        route: job.route ?? [job.profileId],
+        point: job.sweep,
+      };
     });
-    this.deps.journal.appendEvent(jobId, 'rerun', `run again as job ${summary!.id}`);
-    return summary!;
+    const made = this.enqueue(
+      runs,
+      options.batch,
+      `run again (${originals.length === 1 ? `job ${originals[0]!.id}` : `${originals.length} jobs`})`,
+    );
+    this.deps.journal.transaction(() =>
+      originals.forEach((job, i) => {
+        this.deps.journal.appendEvent(job.id, 'rerun', `run again as job ${made[i]!.id}`);
+        if (options.replaces) this.deps.journal.replacedBy(job.id, made[i]!.id);
+      }),
+    );
+    return made;
   }
 
   close(): void {
     this.closed = true;
-    for (const timer of this.retryTimers.values()) clearTimeout(timer);
-    this.retryTimers.clear();
+    this.dispatcher.close();
   }
 
   private mustGet(jobId: string): JobRecord {
@@ -469,10 +546,35 @@ export class JobService {
     this.move(jobId, 'failed', cause, { error, finishedAt: Date.now() });
   }
 
+  /** Tells the window a job changed (after a change made outside the state machine: its order, its servers). */
+  changed(jobId: string): void {
+    this.emit(jobId);
+  }
+
   private emit(jobId: string): void {
     const job = this.deps.journal.get(jobId);
     if (job) this.deps.jobChanged(toSummary(job));
   }
+}
+
+/** One run to journal: its prompt, the workflow it came from (saved by name), and where it may go. */
+export interface Run {
+  prompt: ApiWorkflow;
+  workflow: ApiWorkflow;
+  name: string;
+  inputs: Record<string, unknown>;
+  route: string[];
+  point: number[] | null;
+}
+
+/** Every point of a sweep: its index on each axis, the first axis slowest (rows, then columns). */
+export function sweepPoints(axes: readonly SweepAxis[]): number[][] {
+  return axes.reduce<number[][]>((points, axis) => points.flatMap((p) => axis.values.map((_, i) => [...p, i])), [[]]);
+}
+
+function defaultBatchName(name: string, kind: BatchKind, runs: number, axes: readonly SweepAxis[]): string {
+  if (kind === 'sweep' && axes.length > 0) return `${name}: ${axes.map((a) => a.input).join(' × ')} sweep`;
+  return `${name} × ${runs}`;
 }
 
 function queuedJob(promptId: string, status: RemoteJob['status']): RemoteJob {

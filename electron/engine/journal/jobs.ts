@@ -35,6 +35,12 @@ export interface NewJob {
   finishedAt?: number | null;
   error?: JobError | null;
   cause: string;
+  batchId?: string | null;
+  /** Its place among held jobs; after every other job when not given. */
+  queueRank?: number;
+  /** The servers it may run on, when more than one. */
+  route?: string[] | null;
+  sweep?: number[] | null;
 }
 
 export interface JobPatch {
@@ -97,6 +103,10 @@ interface JobRow {
   submit_owner: string | null;
   estimated_ms: number | null;
   submit_attempts: number;
+  batch_id: string | null;
+  queue_rank: number | null;
+  route_json: string | null;
+  sweep_json: string | null;
   output_count: number;
   cover_hash: string | null;
 }
@@ -180,9 +190,11 @@ export class JobJournal {
       ),
       insertJob: db.prepare(
         `INSERT INTO jobs (id, profile_id, prompt_id, workflow_id, prompt_json, inputs_json, state, source,
-           created_at, submitted_at, started_at, finished_at, updated_at, error_json, prompt_text)
+           created_at, submitted_at, started_at, finished_at, updated_at, error_json, prompt_text,
+           batch_id, queue_rank, route_json, sweep_json)
          VALUES (@id, @profileId, @promptId, @workflowId, @promptJson, @inputsJson, @state, @source,
-           @createdAt, @submittedAt, @startedAt, @finishedAt, @createdAt, @errorJson, @promptText)`,
+           @createdAt, @submittedAt, @startedAt, @finishedAt, @createdAt, @errorJson, @promptText,
+           @batchId, coalesce(@queueRank, (SELECT coalesce(max(queue_rank), 0) + 1 FROM jobs)), @routeJson, @sweepJson)`,
       ),
       jobById: db.prepare(`${JOB_SELECT} WHERE j.id = ?`),
       jobByPromptId: db.prepare(`${JOB_SELECT} WHERE j.profile_id = ? AND j.prompt_id = ?`),
@@ -218,11 +230,7 @@ export class JobJournal {
       searchInsert: db.prepare(
         `INSERT INTO job_search (rowid, prompt, workflow, nodes, filenames) VALUES (?, ?, ?, ?, ?)`,
       ),
-      searchSource: db.prepare(
-        `SELECT j.rowid, j.prompt_text, j.prompt_json, w.name,
-           (SELECT group_concat(o.filename, ' ') FROM outputs o WHERE o.job_id = j.id) AS filenames
-         FROM jobs j JOIN workflows w ON w.id = j.workflow_id WHERE j.id = ?`,
-      ),
+      searchSource: db.prepare(SEARCH_SOURCE),
     };
   }
 
@@ -263,6 +271,10 @@ export class JobJournal {
         finishedAt: job.finishedAt ?? null,
         errorJson: job.error ? this.json(job.error) : null,
         promptText: job.promptText ?? null,
+        batchId: job.batchId ?? null,
+        queueRank: job.queueRank ?? null,
+        routeJson: job.route && job.route.length > 1 ? JSON.stringify(job.route) : null,
+        sweepJson: job.sweep ? JSON.stringify(job.sweep) : null,
       });
       this.stmt.event!.run(job.id, createdAt, 'state', job.state, this.text(job.cause), null);
       this.reindex(job.id);
@@ -333,6 +345,26 @@ export class JobJournal {
 
   setProgress(id: string, progress: JobProgress): void {
     this.stmt.progress!.run(JSON.stringify(progress), Date.now(), id);
+  }
+
+  /** The prompt changed before it was sent (its input images renamed for the server it goes to). */
+  setPrompt(id: string, prompt: unknown, cause: string): void {
+    this.transaction(() => {
+      this.db
+        .prepare('UPDATE jobs SET prompt_json = ?, updated_at = ? WHERE id = ?')
+        .run(JSON.stringify(prompt), Date.now(), id);
+      this.appendEvent(id, 'prompt', cause);
+    });
+  }
+
+  /** The server said it did not take the job: no lookup is needed before sending it anywhere. */
+  unpin(id: string): void {
+    this.db.prepare('UPDATE jobs SET submit_attempts = 0 WHERE id = ?').run(id);
+  }
+
+  /** A failed run retried in its batch: the batch counts the retry in its place. */
+  replacedBy(id: string, newId: string): void {
+    this.db.prepare('UPDATE jobs SET replaced_by = ? WHERE id = ?').run(newId, id);
   }
 
   countSubmitAttempt(id: string): void {
@@ -458,25 +490,48 @@ export class JobJournal {
 
   /** Rebuilds every job's full-text row (after the words a row holds changed). */
   reindexAll(): void {
-    const ids = this.db.prepare('SELECT id FROM jobs').pluck().all() as string[];
-    this.transaction(() => ids.forEach((id) => this.reindex(id)));
+    rebuildSearch(this.db);
   }
 
   /** Rebuilds the job's full-text row from the journal (prompt text, workflow name, node types, filenames). */
   reindex(jobId: string): void {
-    const row = this.stmt.searchSource!.get(jobId) as
-      | { rowid: number; prompt_text: string | null; prompt_json: string; name: string; filenames: string | null }
-      | undefined;
-    if (!row) return;
-    this.stmt.searchDelete!.run(row.rowid);
-    this.stmt.searchInsert!.run(
-      row.rowid,
-      row.prompt_text ?? '',
-      row.name,
-      classTypesOf(row.prompt_json).join(' '),
-      row.filenames ?? '',
-    );
+    reindexJob(this.stmt, jobId);
   }
+}
+
+const SEARCH_SOURCE = `SELECT j.rowid, j.prompt_text, j.prompt_json, w.name,
+     (SELECT group_concat(o.filename, ' ') FROM outputs o WHERE o.job_id = j.id) AS filenames
+   FROM jobs j JOIN workflows w ON w.id = j.workflow_id WHERE j.id = ?`;
+
+/**
+ * Rebuilds every job's full-text row. Uses only the columns every version of the journal has, so
+ * a migration may call it before later ones add theirs.
+ */
+export function rebuildSearch(db: Database): void {
+  const stmt = {
+    searchSource: db.prepare(SEARCH_SOURCE),
+    searchDelete: db.prepare(`DELETE FROM job_search WHERE rowid = ?`),
+    searchInsert: db.prepare(
+      `INSERT INTO job_search (rowid, prompt, workflow, nodes, filenames) VALUES (?, ?, ?, ?, ?)`,
+    ),
+  };
+  const ids = db.prepare('SELECT id FROM jobs').pluck().all() as string[];
+  db.transaction(() => ids.forEach((id) => reindexJob(stmt, id)))();
+}
+
+function reindexJob(stmt: Record<string, Statement>, jobId: string): void {
+  const row = stmt.searchSource!.get(jobId) as
+    | { rowid: number; prompt_text: string | null; prompt_json: string; name: string; filenames: string | null }
+    | undefined;
+  if (!row) return;
+  stmt.searchDelete!.run(row.rowid);
+  stmt.searchInsert!.run(
+    row.rowid,
+    row.prompt_text ?? '',
+    row.name,
+    classTypesOf(row.prompt_json).join(' '),
+    row.filenames ?? '',
+  );
 }
 
 /**
@@ -530,6 +585,10 @@ function toRecord(row: JobRow): JobRecord {
     waiting: parseJson<OutboxWait>(row.waiting_json),
     estimatedMs: row.estimated_ms === null ? null : Math.round(row.estimated_ms),
     hasSeed: hasSeedInput(prompt),
+    batchId: row.batch_id,
+    queueRank: row.queue_rank ?? row.rowid,
+    route: parseJson<string[]>(row.route_json),
+    sweep: parseJson<number[]>(row.sweep_json),
     prompt,
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,

@@ -3,7 +3,7 @@
 // search index learns the words inside node names ("invert" finds ImageInvert), rebuilt once here;
 // and indexes for estimating a run from the same workflow's past runs on the same server.
 import type { Database } from 'better-sqlite3';
-import { JobJournal } from '../jobs';
+import { rebuildSearch } from '../jobs';
 
 export default {
   version: 7,
@@ -29,6 +29,6 @@ export default {
       CREATE INDEX workflows_name ON workflows(name);
       CREATE INDEX jobs_done_runs ON jobs(workflow_id, profile_id, finished_at DESC) WHERE state = 'completed';
     `);
-    new JobJournal(db).reindexAll();
+    rebuildSearch(db);
   },
 };

@@ -23,6 +23,11 @@ export interface FakeCloudOptions {
   uploadLimitBytes?: number;
   /** How many jobs run at once (Comfy Cloud runs several, by plan; a local server one). */
   parallel?: number;
+  /**
+   * The model files it has (every model list of object_info, checked on submit). Default: Cloud
+   * has the common ones (CLOUD_MODELS); a local server has none listed and accepts any name.
+   */
+  models?: string[];
 }
 
 export interface RequestRecord {
@@ -168,9 +173,12 @@ const CLOUD_MODELS = [
   'umt5_xxl_fp8_e4m3fn_scaled.safetensors',
 ];
 
-let cloudObjectInfoText: string | null = null;
-function cloudObjectInfo(): string {
-  if (!cloudObjectInfoText) {
+const modelInfoTexts = new Map<string, string>();
+/** object_info with every (empty) model list filled with these models: what a server that has them says. */
+function objectInfoWithModels(models: readonly string[]): string {
+  const key = models.join('\u0000');
+  let text = modelInfoTexts.get(key);
+  if (!text) {
     const info = JSON.parse(objectInfo().text) as Record<
       string,
       { input?: Record<string, Record<string, [unknown, Record<string, unknown>?]>> }
@@ -178,21 +186,28 @@ function cloudObjectInfo(): string {
     for (const node of Object.values(info)) {
       for (const group of Object.values(node.input ?? {})) {
         for (const spec of Object.values(group)) {
-          if (Array.isArray(spec[0]) && spec[0].length === 0 && !spec[1]?.image_upload) spec[0] = [...CLOUD_MODELS];
+          if (Array.isArray(spec[0]) && spec[0].length === 0 && !spec[1]?.image_upload) spec[0] = [...models];
         }
       }
     }
-    cloudObjectInfoText = JSON.stringify(info);
+    modelInfoTexts.set(key, (text = JSON.stringify(info)));
   }
-  return cloudObjectInfoText;
+  return text;
+}
+
+const modelInfoParsed = new Map<string, unknown>();
+function parsedWithModels(models: readonly string[]): unknown {
+  const key = models.join('\u0000');
+  if (!modelInfoParsed.has(key)) modelInfoParsed.set(key, JSON.parse(objectInfoWithModels(models)));
+  return modelInfoParsed.get(key);
 }
 
 /**
  * A local ComfyUI lists the files of its input folder as LoadImage's choices (and the recorded
  * machine had no models: its model lists stay empty). Made per request: uploads add to it.
  */
-function localObjectInfo(inputs: string[]): string {
-  const info = JSON.parse(objectInfo().text) as Record<
+function localObjectInfo(inputs: string[], models: readonly string[] | null): string {
+  const info = JSON.parse(models ? objectInfoWithModels(models) : objectInfo().text) as Record<
     string,
     { input?: Record<string, Record<string, [unknown, Record<string, unknown>?]>> }
   >;
@@ -219,6 +234,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const steps = options.steps ?? 4;
   const ttl = options.signedUrlTtlMs ?? 60_000;
   const uploadLimit = options.uploadLimitBytes ?? 50 * 1024 * 1024;
+  const models = options.models ?? null;
   const signingKey = randomBytes(16);
 
   const requests: RequestRecord[] = [];
@@ -578,7 +594,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
           node_errors: {},
         });
       }
-      const problem = validatePrompt(parsed.prompt, objectInfo().parsed as never, uploads);
+      // A server told its models checks names against them; otherwise an empty list accepts any.
+      const info = options.models ? parsedWithModels(options.models) : objectInfo().parsed;
+      const problem = validatePrompt(parsed.prompt, info as never, uploads);
       if (problem) return json(res, 400, problem);
       const promptId = mode === 'local' && typeof parsed.prompt_id === 'string' ? parsed.prompt_id : randomUUID();
       if (jobs.has(promptId)) {
@@ -716,7 +734,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return json(res, 200, { status: 'active', id: 'user-1', email: 'ada@example.com', name: 'Ada' });
     if (route === 'GET /object_info') {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(mode === 'cloud' ? cloudObjectInfo() : localObjectInfo([...uploads].sort()));
+      res.end(mode === 'cloud' ? objectInfoWithModels(models ?? CLOUD_MODELS) : localObjectInfo([...uploads].sort(), models));
       return;
     }
     if (route === 'POST /upload/image' || route === 'POST /upload/mask')

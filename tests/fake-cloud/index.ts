@@ -122,6 +122,8 @@ export interface FakeCloud {
   /** How many prompts were accepted per client job id (extra_data.comfy_desk_job_id): proves no double submission. */
   acceptedByClientJob(): Map<string, number>;
   acceptedCount(): number;
+  /** Every accepted prompt in the order it arrived, with our job id and its status now. */
+  accepted(): { clientJobId: string | null; prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }>; status: JobStatus }[];
   jobStatus(promptId: string): JobStatus | null;
   holdQueue(on: boolean): void;
   dropWebSockets(): void;
@@ -1041,6 +1043,12 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return counts;
     },
     acceptedCount: () => jobs.size,
+    accepted: () =>
+      [...jobs.values()].map((job) => ({
+        clientJobId: typeof job.extraData.comfy_desk_job_id === 'string' ? job.extraData.comfy_desk_job_id : null,
+        prompt: job.prompt,
+        status: job.status,
+      })),
     jobStatus: (id) => jobs.get(id)?.status ?? null,
     holdQueue(on) {
       held = on;

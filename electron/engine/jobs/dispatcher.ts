@@ -3,7 +3,7 @@
 // Retry-After, a refusal only the person can fix, or a backoff after a failed send.
 import { backoff } from '../cloud/http';
 import type { HeldJob, QueueJournal } from '../journal/queue';
-import { planDispatch, type Plan, type ServerView } from './scheduler';
+import { planDispatch, type Capability, type Plan, type ServerView } from './scheduler';
 
 /** A run time to plan with when a workflow never ran on a server. */
 const UNKNOWN_RUN_MS = 30_000;
@@ -12,8 +12,9 @@ export interface DispatcherDeps {
   queue: QueueJournal;
   /** Sends one job to a server; false when the server could not take it (it is held back now). */
   send(jobId: string, profileId: string): Promise<boolean>;
+  /** Whether a server's socket is open (asked only of servers a held job may go to; it may connect). */
   online(profileId: string): boolean;
-  canRun(job: HeldJob, profileId: string): boolean;
+  canRun(job: HeldJob, profileId: string): Capability;
   /** Whether this process may send a job another process may have claimed. */
   mine(job: HeldJob): boolean;
   /** Spread jobs none of their servers can run: said so on the job. */
@@ -64,17 +65,20 @@ export class Dispatcher {
       return estimates.get(key) ?? UNKNOWN_RUN_MS;
     };
     const now = Date.now();
+    const held = queue.held();
+    // Only servers some held job may go to are asked (asking connects to it).
+    const wanted = new Set(held.flatMap((h) => h.route));
     const servers: ServerView[] = controls.map((c) => {
       const onIt = flights.get(c.profileId) ?? [];
       return {
         profileId: c.profileId,
         room: c.window - onIt.reduce((n, f) => n + f.n, 0),
         available: !c.paused && (this.notBefore.get(c.profileId) ?? 0) <= now && !this.retryTimers.has(c.profileId),
-        online: this.deps.online(c.profileId),
+        online: wanted.has(c.profileId) && this.deps.online(c.profileId),
         busyMs: onIt.reduce((ms, f) => ms + f.n * runMs(f.name, c.profileId), 0),
       };
     });
-    return planDispatch(queue.held(), servers, {
+    return planDispatch(held, servers, {
       paused: queue.paused(),
       canRun: (job, id) => this.deps.canRun(job, id),
       runMs: (job, id) => runMs(job.workflowName, id),

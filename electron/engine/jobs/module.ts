@@ -126,7 +126,9 @@ export class JobsModule {
       router: this.router,
       downloads: this.downloads,
       session: (id) => this.session(id),
-      online: (id) => this.sessions.get(id)?.socket.state === 'open',
+      // A server a held job may go to is connected to, so its state (and object_info) is known.
+      online: (id) =>
+        !this.closed && this.deps.settings.getProfile(id) !== null && this.session(id).socket.state === 'open',
       batchChanged: (id) => this.batchChanged(id),
       apiKey: (id) => this.keyFor(id),
       objectInfo: (id) => this.objectInfo(id),

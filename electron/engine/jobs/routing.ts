@@ -9,6 +9,7 @@ import type { OutputStore } from '../store';
 import { limitsFrom, type UploadService } from '../uploads';
 import type { ApiWorkflow } from '../workflows/api-format';
 import { validateWorkflow } from '../workflows/validate';
+import type { Capability } from './scheduler';
 
 /** The problems that mean "this server cannot run it", as opposed to a value the server would refuse anywhere. */
 const MISSING = new Set(['unknown_class', 'value_not_in_list', 'no_options', 'missing_file']);
@@ -28,24 +29,23 @@ export class Router {
 
   constructor(private readonly deps: RouterDeps) {}
 
-  /** Whether a server has (or can be given) what the workflow needs; true when its object_info is unknown. */
-  canRun(jobId: string, prompt: ApiWorkflow, profileId: string): boolean {
+  /** Whether a server has (or can be given) what the workflow needs; unknown until its object_info is read. */
+  canRun(jobId: string, prompt: ApiWorkflow, profileId: string): Capability {
     const key = `${jobId}\u0000${profileId}`;
     const known = this.verdicts.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known ? 'yes' : 'no';
     const info = this.deps.objectInfo(profileId);
-    let verdict = true;
-    if (info) {
-      const problems = validateWorkflow(prompt, info, {
-        uploaded: (name) => this.reachable(name, profileId),
-        listsInputFiles: this.deps.kind(profileId) === 'local',
-      });
-      verdict = !problems.some((node) => node.problems.some((p) => p.type && MISSING.has(p.type)));
-    }
-    // Input files we uploaded elsewhere and cannot bring (a mask: its bytes are the server's own).
-    if (verdict) verdict = this.inputFiles(prompt).every((name) => this.reachable(name, profileId));
+    if (!info) return 'unknown';
+    const problems = validateWorkflow(prompt, info, {
+      uploaded: (name) => this.reachable(name, profileId),
+      listsInputFiles: this.deps.kind(profileId) === 'local',
+    });
+    const verdict =
+      !problems.some((node) => node.problems.some((p) => p.type && MISSING.has(p.type))) &&
+      // Input files we uploaded elsewhere and cannot bring (a mask: its bytes are the server's own).
+      this.inputFiles(prompt).every((name) => this.reachable(name, profileId));
     this.verdicts.set(key, verdict);
-    return verdict;
+    return verdict ? 'yes' : 'no';
   }
 
   /** An input file is on the server already, or we can take it there. */

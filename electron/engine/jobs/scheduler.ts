@@ -18,13 +18,18 @@ export interface ServerView {
 export interface DispatchRules {
   /** All dispatch paused. */
   paused: boolean;
-  /** Whether a server has what the job needs (its nodes, models and input files, or can be given them). */
-  canRun(job: HeldJob, profileId: string): boolean;
+  /**
+   * Whether a server has what the job needs (its nodes, models and input files, or can be given
+   * them); 'unknown' until its object_info has been read.
+   */
+  canRun(job: HeldJob, profileId: string): Capability;
   /** How long this job would take on this server (ms), from past runs; a guess when none ran there. */
   runMs(job: HeldJob, profileId: string): number;
   /** Whether this process may send it (no other live process has claimed it). */
   mine(job: HeldJob): boolean;
 }
+
+export type Capability = 'yes' | 'no' | 'unknown';
 
 export interface Assignment {
   jobId: string;
@@ -58,7 +63,13 @@ export function planDispatch(held: readonly HeldJob[], servers: readonly ServerV
     for (const id of route) {
       const server = state.get(id);
       if (!server) continue;
-      if (spread && !rules.canRun(job, id)) continue;
+      if (spread) {
+        const can = rules.canRun(job, id);
+        if (can === 'no') continue;
+        runnableSomewhere = true;
+        // Not yet known (its object_info is being read): not now, maybe soon.
+        if (can === 'unknown') continue;
+      }
       runnableSomewhere = true;
       if (!server.available || server.room <= 0 || (spread && !server.online)) continue;
       const finish = server.busyMs + rules.runMs(job, id);

@@ -87,7 +87,7 @@ export class JobService {
       online: (id) => deps.online(id),
       canRun: (job, id) => {
         const record = deps.journal.get(job.id);
-        return record ? deps.router.canRun(job.id, record.prompt as ApiWorkflow, id) : false;
+        return record ? deps.router.canRun(job.id, record.prompt as ApiWorkflow, id) : 'no';
       },
       mine: (job) => senderGone(job.submitOwner),
       unrunnable: (ids) => {

@@ -30,12 +30,15 @@ export class Router {
   constructor(private readonly deps: RouterDeps) {}
 
   /** Whether a server has (or can be given) what the workflow needs; unknown until its object_info is read. */
-  canRun(jobId: string, prompt: ApiWorkflow, profileId: string): Capability {
+  canRun(jobId: string, promptOf: () => ApiWorkflow | null, profileId: string): Capability {
     const key = `${jobId}\u0000${profileId}`;
     const known = this.verdicts.get(key);
     if (known !== undefined) return known ? 'yes' : 'no';
     const info = this.deps.objectInfo(profileId);
     if (!info) return 'unknown';
+    // Read only when no verdict is kept: the dispatcher asks on every plan.
+    const prompt = promptOf();
+    if (!prompt) return 'no';
     const problems = validateWorkflow(prompt, info, {
       uploaded: (name) => this.reachable(name, profileId),
       listsInputFiles: this.deps.kind(profileId) === 'local',

@@ -85,10 +85,8 @@ export class JobService {
       queue: deps.queue,
       send: (jobId, profileId) => this.sendHeld(jobId, profileId),
       online: (id) => deps.online(id),
-      canRun: (job, id) => {
-        const record = deps.journal.get(job.id);
-        return record ? deps.router.canRun(job.id, record.prompt as ApiWorkflow, id) : 'no';
-      },
+      canRun: (job, id) =>
+        deps.router.canRun(job.id, () => (deps.journal.get(job.id)?.prompt as ApiWorkflow | undefined) ?? null, id),
       mine: (job) => senderGone(job.submitOwner),
       unrunnable: (ids) => {
         for (const id of ids)

@@ -1,11 +1,14 @@
 // The app's own queue against real fake servers over loopback: windows, pauses across a restart,
 // the held order, sweeps, batches retried, spreading over two servers by what each has, a server
 // dropping out mid-batch, and a restart with jobs in every state. Nothing runs twice.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { startFakeCloud, type FakeCloud } from '../../fake-cloud/index';
 import { useTempDirs } from '../engine/tmp';
 import { basicWorkflow, openEngine, waitFor } from './cloud-harness';
+import { FIXTURES } from './journal-helpers';
 
 const tempDir = useTempDirs();
 const clouds: FakeCloud[] = [];
@@ -314,6 +317,40 @@ describe('several servers', () => {
       [one, two],
       jobs.map((j) => j.id),
     );
+  });
+});
+
+describe('input images on another server', () => {
+  it('an image uploaded to one server is uploaded to the server the job goes to first, once, and the prompt names it there', async () => {
+    const first = await localServer();
+    const second = await localServer();
+    const engine = await open(tempDir(), first);
+    const secondId = addServer(engine, second, 'Second');
+    const png = readFileSync(join(FIXTURES, 'comfyui-png', 'img2img__img2img_workflow.png'));
+    const uploaded = await engine.handlers['uploads.image']({
+      profileId: 'local',
+      name: 'photo.png',
+      data: png.toString('base64'),
+      kind: 'image',
+    });
+    const workflow = {
+      '1': { class_type: 'LoadImage', inputs: { image: uploaded.name } },
+      '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+      '3': { class_type: 'SaveImage', inputs: { images: ['2', 0], filename_prefix: 'inv' } },
+    };
+    const uploadsTo = (cloud: FakeCloud) =>
+      cloud.requests.filter((r) => r.method === 'POST' && r.url.includes('/upload/image')).length;
+    expect(uploadsTo(first)).toBe(1);
+    const [a] = await engine.handlers['jobs.submit']({ workflow, name: 'invert', profileId: secondId });
+    const [b] = await engine.handlers['jobs.submit']({ workflow, name: 'invert', profileId: secondId });
+    await waitFor(() => allDone(engine, [a!.id, b!.id]), 'both runs on the second server', 20_000);
+    // The bytes went up once to the second server; both prompts there name the file it has.
+    expect(uploadsTo(second)).toBe(1);
+    expect(second.acceptedCount()).toBe(2);
+    const names = second.accepted().map((x) => x.prompt['1']!.inputs.image);
+    expect(new Set(names).size).toBe(1);
+    expect(engine.jobs.journal.get(a!.id)!.prompt).toMatchObject({ '1': { inputs: { image: names[0] } } });
+    expect(engine.jobs.journal.events(a!.id).some((e) => e.type === 'prompt')).toBe(true);
   });
 });
 

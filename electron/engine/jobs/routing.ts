@@ -39,14 +39,20 @@ export class Router {
     // Read only when no verdict is kept: the dispatcher asks on every plan.
     const prompt = promptOf();
     if (!prompt) return 'no';
-    const problems = validateWorkflow(prompt, info, {
-      uploaded: (name) => this.reachable(name, profileId),
-      listsInputFiles: this.deps.kind(profileId) === 'local',
-    });
-    const verdict =
-      !problems.some((node) => node.problems.some((p) => p.type && MISSING.has(p.type))) &&
-      // Input files we uploaded elsewhere and cannot bring (a mask: its bytes are the server's own).
-      this.inputFiles(prompt).every((name) => this.reachable(name, profileId));
+    let verdict: boolean;
+    try {
+      const problems = validateWorkflow(prompt, info, {
+        uploaded: (name) => this.reachable(name, profileId),
+        listsInputFiles: this.deps.kind(profileId) === 'local',
+      });
+      verdict =
+        !problems.some((node) => node.problems.some((p) => p.type && MISSING.has(p.type))) &&
+        // Input files we uploaded elsewhere and cannot bring (a mask: its bytes are the server's own).
+        this.inputFiles(prompt).every((name) => this.reachable(name, profileId));
+    } catch {
+      // Node definitions we cannot read: that server is not trusted with a spread job.
+      verdict = false;
+    }
     this.verdicts.set(key, verdict);
     return verdict ? 'yes' : 'no';
   }

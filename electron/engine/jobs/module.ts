@@ -78,6 +78,7 @@ export class JobsModule {
   private readonly verifying = new Set<Promise<void>>();
   /** Batches and the queue are told to the window at most this often (a sweep of 1,000 is one update). */
   private readonly pendingBatches = new Set<string>();
+  private readonly batchesTold = new Set<string>();
   private queueNotice: NodeJS.Timeout | null = null;
   private queueDirty = false;
   private reconcileTimer: NodeJS.Timeout | null = null;
@@ -372,13 +373,37 @@ export class JobsModule {
         const check = this.service.verifyOutputs(job.id).finally(() => this.verifying.delete(check));
         this.verifying.add(check);
       }
-      this.deps.emit('job.finished', {
-        jobId: job.id,
-        state: job.state,
-        title: `${job.workflowName}: ${job.state}`,
-        body: job.error?.message ?? (job.state === 'completed' ? `${job.outputCount} output(s)` : job.state),
-      });
+      if (job.batchId) this.batchFinished(job);
+      else
+        this.deps.emit('job.finished', {
+          jobId: job.id,
+          state: job.state,
+          title: `${job.workflowName}: ${job.state}`,
+          body: job.error?.message ?? (job.state === 'completed' ? `${job.outputCount} output(s)` : job.state),
+        });
     }
+  }
+
+  /** A batch tells the person once, when its last run ends (a sweep of 1,000 is one notification). */
+  private batchFinished(job: JobSummary): void {
+    const batch = this.queue.batch(job.batchId!);
+    if (!batch || batch.counts.held + batch.counts.active > 0) return;
+    const { completed, failed, cancelled, total } = batch.counts;
+    const told = `${batch.id}:${completed}:${failed}:${cancelled}`;
+    if (this.batchesTold.has(told)) return;
+    this.batchesTold.add(told);
+    this.deps.emit('job.finished', {
+      jobId: job.id,
+      state: failed > 0 ? 'failed' : completed > 0 ? 'completed' : 'cancelled',
+      title: `${batch.name}: done`,
+      body: [
+        `${completed} of ${total} completed`,
+        failed ? `${failed} failed` : '',
+        cancelled ? `${cancelled} cancelled` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    });
   }
 
   private socketState(profileId: string, state: SocketState, detail: string): void {

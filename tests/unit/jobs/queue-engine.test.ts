@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { startFakeCloud, type FakeCloud } from '../../fake-cloud/index';
 import { useTempDirs } from '../engine/tmp';
-import { basicWorkflow, openEngine, waitFor } from './cloud-harness';
+import { basicWorkflow, collect, openEngine, waitFor } from './cloud-harness';
 import { FIXTURES } from './journal-helpers';
 
 const tempDir = useTempDirs();
@@ -60,6 +60,7 @@ describe('the window', () => {
     const gpu = await localServer({ parallel: 1, stepMs: 20 });
     const engine = await open(tempDir(), gpu);
     engine.handlers['queue.setWindow']({ profileId: 'local', window: 2 });
+    const finished = collect(engine, 'job.finished');
     const jobs = await submit(engine, { count: 6, seed: 'increment' });
     let most = 0;
     await waitFor(

@@ -5,6 +5,7 @@ import * as v from './schema';
 import type { Validator } from './schema';
 import type { WireResult } from './errors';
 import { JOB_STATES, type GalleryItem, type JobEvent, type JobState, type JobSummary, type OutputItem } from './jobs';
+import { MAX_TAG_LENGTH, type Album, type Comparison, type Lineage, type TagCount } from './organize';
 import {
   MAX_BATCH_RUNS,
   MAX_SWEEP_AXES,
@@ -283,6 +284,9 @@ const jobsQuery = v.object({
 });
 export type JobsQuery = v.Infer<typeof jobsQuery>;
 
+const tagName = v.string({ min: 1, max: MAX_TAG_LENGTH * 2 });
+const albumId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+
 const galleryFilter = {
   search: v.optional(v.string({ max: 500 })),
   profileId: v.optional(profileId),
@@ -295,6 +299,12 @@ const galleryFilter = {
   saved: v.optional(v.boolean),
   /** A workflow by name: every version of it (the journal keeps one per edit and per seed). */
   workflowName: v.optional(v.string({ min: 1, max: 200 })),
+  /** Rated at least this. */
+  minRating: v.optional(v.integer({ min: 1, max: 5 })),
+  /** Has every one of these tags. */
+  tags: v.optional(v.array(tagName, { max: 20 })),
+  /** In this album (a smart album: matching its saved search). */
+  albumId: v.optional(albumId),
 };
 const galleryQuery = v.object({
   ...galleryFilter,
@@ -304,6 +314,8 @@ const galleryQuery = v.object({
 });
 export type GalleryQuery = v.Infer<typeof galleryQuery>;
 const galleryCount = v.object(galleryFilter);
+/** A smart album's saved search: a gallery filter, without another smart album in it. */
+const savedFilter = v.object({ ...galleryFilter, albumId: v.optional(albumId) });
 export type GalleryFilter = v.Infer<typeof galleryCount>;
 
 // ---------- the table ----------
@@ -424,6 +436,40 @@ export const commands = {
   'library.rename': command<LibraryEntry>()(v.object({ id: libraryId, name: v.string({ min: 1, max: 200 }) })),
   'library.duplicate': command<LibraryEntry>()(v.object({ id: libraryId })),
   'library.delete': command<void>()(v.object({ id: libraryId })),
+  /** Rates outputs 1 to 5, or clears their rating (null). */
+  'outputs.rate': command<void>()(v.object({ ids: outputIds, rating: v.nullable(v.integer({ min: 1, max: 5 })) })),
+  /** Adds and removes tags on outputs. */
+  'outputs.tag': command<void>()(
+    v.object({
+      ids: outputIds,
+      add: v.optional(v.array(tagName, { max: 50 })),
+      remove: v.optional(v.array(tagName, { max: 50 })),
+    }),
+  ),
+  /** What an output was made from (outputs used as its job's inputs) and what used it since. */
+  'outputs.lineage': command<Lineage>()(v.object({ id: v.integer({ min: 1 }) })),
+  /** 2 to 4 outputs side by side: what differed in how they were made. */
+  'outputs.compare': command<Comparison>()(v.object({ ids: v.array(v.integer({ min: 1 }), { min: 2, max: 4 }) })),
+  /** Tags in use, most used first; those starting with `prefix` for autocomplete. */
+  'tags.list': command<TagCount[]>()(
+    v.object({
+      prefix: v.optional(v.string({ max: MAX_TAG_LENGTH })),
+      limit: v.optional(v.integer({ min: 1, max: 200 })),
+    }),
+  ),
+  'albums.list': command<Album[]>()(v.none),
+  /** Creates (no id) or renames an album; a filter makes it a smart album (a saved search). */
+  'albums.save': command<Album>()(
+    v.object({
+      id: v.optional(albumId),
+      name: v.string({ min: 1, max: 200 }),
+      filter: v.optional(v.nullable(savedFilter)),
+    }),
+  ),
+  'albums.delete': command<void>()(v.object({ id: albumId })),
+  /** Puts outputs in, or takes them out of, an album chosen by hand. */
+  'albums.add': command<Album>()(v.object({ id: albumId, ids: outputIds })),
+  'albums.remove': command<Album>()(v.object({ id: albumId, ids: outputIds })),
   /** Opens an output's file with the system's default app for it (desktop app only). */
   'outputs.open': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
   /** Starts a native drag of these outputs' files, out to the desktop or another app (desktop app only). */

@@ -163,7 +163,11 @@ export interface OutputItem {
 
 /** A gallery cell: an output with what the grid and the lightbox show about its job. */
 export interface GalleryItem extends OutputItem {
+  /** The server its job ran on. */
   profileId: string;
+  /** The person's rating, 1 to 5, or null. */
+  rating: number | null;
+  tags: string[];
   workflowName: string;
   promptText: string | null;
   jobState: JobState;

@@ -26,6 +26,7 @@ import type { MediaFile } from './store';
 import { appCommands, checkProfile } from './commands/app';
 import { jobCommands } from './commands/jobs';
 import { queueCommands } from './commands/queue';
+import { organizeCommands } from './commands/organize';
 import { libraryCommands } from './commands/library';
 import { outputCommands } from './commands/outputs';
 import type { DesktopActions, Emit } from './commands/types';
@@ -278,6 +279,7 @@ export class Engine {
       ...jobCommands(this.jobs, profiles),
       ...queueCommands(this.jobs, profiles),
       ...outputCommands(this.jobs, emit, desktop),
+      ...organizeCommands(this.jobs, emit),
       ...workflowCommands({ jobs: this.jobs, uploads: this.jobs.uploads, activeProfileId, emit }),
       ...libraryCommands(this.jobs),
     } satisfies CommandHandlers;

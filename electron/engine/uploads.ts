@@ -103,6 +103,23 @@ export class UploadService {
     return row ? { hash: row.hash.split(':')[0]!, kind: row.kind } : null;
   }
 
+  /**
+   * The content hashes behind a file we uploaded under this name: the file's, and for a mask also
+   * its original's (a painted mask belongs to the image it was painted on).
+   */
+  hashesOf(name: string): string[] {
+    const row = this.db
+      .prepare(
+        `SELECT hash, kind FROM uploads WHERE remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)
+         ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(name, name) as { hash: string; kind: 'image' | 'mask' } | undefined;
+    if (!row) return [];
+    const [hash, original] = row.hash.split(/:(.*)/s) as [string, string?];
+    const originalHash = original ? this.source(original)?.hash : undefined;
+    return [hash, ...(originalHash ? [originalHash] : [])];
+  }
+
   /** Whether an uploaded image of this name is on this computer, so it can go up to another server. */
   canBring(name: string): boolean {
     const source = this.source(name);

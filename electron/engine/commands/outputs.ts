@@ -1,6 +1,10 @@
-// The contract's gallery and outputs commands: pages, counts, favorites, delete and undo, reveal.
+// The contract's gallery and outputs commands: pages, counts, favorites, ratings, tags, delete and
+// undo, lineage, comparison, reveal.
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
+import { toSummary } from '../journal/jobs';
+import type { ApiWorkflow } from '../workflows/api-format';
+import { diffPrompts } from '../workflows/diff';
 import type { DesktopActions, Emit, HandlersOf } from './types';
 
 export function outputCommands(
@@ -41,6 +45,34 @@ export function outputCommands(
     'outputs.restore': ({ ids }) => {
       jobs.gallery.setDeleted(ids, false);
       changed(ids);
+    },
+    'outputs.rate': ({ ids, rating }) => {
+      jobs.organizer.rate(ids, rating);
+      changed(ids);
+    },
+    'outputs.tag': ({ ids, add, remove }) => {
+      jobs.organizer.tag(ids, add ?? [], remove ?? []);
+      changed(ids);
+    },
+    'outputs.lineage': ({ id }) => {
+      if (!jobs.journal.output(id)) throw new DeskError('not_found', `There is no output ${id}.`);
+      const tiles = (ids: number[]) => ids.flatMap((o) => jobs.gallery.tile(o) ?? []);
+      return {
+        madeFrom: tiles(jobs.organizer.madeFrom(id)),
+        usedIn: jobs.organizer.usedIn(id).flatMap((jobId) => {
+          const job = jobs.journal.get(jobId);
+          return job ? [{ job: toSummary(job), outputs: tiles(jobs.journal.outputs(jobId).map((o) => o.id)) }] : [];
+        }),
+      };
+    },
+    'outputs.compare': ({ ids }) => {
+      const items = ids.map((id) => {
+        const tile = jobs.gallery.tile(id);
+        if (!tile) throw new DeskError('not_found', `There is no output ${id}.`);
+        return tile;
+      });
+      const prompts = items.map((item) => (jobs.journal.get(item.jobId)?.prompt ?? {}) as ApiWorkflow);
+      return { items, jobIds: items.map((i) => i.jobId), ...diffPrompts(prompts) };
     },
     'outputs.reveal': async ({ id }) => {
       const { path, desktop: d } = await fileFor(id, 'Showing files in a folder');

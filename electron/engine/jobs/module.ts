@@ -10,6 +10,7 @@ import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
 import { Drafts } from '../journal/drafts';
 import { QueueJournal } from '../journal/queue';
+import { Organizer, type LineageLink } from '../journal/organize';
 import { UploadService } from '../uploads';
 import { Router } from './routing';
 import type { QueueState } from '../../../shared/queue';
@@ -65,6 +66,7 @@ export class JobsModule {
   readonly library: Library;
   readonly drafts: Drafts;
   readonly queue: QueueJournal;
+  readonly organizer: Organizer;
   readonly uploads: UploadService;
   readonly router: Router;
   private readonly sessions = new Map<string, ServerSession>();
@@ -94,6 +96,7 @@ export class JobsModule {
     this.drafts = new Drafts(deps.db);
     this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
     this.queue = new QueueJournal(deps.db);
+    this.organizer = new Organizer(deps.db);
     this.uploads = new UploadService(deps.db, this.store);
     this.router = new Router({
       uploads: this.uploads,
@@ -131,6 +134,7 @@ export class JobsModule {
       online: (id) =>
         !this.closed && this.deps.settings.getProfile(id) !== null && this.session(id).socket.state === 'open',
       batchChanged: (id) => this.batchChanged(id),
+      linkInputs: (jobId, prompt) => this.linkInputs(jobId, prompt),
       apiKey: (id) => this.keyFor(id),
       objectInfo: (id) => this.objectInfo(id),
       jobChanged: (job) => this.jobChanged(job),
@@ -231,6 +235,19 @@ export class JobsModule {
     this.sessions.set(profileId, session);
     if (!this.closed) session.start();
     return session;
+  }
+
+  /** Lineage: the outputs a new job takes as input images or masks (by the content we uploaded). */
+  private linkInputs(jobId: string, prompt: Record<string, { inputs?: Record<string, unknown> }>): void {
+    const links: LineageLink[] = [];
+    for (const [nodeId, node] of Object.entries(prompt)) {
+      for (const [input, value] of Object.entries(node.inputs ?? {})) {
+        if (typeof value !== 'string' || value.length > 512) continue;
+        for (const hash of this.uploads.hashesOf(value))
+          for (const outputId of this.journal.outputIdsByHash(hash)) links.push({ outputId, nodeId, input });
+      }
+    }
+    if (links.length > 0) this.organizer.link(jobId, links);
   }
 
   /** Profiles or keys changed: sessions reconnect with what is current. */

@@ -51,6 +51,8 @@ export interface JobServiceDeps {
   objectInfo(profileId: string): Record<string, unknown> | null;
   jobChanged(job: JobSummary): void;
   batchChanged(batchId: string): void;
+  /** Journals which earlier outputs a new job takes as inputs (lineage). */
+  linkInputs(jobId: string, prompt: ApiWorkflow): void;
   log: { info(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void };
   /** Base delay of the outbox's retry backoff (tests make it short). */
   retryBaseMs?: number;
@@ -179,6 +181,7 @@ export class JobService {
         });
       });
     });
+    journal.transaction(() => jobs.forEach((job) => this.deps.linkInputs(job.id, job.prompt as ApiWorkflow)));
     for (const job of jobs) this.deps.jobChanged(toSummary(job));
     if (batchId) this.deps.batchChanged(batchId);
     this.dispatcher.wake();

@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/contract';
 import type { GalleryItem, JobState } from '../../../shared/jobs';
 import { DeskError } from '../../../shared/errors';
+import { normalizeTag } from '../../../shared/organize';
 import { toOutput, toSummary, type JobJournal, type OutputRow } from './jobs';
 
 interface Where {
@@ -44,18 +45,32 @@ function galleryWhere(filter: GalleryFilter): Where {
   if (filter.favorites) add('o.favorite = 1');
   if (filter.saved) add("o.type <> 'temp'");
   if (filter.workflowName) add('j.workflow_id IN (SELECT id FROM workflows WHERE name = ?)', filter.workflowName);
+  if (filter.minRating !== undefined) add('o.rating >= ?', filter.minRating);
+  for (const tag of filter.tags ?? [])
+    add('EXISTS (SELECT 1 FROM output_tags t WHERE t.output_id = o.id AND t.tag = ?)', normalizeTag(tag));
+  if (filter.albumId) add('o.id IN (SELECT output_id FROM album_items WHERE album_id = ?)', filter.albumId);
   if (filter.search) {
     const q = ftsQuery(filter.search);
-    if (q) add('j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)', q);
+    // The words match the job (prompt, workflow, nodes, file names) or a tag of the output.
+    if (q)
+      add(
+        `(j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)
+          OR EXISTS (SELECT 1 FROM output_tags t WHERE t.output_id = o.id AND t.tag LIKE ? ESCAPE '\\'))`,
+        q,
+        `${normalizeTag(filter.search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      );
   }
   return where;
 }
 
 /** A gallery tile: an output with what the grid and the viewer show of its job. */
-const TILE_SELECT = `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name
+const TILE_SELECT = `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name,
+    (SELECT group_concat(t.tag, char(31)) FROM output_tags t WHERE t.output_id = o.id) AS tag_list
   FROM outputs o JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id`;
 
 type TileRow = OutputRow & {
+  rating: number | null;
+  tag_list: string | null;
   profile_id: string;
   job_state: JobState;
   prompt_text: string | null;
@@ -66,6 +81,8 @@ function toTile(r: TileRow): GalleryItem {
   return {
     ...toOutput(r),
     profileId: r.profile_id,
+    rating: r.rating,
+    tags: r.tag_list ? r.tag_list.split('\u001f').sort((a, b) => a.localeCompare(b)) : [],
     jobState: r.job_state,
     promptText: r.prompt_text,
     workflowName: r.workflow_name,
@@ -92,7 +109,28 @@ export class GalleryQueries {
     private readonly journal: JobJournal,
   ) {}
 
-  page(query: GalleryQuery): GalleryPage {
+  /**
+   * A smart album's saved search stands in for it (the filter given narrows it further); an album
+   * chosen by hand stays a membership filter.
+   */
+  private resolve<F extends GalleryFilter>(filter: F): F {
+    if (!filter.albumId) return filter;
+    const row = this.db.prepare('SELECT filter_json FROM albums WHERE id = ?').get(filter.albumId) as
+      { filter_json: string | null } | undefined;
+    if (!row) throw new DeskError('not_found', `There is no album ${filter.albumId}.`);
+    if (!row.filter_json) return filter;
+    const { albumId: _smart, ...rest } = filter;
+    const saved = JSON.parse(row.filter_json) as GalleryFilter;
+    // A smart album saved from inside another album keeps that one's membership, not a loop.
+    return {
+      ...saved,
+      ...rest,
+      ...(saved.albumId && saved.albumId !== filter.albumId ? { albumId: saved.albumId } : {}),
+    } as F;
+  }
+
+  page(input: GalleryQuery): GalleryPage {
+    const query = this.resolve(input);
     const limit = query.limit ?? 100;
     const newest = (query.sort ?? 'newest') === 'newest';
     const where = galleryWhere(query);
@@ -130,8 +168,8 @@ export class GalleryQueries {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM job_search WHERE job_search MATCH ?').get(q) as { n: number }).n;
   }
 
-  count(filter: GalleryFilter): number {
-    const where = galleryWhere(filter);
+  count(input: GalleryFilter): number {
+    const where = galleryWhere(this.resolve(input));
     const row = this.db
       .prepare(`SELECT COUNT(*) AS n FROM outputs o JOIN jobs j ON j.id = o.job_id WHERE ${where.sql.join(' AND ')}`)
       .get(...where.params) as { n: number };

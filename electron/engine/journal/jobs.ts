@@ -448,6 +448,14 @@ export class JobJournal {
     this.db.prepare('UPDATE outputs SET source_path = ? WHERE id = ?').run(path, outputId);
   }
 
+  /** The outputs (not deleted) whose file has this content hash. */
+  outputIdsByHash(hash: string): number[] {
+    return this.db
+      .prepare('SELECT id FROM outputs WHERE hash = ? AND deleted_at IS NULL')
+      .pluck()
+      .all(hash) as number[];
+  }
+
   hasOutputWithHash(hash: string): boolean {
     return (
       this.db.prepare('SELECT 1 FROM outputs WHERE hash = ? AND deleted_at IS NULL LIMIT 1').get(hash) !== undefined

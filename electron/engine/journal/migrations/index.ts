@@ -10,6 +10,7 @@ import m0006 from './0006-outbox-wait';
 import m0007 from './0007-changes';
 import m0008 from './0008-drafts';
 import m0009 from './0009-queue';
+import m0010 from './0010-organize';
 
 export interface Migration {
   readonly version: number;
@@ -17,4 +18,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];

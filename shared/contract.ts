@@ -5,7 +5,7 @@ import * as v from './schema';
 import type { Validator } from './schema';
 import type { WireResult } from './errors';
 import { JOB_STATES, type GalleryItem, type JobEvent, type JobState, type JobSummary, type OutputItem } from './jobs';
-import { MAX_TAG_LENGTH, type Album, type Comparison, type Lineage, type TagCount } from './organize';
+import { MAX_TAG_LENGTH, type Album, type Comparison, type Lineage, type SimilarItem, type TagCount } from './organize';
 import {
   MAX_BATCH_RUNS,
   MAX_SWEEP_AXES,
@@ -448,6 +448,14 @@ export const commands = {
   ),
   /** What an output was made from (outputs used as its job's inputs) and what used it since. */
   'outputs.lineage': command<Lineage>()(v.object({ id: v.integer({ min: 1 }) })),
+  /** Images like this one (by perceptual hash), nearest first. */
+  'outputs.similar': command<SimilarItem[]>()(
+    v.object({
+      id: v.integer({ min: 1 }),
+      limit: v.optional(v.integer({ min: 1, max: 500 })),
+      maxDistance: v.optional(v.integer({ min: 0, max: 64 })),
+    }),
+  ),
   /** 2 to 4 outputs side by side: what differed in how they were made. */
   'outputs.compare': command<Comparison>()(v.object({ ids: v.array(v.integer({ min: 1 }), { min: 2, max: 4 }) })),
   /** Tags in use, most used first; those starting with `prefix` for autocomplete. */

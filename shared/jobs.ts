@@ -168,6 +168,8 @@ export interface GalleryItem extends OutputItem {
   /** The person's rating, 1 to 5, or null. */
   rating: number | null;
   tags: string[];
+  /** A perceptual hash of an image (16 hex digits), once made: near-identical images are close. */
+  phash: string | null;
   workflowName: string;
   promptText: string | null;
   jobState: JobState;

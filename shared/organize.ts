@@ -26,6 +26,11 @@ export interface Album {
   createdAt: number;
 }
 
+/** An image like another, and how far (0 = the same picture, up to 64; under 10 looks alike). */
+export interface SimilarItem extends GalleryItem {
+  distance: number;
+}
+
 export interface Lineage {
   /** Outputs this output's job took as input images or masks. */
   madeFrom: GalleryItem[];

@@ -42,7 +42,11 @@ export async function importFolder(
             : { hash, size: bytes.length, mime: verified.mime };
         const meta = readImageMetadata(bytes);
         if (stored.mime.startsWith('image/') && !meta.width) throw new Error('not a readable image');
-        let dims = { width: meta.width, height: meta.height };
+        let dims: { width: number | null; height: number | null; phash: string | null } = {
+          width: meta.width,
+          height: meta.height,
+          phash: null,
+        };
         let hasThumb = false;
         if (stored.mime.startsWith('image/')) {
           dims = await makeThumbnail(deps.store, stored.hash, mode === 'reference' ? file : undefined);

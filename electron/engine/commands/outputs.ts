@@ -65,6 +65,7 @@ export function outputCommands(
         }),
       };
     },
+    'outputs.similar': ({ id, limit, maxDistance }) => jobs.gallery.similar(id, limit ?? 60, maxDistance ?? 12),
     'outputs.compare': ({ ids }) => {
       const items = ids.map((id) => {
         const tile = jobs.gallery.tile(id);

@@ -90,12 +90,15 @@ export class Downloader {
           ...this.deps.limits,
         },
       );
-      let dims: { width: number | null; height: number | null } = { width: null, height: null };
+      let dims: { width: number | null; height: number | null; phash: string | null } = {
+        width: null,
+        height: null,
+        phash: null,
+      };
       let hasThumb = false;
       if (stored.mime.startsWith('image/')) {
         try {
-          const thumb = await makeThumbnail(store, stored.hash);
-          dims = { width: thumb.width, height: thumb.height };
+          dims = await makeThumbnail(store, stored.hash);
           hasThumb = true;
         } catch (err) {
           // Verified whole, yet no thumbnail (e.g. a format sharp cannot scale): kept, shown without one.

@@ -13,6 +13,7 @@ import { QueueJournal } from '../journal/queue';
 import { Organizer, type LineageLink } from '../journal/organize';
 import { UploadService } from '../uploads';
 import { Router } from './routing';
+import { ImageIndexer } from './image-index';
 import type { QueueState } from '../../../shared/queue';
 import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
@@ -69,6 +70,7 @@ export class JobsModule {
   readonly organizer: Organizer;
   readonly uploads: UploadService;
   readonly router: Router;
+  readonly images: ImageIndexer;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly objectInfos = new Map<string, Record<string, unknown>>();
   private readonly lastState = new Map<string, JobState>();
@@ -97,6 +99,7 @@ export class JobsModule {
     this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
     this.queue = new QueueJournal(deps.db);
     this.organizer = new Organizer(deps.db);
+    this.images = new ImageIndexer(deps.db, this.store, deps.log);
     this.uploads = new UploadService(deps.db, this.store);
     this.router = new Router({
       uploads: this.uploads,
@@ -145,11 +148,16 @@ export class JobsModule {
 
   /**
    * On start: clean temp files, resume downloads, connect, and check every open job. Unless told
-   * otherwise (the command line), it also follows what other processes write to the journal.
+   * otherwise (the command line), it also follows what other processes write to the journal and
+   * hashes older images in the background.
    */
   async start(options: { watchOthers?: boolean } = {}): Promise<void> {
     this.started = true;
-    if (options.watchOthers !== false) this.watchOthers();
+    if (options.watchOthers !== false) {
+      this.watchOthers();
+      // The window's process hashes older images for "similar images" in the background.
+      void this.images.run();
+    }
     await this.store.removeTemp();
     for (const job of this.journal.openJobs()) this.lastState.set(job.id, job.state);
     this.downloads.resumeAll();
@@ -351,6 +359,7 @@ export class JobsModule {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.images.stop();
     if (this.changeTimer) clearInterval(this.changeTimer);
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     if (this.queueNotice) clearTimeout(this.queueNotice);

@@ -11,7 +11,8 @@ import type {
 } from '../../../shared/contract';
 import type { GalleryItem, JobState } from '../../../shared/jobs';
 import { DeskError } from '../../../shared/errors';
-import { normalizeTag } from '../../../shared/organize';
+import { normalizeTag, type SimilarItem } from '../../../shared/organize';
+import { hammingDistance } from '../store/thumbs';
 import { toOutput, toSummary, type JobJournal, type OutputRow } from './jobs';
 
 interface Where {
@@ -70,6 +71,7 @@ const TILE_SELECT = `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_te
 
 type TileRow = OutputRow & {
   rating: number | null;
+  phash: string | null;
   tag_list: string | null;
   profile_id: string;
   job_state: JobState;
@@ -82,6 +84,7 @@ function toTile(r: TileRow): GalleryItem {
     ...toOutput(r),
     profileId: r.profile_id,
     rating: r.rating,
+    phash: r.phash || null,
     tags: r.tag_list ? r.tag_list.split('\u001f').sort((a, b) => a.localeCompare(b)) : [],
     jobState: r.job_state,
     promptText: r.prompt_text,
@@ -107,7 +110,12 @@ export class GalleryQueries {
   constructor(
     private readonly db: Database,
     private readonly journal: JobJournal,
-  ) {}
+  ) {
+    // The distance between two perceptual hashes, for "similar images" in SQL.
+    db.function('hamming', { deterministic: true }, (a: unknown, b: unknown) =>
+      typeof a === 'string' && typeof b === 'string' && a.length === 16 && b.length === 16 ? hammingDistance(a, b) : 64,
+    );
+  }
 
   /**
    * A smart album's saved search stands in for it (the filter given narrows it further); an album
@@ -160,6 +168,24 @@ export class GalleryQueries {
   tile(outputId: number): GalleryItem | null {
     const row = this.db.prepare(`${TILE_SELECT} WHERE o.id = ?`).get(outputId) as TileRow | undefined;
     return row ? toTile(row) : null;
+  }
+
+  /** Images like this one, nearest first: within `maxDistance` bits of its perceptual hash. */
+  similar(outputId: number, limit: number, maxDistance: number): SimilarItem[] {
+    const own = this.db.prepare('SELECT phash FROM outputs WHERE id = ?').get(outputId) as { phash: string | null } | undefined;
+    if (!own) throw new DeskError('not_found', `There is no output ${outputId}.`);
+    if (!own.phash) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT id, hamming(phash, ?) AS distance FROM outputs
+         WHERE phash IS NOT NULL AND phash <> '' AND deleted_at IS NULL AND id <> ? AND hamming(phash, ?) <= ?
+         ORDER BY distance, id DESC LIMIT ?`,
+      )
+      .all(own.phash, outputId, own.phash, maxDistance, limit) as { id: number; distance: number }[];
+    return rows.flatMap((r) => {
+      const tile = this.tile(r.id);
+      return tile ? [{ ...tile, distance: r.distance }] : [];
+    });
   }
 
   private matchCount(search: string): number {

@@ -64,6 +64,8 @@ export interface NewOutput {
 }
 
 export interface StoredOutput {
+  /** The image's perceptual hash, when one was made. */
+  phash?: string | null;
   hash: string;
   size: number;
   mime: string;
@@ -216,7 +218,7 @@ export class JobJournal {
       outputState: db.prepare(`UPDATE outputs SET state = ?, last_error = ?, attempts = attempts + ? WHERE id = ?`),
       outputStored: db.prepare(
         `UPDATE outputs SET state = 'stored', hash = ?, size = ?, mime = ?, width = ?, height = ?, has_thumb = ?,
-           last_error = NULL WHERE id = ?`,
+           phash = ?, last_error = NULL WHERE id = ?`,
       ),
       pendingOutputs: db.prepare(
         `SELECT o.*, j.profile_id, j.source FROM outputs o JOIN jobs j ON j.id = o.job_id
@@ -492,6 +494,7 @@ export class JobJournal {
       stored.width,
       stored.height,
       stored.hasThumb ? 1 : 0,
+      stored.phash ?? null,
       id,
     );
   }

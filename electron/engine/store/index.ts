@@ -1,6 +1,6 @@
 export { OutputStore, assertHash, assertKey, syncDir, type StoredFile, type MediaFile } from './store';
 export { downloadTo, type OpenedSource, type DownloadOptions } from './download';
-export { makeThumbnail, THUMB_EDGE } from './thumbs';
+export { makeThumbnail, perceptualHash, hammingDistance, THUMB_EDGE } from './thumbs';
 export { createLimiter, type Limiter } from './limiter';
 export { sniffMime } from './mime';
 export { verifyMediaFile, checkImageWhole, checkPngChunks, PngChunkWalker, type VerifyResult } from './verify';

@@ -19,7 +19,7 @@ export async function makeThumbnail(
   hash: string,
   sourcePath?: string,
   size: 'thumb' | 'large' = 'thumb',
-): Promise<{ width: number; height: number }> {
+): Promise<{ width: number; height: number; phash: string | null }> {
   const source = sourcePath ?? store.pathOf(hash);
   const target = store.thumbPathOf(hash, size);
   const edge = size === 'large' ? LARGE_EDGE : THUMB_EDGE;
@@ -46,5 +46,38 @@ export async function makeThumbnail(
     }
     await rename(temp, target);
   }
-  return { width: meta.width, height: meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : meta.height };
+  return {
+    width: meta.width,
+    height: meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : meta.height,
+    phash: await perceptualHash(target).catch(() => null),
+  };
+}
+
+/**
+ * A 64-bit difference hash (dHash) as 16 hex digits: the image in grey at 9×8, each bit whether a
+ * pixel is brighter than its right neighbour. Near-identical images (re-encoded, resized, a
+ * different seed of the same composition) differ in few bits.
+ */
+export async function perceptualHash(path: string): Promise<string> {
+  const pixels = await sharp(path, { animated: false }).greyscale().resize(9, 8, { fit: 'fill' }).raw().toBuffer();
+  let hex = '';
+  for (let row = 0; row < 8; row++) {
+    let byte = 0;
+    for (let col = 0; col < 8; col++) byte = (byte << 1) | (pixels[row * 9 + col]! > pixels[row * 9 + col + 1]! ? 1 : 0);
+    hex += byte.toString(16).padStart(2, '0');
+  }
+  return hex;
+}
+
+/** How many of the 64 bits two perceptual hashes differ in. */
+export function hammingDistance(a: string, b: string): number {
+  let bits = 0;
+  for (let i = 0; i < 16; i += 8) {
+    let x = (parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0;
+    while (x) {
+      x &= x - 1;
+      bits++;
+    }
+  }
+  return bits;
 }

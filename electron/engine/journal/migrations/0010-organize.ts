@@ -1,5 +1,5 @@
 // The gallery organised by the person and by how outputs were made: a rating (1–5), tags, albums
-// (chosen by hand, or a saved search: a smart album), and lineage (an output used as an input
+// (chosen by hand, or a saved search: a smart album), a perceptual hash of each image, and lineage (an output used as an input
 // image or mask of a later job).
 import type { Database } from 'better-sqlite3';
 
@@ -9,6 +9,9 @@ export default {
   up(db: Database): void {
     db.exec(`
       ALTER TABLE outputs ADD COLUMN rating INTEGER;
+      -- A perceptual hash (dHash, 16 hex digits) of an image, made with its thumbnail: "similar
+      -- images". '' when the image could not be hashed (not tried again).
+      ALTER TABLE outputs ADD COLUMN phash TEXT;
       CREATE INDEX outputs_rating ON outputs(rating) WHERE rating IS NOT NULL;
       CREATE TABLE output_tags (
         output_id  INTEGER NOT NULL REFERENCES outputs(id),

@@ -172,7 +172,8 @@ export class GalleryQueries {
 
   /** Images like this one, nearest first: within `maxDistance` bits of its perceptual hash. */
   similar(outputId: number, limit: number, maxDistance: number): SimilarItem[] {
-    const own = this.db.prepare('SELECT phash FROM outputs WHERE id = ?').get(outputId) as { phash: string | null } | undefined;
+    const own = this.db.prepare('SELECT phash FROM outputs WHERE id = ?').get(outputId) as
+      { phash: string | null } | undefined;
     if (!own) throw new DeskError('not_found', `There is no output ${outputId}.`);
     if (!own.phash) return [];
     const rows = this.db

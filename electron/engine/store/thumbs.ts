@@ -63,7 +63,8 @@ export async function perceptualHash(path: string): Promise<string> {
   let hex = '';
   for (let row = 0; row < 8; row++) {
     let byte = 0;
-    for (let col = 0; col < 8; col++) byte = (byte << 1) | (pixels[row * 9 + col]! > pixels[row * 9 + col + 1]! ? 1 : 0);
+    for (let col = 0; col < 8; col++)
+      byte = (byte << 1) | (pixels[row * 9 + col]! > pixels[row * 9 + col + 1]! ? 1 : 0);
     hex += byte.toString(16).padStart(2, '0');
   }
   return hex;

@@ -85,6 +85,12 @@ describe('the window', () => {
       inFlight: 0,
       held: 0,
     });
+    // A batch tells the person once, when it is done, not once per run.
+    await waitFor(() => finished.length > 0, 'the notification');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(finished).toEqual([
+      expect.objectContaining({ title: 'basic × 6: done', body: '6 of 6 completed', state: 'completed' }),
+    ]);
   });
 });
 

@@ -240,6 +240,8 @@ const jobState = v.literal(...JOB_STATES);
 const cursor = v.string({ min: 1, max: 200 });
 const libraryId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const outputIds = v.array(v.integer({ min: 1 }), { min: 1, max: 10_000 });
+/** A folder or file on this computer, absolute (POSIX or a Windows drive). */
+const absolutePath = v.string({ min: 1, max: 4096, pattern: /^(\/|[A-Za-z]:[\\/])/ });
 /** The largest API-format workflow any entry point accepts (the window, the command line, a drop). */
 export const MAX_WORKFLOW_BYTES = 8_000_000;
 /** A file's bytes as base64: bounded to a little over the 50 MB upload limit. */
@@ -408,7 +410,7 @@ export const commands = {
   /** Adds a folder of ComfyUI outputs (on this computer) to the gallery. */
   'import.folder': command<ImportSummary>()(
     v.object({
-      path: v.string({ min: 1, max: 4096, pattern: /^(\/|[A-Za-z]:[\\/])/ }),
+      path: absolutePath,
       /** copy into the store (default), or reference the files where they are. */
       mode: v.optional(v.literal('copy', 'reference')),
     }),
@@ -448,6 +450,15 @@ export const commands = {
   ),
   /** What an output was made from (outputs used as its job's inputs) and what used it since. */
   'outputs.lineage': command<Lineage>()(v.object({ id: v.integer({ min: 1 }) })),
+  /**
+   * Exports outputs, each with its workflow in its metadata and a JSON sidecar (API prompt): to a
+   * folder on this computer, or (no folder) as a ZIP kept by hash for the window to save.
+   */
+  'outputs.export': command<{ files: number; bytes: number; zip: { hash: string; name: string } | null }>()(
+    v.object({ ids: outputIds, folder: v.optional(absolutePath) }),
+  ),
+  /** An output as a PNG with its job's workflow embedded ("Save job as PNG + workflow"): by hash. */
+  'outputs.withWorkflow': command<{ hash: string; name: string }>()(v.object({ id: v.integer({ min: 1 }) })),
   /** Images like this one (by perceptual hash), nearest first. */
   'outputs.similar': command<SimilarItem[]>()(
     v.object({

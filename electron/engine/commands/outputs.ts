@@ -5,6 +5,9 @@ import type { JobsModule } from '../jobs/module';
 import { toSummary } from '../journal/jobs';
 import type { ApiWorkflow } from '../workflows/api-format';
 import { diffPrompts } from '../workflows/diff';
+import { exportToFolder, exportToZip, safeName, withPrompt, type ExportItem } from '../export';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { DesktopActions, Emit, HandlersOf } from './types';
 
 export function outputCommands(
@@ -25,6 +28,23 @@ export function outputCommands(
     if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
     return { path, hash: output.hash, desktop };
   };
+  /** What an export needs of each output: its file, name, kind and its job's prompt. */
+  const exportItems = async (ids: number[]): Promise<ExportItem[]> =>
+    Promise.all(
+      ids.map(async (id) => {
+        const output = jobs.journal.output(id);
+        if (!output?.hash) throw new DeskError('not_found', `Output ${id} is not on this computer.`);
+        const path = await jobs.store.locate(output.hash);
+        if (!path) throw new DeskError('not_found', `The file of output ${id} is no longer on this computer.`);
+        const prompt = jobs.journal.get(output.jobId)?.prompt ?? null;
+        return {
+          path,
+          filename: output.filename,
+          mime: output.mime,
+          prompt: prompt && Object.keys(prompt).length > 0 ? prompt : null,
+        };
+      }),
+    );
   const changed = (ids: number[]): void => {
     for (const id of ids) {
       const tile = jobs.gallery.tile(id);
@@ -64,6 +84,25 @@ export function outputCommands(
           return job ? [{ job: toSummary(job), outputs: tiles(jobs.journal.outputs(jobId).map((o) => o.id)) }] : [];
         }),
       };
+    },
+    'outputs.export': async ({ ids, folder }) => {
+      const items = await exportItems(ids);
+      if (folder) return { ...(await exportToFolder(items, folder)), zip: null };
+      const zip = await exportToZip(items, jobs.store);
+      return {
+        files: zip.files,
+        bytes: zip.bytes,
+        zip: { hash: zip.hash, name: `comfy-desk-${ids.length}-outputs.zip` },
+      };
+    },
+    'outputs.withWorkflow': async ({ id }) => {
+      const [item] = await exportItems([id]);
+      if (item!.mime !== 'image/png')
+        throw new DeskError('invalid_input', 'Only a PNG can carry its workflow this way.');
+      if (!item!.prompt) throw new DeskError('not_found', 'This output has no workflow in the journal.');
+      const png = withPrompt(await readFile(item!.path), item!.prompt);
+      const stored = await jobs.store.ingest(Readable.from([png]));
+      return { hash: stored.hash, name: safeName(item!.filename) };
     },
     'outputs.similar': ({ id, limit, maxDistance }) => jobs.gallery.similar(id, limit ?? 60, maxDistance ?? 12),
     'outputs.compare': ({ ids }) => {

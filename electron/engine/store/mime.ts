@@ -11,5 +11,6 @@ export function sniffMime(head: Uint8Array): string {
   if (ascii(0, 3) === 'ID3' || (head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0)) return 'audio/mpeg';
   if (ascii(0, 4) === 'fLaC') return 'audio/flac';
   if (ascii(0, 4) === 'OggS') return 'audio/ogg';
+  if (ascii(0, 4) === 'PK\u0003\u0004') return 'application/zip';
   return 'application/octet-stream';
 }

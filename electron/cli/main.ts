@@ -1,24 +1,31 @@
 // `comfy-desk`: scripting over the same engine and journal as the app.
-//   comfy-desk run <workflow_api.json> [--server URL] [--kind cloud|local] [--set NODE.INPUT=VALUE …]
-//                  [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--timeout S] [--data DIR]
+//   comfy-desk run <workflow_api.json> [--server S | --servers S1,S2,…] [--kind cloud|local]
+//                  [--set NODE.INPUT=VALUE …] [--sweep NODE.INPUT=VALUES …] [--batch-name NAME]
+//                  [--count N] [--seed fixed|random|increment] [--out DIR] [--grid FILE] [--wait]
+//                  [--timeout S] [--data DIR]
 //   comfy-desk jobs [--limit N] [--json]
-//   comfy-desk sync [--server URL]
-//   comfy-desk check <workflow.json> [--server URL]
+//   comfy-desk sync [--server S]
+//   comfy-desk check <workflow.json> [--server S]
 //   comfy-desk import <folder>
 //   comfy-desk search <text> [--json]
-// Exit codes: 0 every job completed; 1 a job failed, was cancelled or interrupted, or an output
-// could not be stored; 2 bad usage or input (checked before anything is sent or journaled);
-// 3 the server could not be reached (for --timeout seconds) or refused us (key, credits, access).
+//   comfy-desk queue [list|pause|resume|move|window] …
+// Exit codes: 0 every job completed (or is on a server, or held by a pause); 1 a job failed, was
+// cancelled or interrupted, or an output could not be stored; 2 bad usage or input (checked before
+// anything is sent or journaled); 3 the jobs could not move for --timeout seconds (the server
+// unreachable) or the server refused us (key, credits, access).
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeskError } from '../../shared/errors';
 import type { JobSummary } from '../../shared/jobs';
+import { sweepLabel, type SweepAxis } from '../../shared/queue';
 import { Engine } from '../engine/engine';
 import { applyInputs } from '../engine/workflows/api-format';
 import {
   checkFolder,
+  checkServerNames,
   DEFAULT_SUBMIT_TIMEOUT_S,
   DEFAULT_TIMEOUT_S,
+  EXIT,
   parseCommandLine,
   planRun,
   readWorkflowFile,
@@ -28,26 +35,44 @@ import {
 } from './args';
 import { safeOutputName } from './names';
 import { ProgressLine } from './progress';
-import { watchJobs } from './watch';
+import { countByServer, resolveServers, serverName } from './servers';
+import { queueCommand } from './queue';
+import { watchJobs, type SetAside } from './watch';
 
 const USAGE = `Usage:
-  comfy-desk run <workflow_api.json> [--server URL] [--kind cloud|local] [--set NODE.INPUT=VALUE ...]
-                 [--count N] [--seed fixed|random|increment] [--out DIR] [--wait] [--timeout SECONDS]
-                 [--data DIR]
+  comfy-desk run <workflow_api.json> [--server S | --servers S1,S2,...] [--kind cloud|local]
+                 [--set NODE.INPUT=VALUE ...] [--sweep NODE.INPUT=VALUES ...] [--batch-name NAME]
+                 [--count N] [--seed fixed|random|increment] [--out DIR] [--grid FILE.png] [--wait]
+                 [--timeout SECONDS] [--data DIR]
   comfy-desk jobs [--limit N] [--json] [--data DIR]
-  comfy-desk sync [--server URL] [--kind cloud|local] [--data DIR]
-  comfy-desk check <workflow.json> [--server URL]    validate against the server's nodes (cached offline)
+  comfy-desk sync [--server S] [--kind cloud|local] [--data DIR]
+  comfy-desk check <workflow.json> [--server S]      validate against the server's nodes (cached offline)
   comfy-desk import <folder> [--reference]           add a folder of ComfyUI outputs to the gallery
                                                      (copied into the store, or --reference: left in place)
   comfy-desk search <text> [--json]                  the gallery's full-text search
+  comfy-desk queue [list] [--json]                   the app's queue: pauses, each server's window, held jobs
+  comfy-desk queue pause [--server S]                nothing more is sent (to any server, or to S)
+  comfy-desk queue resume [--server S]               sending goes on; what has room is sent now
+  comfy-desk queue move <job-id...> --front|--back|--before ID|--after ID
+  comfy-desk queue window --server S <N|default>     how many of ours may be on S at once
+A server S is an address (http://127.0.0.1:8188, https://cloud.comfy.org) or a profile's name.
 run also takes --image NODE=FILE and --mask NODE=FILE (a mask needs --image on the same node).
-run returns once every job is on the server; --wait (or --out) waits until they finish and their
-outputs are stored. While the server cannot be reached, run keeps trying for --timeout seconds
-(default ${DEFAULT_TIMEOUT_S} with --wait, ${DEFAULT_SUBMIT_TIMEOUT_S} without), then exits 3 with the jobs kept in the outbox.
+--sweep NODE.INPUT=VALUES (at most twice) makes a run for every value, or every combination:
+  3.cfg=4,6,8   3.seed=1..4   3.denoise=0.5..1:0.25 (numbers where the workflow has a number);
+  with --count, each combination runs N times; at most 1000 runs. --grid FILE writes the sweep's
+  labelled grid once its runs are done. --servers spreads the runs: each goes where it would finish first.
+run returns once every job is on a server: the app's queue lets only a server's window of ours
+(see queue window) be on it at once, and run keeps sending as places free up. --wait (or --out,
+--grid) waits until they finish and their outputs are stored. A job held because sending is paused
+(everything, its server or its batch) is said and not waited for (exit 0): it goes when you resume.
+--timeout SECONDS is how long run goes on without progress while its jobs cannot move (the server
+unreachable, a job waiting to be sent again): any job sent, started or finished starts the count
+again, so a long batch is never cut off while it moves. Default ${DEFAULT_TIMEOUT_S} with --wait, ${DEFAULT_SUBMIT_TIMEOUT_S} without;
+then it exits 3 with the jobs kept in the app's queue.
 The API key comes from the system keychain (set it in the app) or COMFY_API_KEY.
 --data DIR (or COMFY_DESK_DATA) selects the data folder; the default is the app's.`;
 
-export const EXIT = { ok: 0, jobFailed: 1, usage: 2, server: 3 } as const;
+export { EXIT };
 
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   let args: Args;
@@ -55,6 +80,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   try {
     // Everything from this computer is checked before the journal opens or a server is asked.
     args = parseCommandLine(argv);
+    checkServerNames(args);
     if (args.command === 'run') plan = await planRun(args);
     if (args.command === 'import') await checkFolder(args.positionals[0]);
     if (args.command === 'search' && !args.positionals.join(' ').trim())
@@ -87,7 +113,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         return await listJobs(engine, args, out);
       case 'sync': {
         const profileId = await chooseProfile(engine, args);
-        await engine.jobs.start({ watchOthers: false });
+        await engine.jobs.start({ watchOthers: false, indexImages: false });
         const { imported } = await engine.invoke('sync.run', { profileId });
         await engine.jobs.settled();
         out.write(`Imported ${imported} job(s).\n`);
@@ -99,6 +125,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         return await importCommand(engine, args, out, err);
       case 'search':
         return await search(engine, args, out);
+      case 'queue':
+        return await queueCommand(engine, args, out, err);
     }
   } catch (e) {
     if (e instanceof UsageError) {
@@ -112,8 +140,23 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     err.write(`Unexpected error: ${engine.redact(e instanceof Error ? e.message : String(e))}\n`);
     return EXIT.server;
   } finally {
-    await engine.close();
+    await closeEngine(engine);
   }
+}
+
+/**
+ * Nothing more is sent once the command is done; a send already under way is let finish (for a
+ * few seconds at most), so no job is left half-sent for the next process to look up.
+ */
+async function closeEngine(engine: Engine): Promise<void> {
+  const { dispatcher } = engine.jobs.service;
+  dispatcher.close();
+  await Promise.race([dispatcher.idle(), delay(10_000)]);
+  await engine.close();
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 async function run(
@@ -123,51 +166,79 @@ async function run(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const profileId = await chooseProfile(engine, args);
-  await engine.jobs.start({ watchOthers: false });
+  const profileIds = await chooseProfiles(engine, args);
+  const profileId = profileIds[0]!;
+  const spread = profileIds.length > 1;
+  // Following other processes too: the app beside it may send (or cancel) some of these jobs.
+  await engine.jobs.start({ watchOthers: true, indexImages: false });
+  // A connection to each server: a spread job goes only to a server that is up, and a job held
+  // behind a full server is sent when this process hears the place is free.
+  for (const id of profileIds) engine.jobs.session(id);
+  if (spread) await connections(engine, profileIds, 3000);
   const sets: Record<string, unknown> = { ...plan.sets, ...(await uploadInputs(engine, profileId, plan, out)) };
   const submitted = await engine.invoke('jobs.submit', {
     profileId,
+    ...(spread ? { profileIds } : {}),
     workflow: applyInputs(plan.workflow, sets),
     name: plan.name,
     count: args.count,
     seed: args.seed,
     ...(Object.keys(sets).length ? { inputs: sets } : {}),
+    ...(plan.sweep.length ? { sweep: plan.sweep } : {}),
+    ...(args.batchName !== undefined ? { batchName: args.batchName } : {}),
   });
   const ids = submitted.map((j) => j.id);
   out.write(`Submitted ${submitted.length} job(s): ${ids.join(', ')}\n`);
-  const waitToEnd = args.wait || args.out !== undefined;
+  const batchId = submitted[0]?.batchId ?? null;
+  const batch = batchId ? engine.jobs.queue.batch(batchId) : null;
+  if (batch) out.write(`Batch "${batch.name}" (${batch.id})${sweepText(plan.sweep, args.count)}\n`);
+  if (spread)
+    out.write(
+      `Spread over ${profileIds.map((id) => serverName(engine, id)).join(', ')}: each run goes where it would finish first.\n`,
+    );
+  const waitToEnd = args.wait || args.out !== undefined || args.grid !== undefined;
   const end = await watchJobs(
     engine,
     ids,
     {
       goal: waitToEnd ? 'finished' : 'on_server',
-      profileId,
       timeoutMs: args.timeoutMs ?? (waitToEnd ? DEFAULT_TIMEOUT_S : DEFAULT_SUBMIT_TIMEOUT_S) * 1000,
+      nameServers: spread,
     },
     err,
   );
   if (end.kind !== 'done') {
     const left = end.jobs.filter((j) => j.state === 'outbox').length;
-    err.write(`${end.kind === 'needs_person' ? 'The server refused: ' : ''}${engine.redact(end.message)}\n`);
+    const lead = end.kind !== 'needs_person' ? '' : spread ? 'Held until you act: ' : 'The server refused: ';
+    err.write(`${lead}${engine.redact(end.message)}\n`);
     if (left > 0) {
       err.write(
-        `${left} job(s) wait in the outbox. They are sent when Comfy Desk next connects to this server ` +
+        `${left} job(s) wait in the outbox. They are sent when Comfy Desk next connects to ${spread ? 'these servers' : 'this server'} ` +
           '(the app, or `comfy-desk sync`), or cancel them in the app.\n',
       );
     }
     return EXIT.server;
   }
+  const held = new Set(end.held.map((h) => h.job.id));
   if (!waitToEnd) {
-    out.write(`All ${ids.length} job(s) are on the server.\n`);
+    const placed = end.jobs.filter((j) => !held.has(j.id));
+    if (held.size === 0 && !spread) out.write(`All ${ids.length} job(s) are on the server.\n`);
+    else if (held.size === 0)
+      out.write(`All ${ids.length} job(s) are on a server: ${countByServer(engine, placed)}.\n`);
+    else if (placed.length > 0)
+      out.write(`${placed.length} of ${ids.length} job(s) are on a server: ${countByServer(engine, placed)}.\n`);
+    if (spread) writeWhere(engine, end.jobs, held, out);
+    writeHeld(end.held, out);
     return EXIT.ok;
   }
   // Outputs announced only in the job detail are fetched too, and every download ends first
   // (here, or in the app when it shares this data folder and was already fetching one).
+  const ended = ids.filter((id) => !held.has(id));
   await engine.jobs.settled();
-  await outputsSettled(engine, ids, args.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000);
+  await outputsSettled(engine, ended, args.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000);
   let failed = 0;
   for (const job of end.jobs) {
+    if (held.has(job.id)) continue;
     const now = engine.jobs.journal.get(job.id) ?? job;
     if (now.state !== 'completed') {
       failed += 1;
@@ -181,12 +252,74 @@ async function run(
       );
     }
   }
+  if (spread) writeWhere(engine, end.jobs, held, out);
+  if (batchId) await writeBatch(engine, batchId, out);
+  writeHeld(end.held, out);
   if (args.out !== undefined) {
-    const copied = await copyOutputs(engine, ids, args.out);
+    const copied = await copyOutputs(engine, ended, args.out);
     out.write(`Copied ${copied.length} output(s) to ${args.out}\n`);
     for (const path of copied) out.write(`  ${path}\n`);
   }
+  if (args.grid !== undefined && batchId) {
+    const grid = await engine.invoke('batches.grid', { id: batchId });
+    const source = await engine.jobs.store.locate(grid.hash);
+    if (source) {
+      await copyFile(source, args.grid);
+      await chmod(args.grid, 0o666 & ~process.umask());
+      out.write(`Grid ${grid.width}×${grid.height} written to ${args.grid}\n`);
+    }
+  }
   return failed > 0 ? EXIT.jobFailed : EXIT.ok;
+}
+
+/** " — a sweep of cfg (3 values) × seed (4 values), 2 runs each" */
+function sweepText(axes: SweepAxis[], count: number): string {
+  if (axes.length === 0) return '';
+  const each = count > 1 ? `, ${count} runs each` : '';
+  return `: a sweep of ${axes.map((a) => `${a.input} (${a.values.length} values)`).join(' × ')}${each}`;
+}
+
+/** Each job and the server it went to (the journal's record of it). */
+function writeWhere(engine: Engine, jobs: JobSummary[], held: Set<string>, out: NodeJS.WritableStream): void {
+  out.write('Where each job went:\n');
+  for (const seen of jobs) {
+    const job = engine.jobs.journal.get(seen.id) ?? seen;
+    const where = held.has(job.id) ? 'held' : serverName(engine, job.profileId);
+    out.write(`  ${job.id}  ${job.state.padEnd(10)}  ${where}\n`);
+  }
+}
+
+/** Jobs a pause holds: how many, why, and how to resume. */
+function writeHeld(held: SetAside[], out: NodeJS.WritableStream): void {
+  const byReason = new Map<string, number>();
+  for (const h of held) byReason.set(h.reason, (byReason.get(h.reason) ?? 0) + 1);
+  for (const [reason, n] of byReason) {
+    const text = n === 1 ? reason : reason.replace(/\bit goes\b/, 'they go');
+    out.write(`${n} job(s) held: ${text}.\n`);
+  }
+}
+
+/** A batch at the end of run --wait: its counts, and for a sweep each combination and how it ended. */
+async function writeBatch(engine: Engine, batchId: string, out: NodeJS.WritableStream): Promise<void> {
+  const { batch, cells } = await engine.invoke('batches.get', { id: batchId });
+  const c = batch.counts;
+  const parts = [
+    `${c.completed} completed`,
+    c.failed ? `${c.failed} failed` : '',
+    c.cancelled ? `${c.cancelled} cancelled or interrupted` : '',
+    c.held ? `${c.held} held` : '',
+    c.active ? `${c.active} still on a server` : '',
+  ].filter(Boolean);
+  out.write(`Batch "${batch.name}": ${c.total} run(s): ${parts.join(', ')}\n`);
+  const [rows, cols] = [batch.axes[0], batch.axes[1]];
+  const ordered = [...cells].sort((a, b) => a.row - b.row || a.col - b.col);
+  for (const cell of ordered) {
+    const labels = [
+      rows ? sweepLabel(rows, rows.values[cell.row]!) : '',
+      cols ? sweepLabel(cols, cols.values[cell.col]!) : '',
+    ].filter(Boolean);
+    out.write(`  ${labels.join(', ')}: ${cell.state}  job ${cell.jobId}\n`);
+  }
 }
 
 /** Waits until no output of these jobs is still being fetched by any process, or the time is up. */
@@ -197,24 +330,45 @@ async function outputsSettled(engine: Engine, jobIds: string[], timeoutMs: numbe
   while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
 }
 
-async function chooseProfile(engine: Engine, args: Args): Promise<string> {
+/** Waits (a little) until every one of these servers' sockets is open, so a spread sees them all. */
+async function connections(engine: Engine, ids: string[], ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !ids.every((id) => engine.jobs.socketStateOf(id) === 'open')) await delay(50);
+}
+
+/** --server / --servers as profile ids (made for new addresses), each ready with its key. */
+async function chooseProfiles(engine: Engine, args: Args): Promise<string[]> {
   const envKey = process.env.COMFY_API_KEY;
-  let profileId = engine.settings.getSettings().activeProfileId;
-  if (args.server) {
-    const { url } = args.server;
-    const kind = args.server.kind ?? (/comfy\.org$/.test(new URL(url).hostname) || envKey ? 'cloud' : 'local');
-    const existing = engine.settings.listProfiles().profiles.find((p) => p.url === url && p.kind === kind);
-    profileId = existing?.id ?? (await engine.invoke('profiles.save', { name: new URL(url).host, kind, url })).id;
+  const refs = args.servers.length > 0 ? args.servers : args.server ? [args.server] : [];
+  const ids =
+    refs.length > 0
+      ? await resolveServers(engine, refs, {
+          create: true,
+          ...(args.kind ? { kind: args.kind } : {}),
+          ...(envKey ? { envKey } : {}),
+        })
+      : [engine.settings.getSettings().activeProfileId];
+  // COMFY_API_KEY is one key: it goes to the one server named, or the one Comfy Cloud server
+  // among several (never to two different ones: a key is bound to its server).
+  const cloud = ids.filter((id) => engine.settings.getProfile(id)?.kind === 'cloud');
+  if (envKey) {
+    if (ids.length === 1) engine.keys.useForSession(ids[0]!, envKey);
+    else if (cloud.length === 1) engine.keys.useForSession(cloud[0]!, envKey);
   }
-  if (envKey) engine.keys.useForSession(profileId, envKey);
-  const profile = engine.settings.getProfile(profileId)!;
-  if (profile.kind === 'cloud' && !(await engine.keys.get(profileId))) {
-    throw new DeskError(
-      'no_key',
-      `No API key for ${profile.name}: set COMFY_API_KEY or set the key in the app's Settings.`,
-    );
+  for (const id of cloud) {
+    const profile = engine.settings.getProfile(id)!;
+    if (!(await engine.keys.get(id))) {
+      throw new DeskError(
+        'no_key',
+        `No API key for ${profile.name}: set COMFY_API_KEY or set the key in the app's Settings.`,
+      );
+    }
   }
-  return profileId;
+  return ids;
+}
+
+async function chooseProfile(engine: Engine, args: Args): Promise<string> {
+  return (await chooseProfiles(engine, { ...args, servers: [] }))[0]!;
 }
 
 async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promise<string[]> {
@@ -320,7 +474,7 @@ async function check(
 ): Promise<number> {
   const parsed = await readWorkflowFile(args.positionals[0]);
   const profileId = args.server ? await chooseProfile(engine, args) : engine.settings.getSettings().activeProfileId;
-  await engine.jobs.start({ watchOthers: false });
+  await engine.jobs.start({ watchOthers: false, indexImages: false });
   // Fresh node definitions when the server answers; the cached ones otherwise.
   await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
   const report = await engine.invoke('workflows.inspect', { workflow: parsed, profileId });

@@ -2,6 +2,7 @@
 // with a clear message before anything reaches a server or the journal; a refused key ends at
 // once; an unreachable server ends after --timeout; nothing is left for a person to guess.
 import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import {
   copyFileSync,
   existsSync,
@@ -101,6 +102,135 @@ describe('local mistakes: exit 2, a clear message, nothing sent, nothing journal
     ],
     ['import of a missing folder', (w) => ['import', join(w.data, 'nothing-here')], /no such folder/],
     ['search with no text', () => ['search', '  '], /search needs some text/],
+    // Sweeps: the form, the node and its input, the values, how many.
+    [
+      '--sweep that is not NODE.INPUT=VALUES',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', 'foo'],
+      /--sweep foo: expected NODE\.INPUT=VALUES/,
+    ],
+    [
+      '--sweep naming a missing node',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '99.cfg=4,6'],
+      /--sweep 99\.cfg=4,6: the workflow has no node 99/,
+    ],
+    [
+      '--sweep naming an input the node lacks',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.cgf=4,6'],
+      /node 3 \(KSampler\) has no input "cgf"; it has cfg, /,
+    ],
+    [
+      '--sweep of words for a number',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.cfg=high,low'],
+      /--sweep 3\.cfg=high,low: "high" is not a number; node 3 \(KSampler\) takes a number for cfg/,
+    ],
+    [
+      '--sweep of a range with a step of 0',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.cfg=1..4:0'],
+      /step of a range must be more than 0/,
+    ],
+    [
+      '--sweep of an input wired to another node',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.model=1,2'],
+      /input "model" of node 3 \(KSampler\) is connected to node 4/,
+    ],
+    [
+      'a third --sweep',
+      (w, s) => [
+        'run',
+        w.file,
+        '--server',
+        s,
+        ...['3.cfg=4,6', '3.seed=1..2', '3.steps=10,20'].flatMap((x) => ['--sweep', x]),
+      ],
+      /--sweep: at most 2 \(the rows and the columns of the grid\); 3 were given/,
+    ],
+    [
+      '--sweep times --count over 1000 runs',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.seed=1..500', '--count', '3'],
+      /--sweep: 500 values × --count 3 makes 1500 runs; at most 1000/,
+    ],
+    [
+      'two --sweep over 1000 runs',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.seed=1..100', '--sweep', '3.cfg=1..11'],
+      /100 × 11 values makes 1100 runs; at most 1000/,
+    ],
+    [
+      '--sweep and --set of the same input',
+      (w, s) => ['run', w.file, '--server', s, '--set', '3.cfg=5', '--sweep', '3.cfg=4,6'],
+      /--sweep 3\.cfg and --set 3\.cfg both give it values/,
+    ],
+    [
+      '--sweep of the seed with --seed random',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.seed=1..3', '--seed', 'random'],
+      /random seeds would replace the swept ones/,
+    ],
+    ['--grid without --sweep', (w, s) => ['run', w.file, '--server', s, '--grid', 'g.png'], /--grid needs --sweep/],
+    [
+      '--grid in a folder that does not exist',
+      (w, s) => ['run', w.file, '--server', s, '--sweep', '3.cfg=4,6', '--grid', join(w.data, 'no', 'g.png')],
+      /--grid .*: the folder .* does not exist/,
+    ],
+    [
+      '--sweep on a command other than run',
+      () => ['jobs', '--sweep', '3.cfg=4,6'],
+      /--sweep goes with `run`, not `jobs`/,
+    ],
+    // Servers: --servers as --server, several.
+    [
+      '--servers with an empty entry',
+      (w, s) => ['run', w.file, '--servers', `${s},,${s}`],
+      /--servers .*: an empty entry/,
+    ],
+    [
+      '--servers with an address that is not http',
+      (w, s) => ['run', w.file, '--servers', `${s},ftp://x.org`],
+      /--servers ftp:\/\/x\.org: only http/,
+    ],
+    [
+      '--servers naming a profile in a data folder that has none yet',
+      (w, s) => ['run', w.file, '--servers', `${s},studio`],
+      /--servers studio: not an address, and there is no server profile of that name/,
+    ],
+    [
+      '--server and --servers together',
+      (w, s) => ['run', w.file, '--server', s, '--servers', `${s},${s}/x`],
+      /Give --server \(one\) or --servers \(several\), not both/,
+    ],
+    ['an empty --batch-name', (w, s) => ['run', w.file, '--server', s, '--batch-name=  '], /--batch-name must be/],
+    // The queue's commands.
+    ['an unknown queue command', () => ['queue', 'shuffle'], /Unknown queue command "shuffle": give list, pause/],
+    ['queue move without jobs', () => ['queue', 'move', '--front'], /queue move needs the jobs to move/],
+    [
+      'queue move to two places',
+      () => ['queue', 'move', 'abcd1234', '--front', '--back'],
+      /exactly one of --front, --back, --before ID, --after ID \(got --front and --back\)/,
+    ],
+    ['queue move to no place', () => ['queue', 'move', 'abcd1234'], /queue move needs exactly one of --front/],
+    [
+      'queue move of a malformed id',
+      () => ['queue', 'move', 'no such!', '--back'],
+      /queue move: "no such!" is not a job id/,
+    ],
+    ['queue move next to itself', () => ['queue', 'move', 'abcd', '--after', 'abcd'], /cannot move next to itself/],
+    ['queue window without --server', () => ['queue', 'window', '3'], /queue window needs --server/],
+    [
+      'queue window 0',
+      (w, s) => ['queue', 'window', '--server', s, '0'],
+      /queue window N must be a whole number from 1 to 64/,
+    ],
+    ['queue window of words', (w, s) => ['queue', 'window', '--server', s, 'lots'], /queue window N must be a whole/],
+    ['queue window with two numbers', (w, s) => ['queue', 'window', '--server', s, '2', '3'], /needs one number/],
+    ['queue pause with a word too many', () => ['queue', 'pause', 'now'], /queue pause takes no more words/],
+    [
+      '--front outside queue move',
+      () => ['queue', 'pause', '--front'],
+      /--front goes with `queue move`, not `queue pause`/,
+    ],
+    [
+      'queue pause --server naming a profile in a fresh data folder',
+      () => ['queue', 'pause', '--server', 'studio'],
+      /--server studio: not an address/,
+    ],
   ];
   for (const [name, argsOf, message] of cases) {
     hostile(
@@ -412,3 +542,98 @@ describe('a careless first use', () => {
     30_000,
   );
 });
+
+describe('the queue from the command line: a mistake that needs the journal to see changes nothing', () => {
+  /** Jobs with their order, servers and batch; batches; profiles with their pause and window; the pause. */
+  function queueDump(data: string): string {
+    const db = new Database(join(data, 'journal.sqlite3'));
+    try {
+      return JSON.stringify({
+        jobs: db
+          .prepare(
+            'SELECT id, state, profile_id, queue_rank, route_json, batch_id, submit_attempts FROM jobs ORDER BY id',
+          )
+          .all(),
+        events: db.prepare('SELECT count(*) AS n FROM job_events').get(),
+        batches: db.prepare('SELECT id, name, paused FROM batches ORDER BY id').all(),
+        profiles: db.prepare('SELECT id, name, url, kind, paused, queue_window FROM profiles ORDER BY id').all(),
+        paused: db.prepare("SELECT value_json FROM settings WHERE key = 'queue.paused'").get(),
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  type Case = [string, (ctx: { file: string; url: string; held: string[] }) => string[], RegExp];
+  const cases: Case[] = [
+    [
+      'queue move of a job nobody has',
+      () => ['queue', 'move', '0f0f0f0f-0000-4000-8000-000000000000', '--front'],
+      /queue move 0f0f0f0f-.*: no job held in the queue has that id/,
+    ],
+    [
+      'queue move next to a job nobody has',
+      ({ held }) => ['queue', 'move', held[0]!, '--before', 'ffffffff'],
+      /--before ffffffff: no job held in the queue has that id/,
+    ],
+    [
+      'queue move of an id start too short, or shared by two held jobs',
+      ({ held }) => ['queue', 'move', commonPrefix(held), '--front'],
+      /held jobs start with that; give more of the id|no job held/,
+    ],
+    [
+      'queue pause --server of an address no profile has',
+      () => ['queue', 'pause', '--server', 'http://127.0.0.1:9'],
+      /--server http:\/\/127\.0\.0\.1:9: no server profile has this address/,
+    ],
+    [
+      'queue window --server naming no profile',
+      () => ['queue', 'window', '--server', 'studio', '3'],
+      /--server studio: not an address, and no server profile has that name\. Profiles: /,
+    ],
+    [
+      'queue resume --server naming no profile (nothing resumed, nothing sent)',
+      () => ['queue', 'resume', '--server', 'studio'],
+      /--server studio: not an address, and no server profile has that name/,
+    ],
+    [
+      'run --servers with one name no profile has: no profile made, nothing queued',
+      ({ file, url }) => ['run', file, '--servers', `http://127.0.0.1:9,${url},studio`],
+      /--servers studio: not an address, and no server profile has that name/,
+    ],
+  ];
+  for (const [name, argsOf, message] of cases) {
+    hostile(
+      'cli',
+      name,
+      async () => {
+        const cloud = await startCloud();
+        const w = workspace();
+        const env = { COMFY_API_KEY: cloud.apiKey };
+        // A paused queue with three held jobs, made by the command line itself.
+        expect((await cli(['queue', 'pause', '--data', w.data])).status).toBe(0);
+        const run = await cli(['run', w.file, '--server', cloud.url, '--count', '3', '--data', w.data], env);
+        expect(run.status, run.stderr).toBe(0);
+        const held = (/Submitted 3 job\(s\): (.*)/.exec(run.stdout)?.[1] ?? '').split(', ');
+        expect(held).toHaveLength(3);
+        const before = queueDump(w.data);
+        const requests = cloud.requests.length;
+        const result = await cli([...argsOf({ file: w.file, url: cloud.url, held }), '--data', w.data], env);
+        expect(result.status, result.stderr).toBe(2);
+        expect(result.stderr).toMatch(message);
+        expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+        expect(queueDump(w.data)).toBe(before);
+        expect(cloud.requests.length).toBe(requests);
+      },
+      60_000,
+    );
+  }
+});
+
+/** The longest start the first two ids share (at least one character): ambiguous, or matching nothing. */
+function commonPrefix(ids: string[]): string {
+  const [a, b] = [ids[0]!, ids[1]!];
+  let n = 0;
+  while (n < a.length && a[n] === b[n]) n += 1;
+  return n > 0 ? a.slice(0, n) : a.slice(0, 1);
+}

@@ -148,16 +148,14 @@ export class JobsModule {
 
   /**
    * On start: clean temp files, resume downloads, connect, and check every open job. Unless told
-   * otherwise (the command line), it also follows what other processes write to the journal and
+   * otherwise (the command line), it also follows what other processes write to the journal, and
    * hashes older images in the background.
    */
-  async start(options: { watchOthers?: boolean } = {}): Promise<void> {
+  async start(options: { watchOthers?: boolean; indexImages?: boolean } = {}): Promise<void> {
     this.started = true;
-    if (options.watchOthers !== false) {
-      this.watchOthers();
-      // The window's process hashes older images for "similar images" in the background.
-      void this.images.run();
-    }
+    if (options.watchOthers !== false) this.watchOthers();
+    // The window's process hashes older images for "similar images" in the background.
+    if (options.indexImages !== false) void this.images.run();
     await this.store.removeTemp();
     for (const job of this.journal.openJobs()) this.lastState.set(job.id, job.state);
     this.downloads.resumeAll();

@@ -59,6 +59,31 @@ await page.waitForTimeout(900);
 await shot(page, 'queue-running-light');
 await page.waitForFunction(() => !document.querySelector('[aria-label^="Running job"]'), null, { timeout: 60_000 });
 await everyView(page, ['Queue'], '-finished');
+
+// The app's own queue mid-run: a batch of twelve, four of them on the server (its window), the rest
+// held here as one row; then all sending paused.
+await page.emulateMedia({ colorScheme: 'light' });
+await page.getByRole('button', { name: 'Workflows', exact: true }).click();
+await page.getByLabel('Runs').fill('12');
+await page.getByRole('button', { name: 'Run', exact: true }).click();
+await page.getByText('Running', { exact: true }).first().waitFor();
+await page.waitForTimeout(1500);
+for (const scheme of ['light', 'dark'] as const) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await shot(page, `queue-batch-running-${scheme}`);
+}
+await page.getByRole('button', { name: 'Pause all' }).click();
+await page.getByText(/^Sending is paused/).waitFor();
+for (const scheme of ['light', 'dark'] as const) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await shot(page, `queue-paused-${scheme}`);
+}
+await page.getByRole('region', { name: 'Held here' }).scrollIntoViewIfNeeded();
+for (const scheme of ['light', 'dark'] as const) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await shot(page, `queue-held-${scheme}`);
+}
+await page.getByRole('button', { name: 'Resume all' }).first().click();
 await browser.close();
 await host.stop();
 await cloud.close();

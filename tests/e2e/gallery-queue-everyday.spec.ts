@@ -405,15 +405,15 @@ test.describe('with jobs slow enough to watch', () => {
   });
 });
 
-test('jobs in the outbox say why, and when the next try is, or that they wait for you', async ({ app, cloud }) => {
+test('jobs held here say why, and when the next try is, or that they wait for you', async ({ app, cloud }) => {
   test.setTimeout(90_000);
   await signIn(app, cloud);
   const file = workflowFile('inverted', loadInvertSave(512, 512));
-  // The server fails three times: the job waits in the outbox, says why, and when it tries again.
+  // The server fails three times: the job is held here, says why, and when it tries again.
   cloud.fault({ method: 'POST', path: '/prompt', status: 503, times: 3 });
   await run(app, file);
-  const waiting = app.getByRole('region', { name: 'Waiting' });
-  await expect(waiting.getByText('Outbox · not sent yet')).toBeVisible();
+  const waiting = app.getByRole('region', { name: 'Held here' });
+  await expect(waiting.getByText('Not sent yet', { exact: true })).toBeVisible();
   await expect(waiting.getByText(/The server had a problem \(503\)/)).toBeVisible();
   await expect(waiting.getByText(/next try (in \d+ s|now)/)).toBeVisible();
   await shots(app, 'queue-outbox-retry');

@@ -160,7 +160,7 @@ test('offline: the gallery and the lightbox still work, a new run waits in the o
   await expect(app.getByRole('dialog', { name: /Viewer/ }).locator('img')).toBeVisible();
   await app.keyboard.press('Escape');
   await run(app, WORKFLOW);
-  await expect(app.getByText('Outbox · not sent yet')).toBeVisible();
+  await expect(app.getByRole('region', { name: 'Held here' }).getByText(/^Not sent yet/)).toBeVisible();
   await expect(app.getByRole('alert').filter({ hasText: 'waits in the outbox' })).toBeVisible();
   await app.screenshot({ path: test.info().outputPath('offline.png') });
 });

@@ -92,7 +92,7 @@ export function appCommands(ctx: AppContext): HandlersOf<'app' | 'settings' | 'p
       if (saved.id === ctx.activeProfileId() && (!before || before.url !== saved.url || before.kind !== saved.kind)) {
         void ctx.monitor.restart();
       }
-      ctx.jobs.refreshSessions();
+      ctx.jobs.refreshSessions(saved.id);
       return saved;
     },
 
@@ -124,7 +124,7 @@ export function appCommands(ctx: AppContext): HandlersOf<'app' | 'settings' | 'p
       ctx.log.info('key set', { profileId, storage: status.storage, last4: status.last4 });
       ctx.emit('key.changed', status);
       if (profileId === ctx.activeProfileId()) void ctx.monitor.restart();
-      ctx.jobs.refreshSessions();
+      ctx.jobs.refreshSessions(profileId);
       return status;
     },
 
@@ -134,7 +134,7 @@ export function appCommands(ctx: AppContext): HandlersOf<'app' | 'settings' | 'p
       ctx.log.info('key cleared', { profileId });
       ctx.emit('key.changed', status);
       if (profileId === ctx.activeProfileId()) void ctx.monitor.restart();
-      ctx.jobs.refreshSessions();
+      ctx.jobs.refreshSessions(profileId);
       return status;
     },
 

@@ -256,20 +256,25 @@ export class JobsModule {
     if (links.length > 0) this.organizer.link(jobId, links);
   }
 
-  /** Profiles or keys changed: sessions reconnect with what is current. */
-  refreshSessions(): void {
+  /**
+   * A profile's address or key changed (`changed`), or only which one is active: a session whose
+   * server moved is made again, the changed one reconnects with its new key, and the others keep
+   * their connections (switching the active server drops nothing).
+   */
+  refreshSessions(changed?: string): void {
     if (!this.started) return;
     for (const [id, session] of this.sessions) {
       const profile = this.deps.settings.getProfile(id);
-      if (!profile || !sameServer(session.profile, profile)) {
+      const moved = !profile || !sameServer(session.profile, profile);
+      if (moved) {
         this.sessions.delete(id);
         void session.close();
         if (profile) this.session(id);
-      } else {
+      } else if (id === changed) {
         session.socket.reconnectNow();
       }
-      // A new key or address may be what the outbox waited for.
-      if (profile) this.service.retryNow(id);
+      // A new key or address may be what the queue waited for.
+      if (profile && (moved || id === changed)) this.service.retryNow(id);
     }
     this.session(this.activeProfileId());
   }

@@ -1,10 +1,11 @@
 // Open workflows, kept like tabs. Each is a draft in the journal (drafts.save, a moment after an
-// edit), so what was set up (the workflow, its values, chosen images and masks, runs and seed, the
-// tab last shown) survives leaving the view, reloading the window and restarting the app.
+// edit), so what was set up (the workflow, its values, chosen images and masks, runs and seed, a
+// sweep, the servers to run on, the tab last shown) survives leaving the view, reloading the window and restarting the app.
 import { untrack } from 'svelte';
 import type { Draft, WorkflowReport } from '../../../shared/contract';
 import { desk, messageOf } from './desk';
 import { objectInfo } from './object-info';
+import { serversFromSaved, sweepFromSaved, type SweepDraft } from './sweep';
 import { applyFields, fieldsOf, type FieldGroup } from './workflow-form';
 
 export type SeedMode = 'fixed' | 'random' | 'increment';
@@ -34,6 +35,10 @@ interface SavedState {
   count: number;
   seed: SeedMode;
   images: Record<string, ImageChoice>;
+  /** The inputs a sweep varies and the values typed for them (kept while it is off, too). */
+  sweep?: SweepDraft;
+  /** Several servers to run on (profile ids); absent for the active server. */
+  servers?: string[];
   /** When the tab was last shown: the newest is shown again on start. */
   activeAt: number;
 }
@@ -55,6 +60,10 @@ export class OpenWorkflow {
   seed = $state<SeedMode>('random');
   /** By field key (NODE.INPUT). */
   images = $state<Record<string, ImageChoice>>({});
+  /** A sweep set up for it (null: none yet). */
+  sweep = $state<SweepDraft | null>(null);
+  /** The servers its runs go to; null for the active server, as a run always went. */
+  servers = $state<string[] | null>(null);
   activeAt = $state(0);
   /** An edit not in the journal yet. */
   saving = $state(false);
@@ -77,6 +86,8 @@ export class OpenWorkflow {
       this.count = state.count ?? 1;
       this.seed = state.seed ?? 'random';
       this.images = state.images ?? {};
+      this.sweep = sweepFromSaved(state.sweep);
+      this.servers = serversFromSaved(state.servers);
       this.activeAt = state.activeAt ?? 0;
     }
   }
@@ -99,6 +110,8 @@ export class OpenWorkflow {
       images,
       activeAt: this.activeAt,
       ...(this.libraryId ? { libraryId: this.libraryId } : {}),
+      ...(this.sweep ? { sweep: $state.snapshot(this.sweep) } : {}),
+      ...(this.servers ? { servers: [...this.servers] } : {}),
     };
     if (JSON.stringify(state).length > STATE_BUDGET) {
       for (const image of Object.values(images)) {

@@ -87,3 +87,55 @@ export function readable(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(12)));
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
+
+/** A batch's colour: the one the person chose, or one made from its id (the same each time). */
+export function swatch(batch: { id: string; color: string | null }): string {
+  if (batch.color) return batch.color;
+  let h = 0;
+  for (let i = 0; i < batch.id.length; i++) h = (h * 31 + batch.id.charCodeAt(i)) >>> 0;
+  return `hsl(${h % 360} 62% 56%)`;
+}
+
+/**
+ * How far a batch is, as a person reads it: "12 of 40 done · 2 failed · about 3 min left". Runs
+ * that ended without an image are said plainly ("failed", "stopped"); done means made its outputs.
+ */
+export function batchLine(batch: {
+  counts: { total: number; held: number; active: number; completed: number; failed: number; cancelled: number };
+  remainingMs: number | null;
+  paused: boolean;
+}): string {
+  const { counts } = batch;
+  const parts = [`${counts.completed} of ${counts.total} done`];
+  if (counts.failed > 0) parts.push(`${counts.failed} failed`);
+  if (counts.cancelled > 0) parts.push(`${counts.cancelled} stopped`);
+  const open = counts.held + counts.active;
+  if (open > 0) {
+    if (batch.paused) parts.push('paused');
+    else if (batch.remainingMs !== null && batch.remainingMs >= 1000) parts.push(`${about(batch.remainingMs)} left`);
+  }
+  return parts.join(' · ');
+}
+
+/** What kind of batch, in a word or two: "Sweep · cfg × seed", "4 runs", "Re-run of 3". */
+export function batchKind(batch: {
+  kind: 'count' | 'sweep' | 'rerun';
+  axes: { input: string; values: unknown[] }[];
+  counts: { total: number };
+}): string {
+  if (batch.kind === 'sweep' && batch.axes.length > 0)
+    return `Sweep · ${batch.axes.map((a) => `${a.input} (${a.values.length})`).join(' × ')}`;
+  if (batch.kind === 'rerun') return `Re-run of ${batch.counts.total}`;
+  return `${batch.counts.total} run${batch.counts.total === 1 ? '' : 's'}`;
+}
+
+/** Servers by name: "Comfy Cloud", "Comfy Cloud or Studio PC", "A, B or C". */
+export function serverNames(names: string[], joiner = 'or'): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} ${joiner} ${names[names.length - 1]}`;
+}
+
+/** "1 job", "3 jobs". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -267,6 +267,28 @@ describe('several servers', () => {
     }
   });
 
+  it('switching the active server keeps every connection: a spread does not lose its servers', async () => {
+    const one = await localServer();
+    const two = await localServer();
+    const engine = await open(tempDir(), one);
+    const twoId = addServer(engine, two, 'Two');
+    engine.jobs.session(twoId);
+    await waitFor(
+      () => engine.jobs.socketStateOf(twoId) === 'open' && engine.jobs.socketStateOf('local') === 'open',
+      'both connected',
+    );
+    const seen = new Set<string>();
+    const watch = setInterval(
+      () => seen.add(`${engine.jobs.socketStateOf('local')}/${engine.jobs.socketStateOf(twoId)}`),
+      5,
+    );
+    await engine.invoke('settings.set', { activeProfileId: twoId });
+    await engine.invoke('settings.set', { activeProfileId: 'local' });
+    await new Promise((r) => setTimeout(r, 300));
+    clearInterval(watch);
+    expect([...seen]).toEqual(['open/open']);
+  });
+
   it('goes only where its model is; none anywhere, it says so and waits', async () => {
     const has = await localServer();
     const lacks = await localServer({ models: ['something-else.safetensors'] });

@@ -576,15 +576,19 @@ export type CommandHandlers = {
   [K in CommandName]: (input: CommandInput<K>) => Promise<CommandOutput<K>> | CommandOutput<K>;
 };
 
-/** thumb: the grid's small image; large: a sharp one for big tiles and dense screens (made on first use); full: the file. */
-export type MediaVariant = 'thumb' | 'large' | 'full';
+/**
+ * thumb: the grid's small image (a video's poster, an audio file's waveform); large: a sharp one for
+ * big tiles and dense screens (made on first use); preview: a video's short silent clip for hover
+ * (made on first use); full: the file.
+ */
+export type MediaVariant = 'thumb' | 'large' | 'preview' | 'full';
 
 /** The long edge of each made variant, in px (fit inside, never enlarged): the window picks by them. */
 export const MEDIA_EDGE = { thumb: 384, large: 1024 } as const;
 
 /** The variant a media URL's `v=` names; anything else is the full file. */
 export function mediaVariantOf(value: string | null): MediaVariant {
-  return value === 'thumb' || value === 'large' ? value : 'full';
+  return value === 'thumb' || value === 'large' || value === 'preview' ? value : 'full';
 }
 
 /**

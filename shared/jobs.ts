@@ -157,6 +157,10 @@ export interface OutputItem {
   mime: string | null;
   width: number | null;
   height: number | null;
+  /** A video's or audio file's length in ms, when stored and known. */
+  durationMs: number | null;
+  /** A video's average frame rate, when stored and known. */
+  fps: number | null;
   favorite: boolean;
   createdAt: number;
 }

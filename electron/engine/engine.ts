@@ -22,7 +22,7 @@ import { Logger, Redactor, type LogLevel } from './log';
 import { ensureDataPaths, type DataPaths } from './paths';
 import { KeyVault, KeytarSecretStore, type SecretStore } from './secrets';
 import { JobsModule, type JobsTimings } from './jobs/module';
-import type { MediaFile } from './store';
+import { ensurePreview, type MediaFile } from './store';
 import { appCommands, checkProfile } from './commands/app';
 import { jobCommands } from './commands/jobs';
 import { queueCommands } from './commands/queue';
@@ -239,8 +239,11 @@ export class Engine {
   }
 
   /** A stored output by content hash, for the media protocol (Electron) and /media/ (host). */
-  media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
-    return this.jobs.media(hash, variant);
+  async media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
+    const found = await this.jobs.media(hash, variant);
+    if (found || variant !== 'preview') return found;
+    // A video's hover preview is made the first time it is asked for (none for other kinds).
+    return (await ensurePreview(this.jobs.store, hash)) ? this.jobs.media(hash, 'preview') : null;
   }
 
   async close(): Promise<void> {

@@ -123,7 +123,11 @@ export interface FakeCloud {
   acceptedByClientJob(): Map<string, number>;
   acceptedCount(): number;
   /** Every accepted prompt in the order it arrived, with our job id and its status now. */
-  accepted(): { clientJobId: string | null; prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }>; status: JobStatus }[];
+  accepted(): {
+    clientJobId: string | null;
+    prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+    status: JobStatus;
+  }[];
   jobStatus(promptId: string): JobStatus | null;
   holdQueue(on: boolean): void;
   dropWebSockets(): void;
@@ -135,6 +139,11 @@ export interface FakeCloud {
   hostileFilenames(on: boolean): void;
   /** A file /api/view serves (for download benchmarks): bytes, or a size generated lazily. */
   addStaticOutput(content: Buffer | number): OutputRef;
+  /**
+   * Outputs of the next jobs are these bytes, named `<prefix>_00001_.<ext>` (a video or an audio
+   * output) instead of a PNG made for the job; null: PNGs again.
+   */
+  outputFile(file: { bytes: Buffer; ext: string } | null): void;
   /** Every mask upload: its name, the original_ref it named, and its bytes (tests check the alpha). */
   masks: { name: string; originalRef: Record<string, unknown>; bytes: Buffer }[];
   /** Sends a raw text or binary frame to every connected socket (hostile messages). */
@@ -251,6 +260,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let held = false;
   let refuseSockets = false;
   let hostile = false;
+  let fixedOutput: { bytes: Buffer; ext: string } | null = null;
   let misbehaviour: Misbehaviour = {};
   /** Jobs executing now (Cloud runs several at once, up to the plan's limit: `parallel`). */
   const running = new Set<Job>();
@@ -404,8 +414,10 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const text: Record<string, string> = { prompt: JSON.stringify(job.prompt) };
     const pnginfo = job.extraData.extra_pnginfo as { workflow?: unknown } | undefined;
     if (pnginfo?.workflow) text.workflow = JSON.stringify(pnginfo.workflow);
-    const bytes = makePng(width, height, seed * 7919 + count + Number(nodeId.replace(/\D/g, '') || 0), text);
-    const filename = `${prefix}_${String(count).padStart(5, '0')}_.png`;
+    const bytes = fixedOutput
+      ? fixedOutput.bytes
+      : makePng(width, height, seed * 7919 + count + Number(nodeId.replace(/\D/g, '') || 0), text);
+    const filename = `${prefix}_${String(count).padStart(5, '0')}_.${fixedOutput?.ext ?? 'png'}`;
     files.set(fileKey({ filename, subfolder: '', type }), { bytes });
     if (hostile) {
       const evil = count % 2 ? '../../evil.png' : '/etc/passwd';
@@ -736,7 +748,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       return json(res, 200, { status: 'active', id: 'user-1', email: 'ada@example.com', name: 'Ada' });
     if (route === 'GET /object_info') {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(mode === 'cloud' ? objectInfoWithModels(models ?? CLOUD_MODELS) : localObjectInfo([...uploads].sort(), models));
+      res.end(
+        mode === 'cloud' ? objectInfoWithModels(models ?? CLOUD_MODELS) : localObjectInfo([...uploads].sort(), models),
+      );
       return;
     }
     if (route === 'POST /upload/image' || route === 'POST /upload/mask')
@@ -1079,6 +1093,9 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     },
     hostileFilenames(on) {
       hostile = on;
+    },
+    outputFile(file) {
+      fixedOutput = file;
     },
     addStaticOutput(content) {
       const filename = `static_${randomUUID()}.bin`;

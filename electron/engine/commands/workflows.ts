@@ -1,13 +1,15 @@
 // The contract's workflow, node-definition, upload and import commands: what goes into a job.
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EmbeddedWorkflow } from '../../../shared/contract';
 import { DeskError } from '../../../shared/errors';
 import { importFolder } from '../import-folder';
 import type { JobsModule } from '../jobs/module';
-import { downloadTo, makeThumbnail, verifyMediaFile } from '../store';
+import { downloadTo, makeThumbnail, probeMedia, sniffMime, verifyMediaFile, type OutputStore } from '../store';
 import { limitsFrom, type UploadService } from '../uploads';
 import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from '../workflows/api-format';
-import { readImageMetadata } from '../workflows/metadata';
+import { embeddedFromTags, readImageMetadata } from '../workflows/metadata';
 import { validateWorkflow } from '../workflows/validate';
 import type { Emit, HandlersOf } from './types';
 
@@ -63,11 +65,16 @@ export function workflowCommands(deps: {
       };
     },
     'workflows.list': () => jobs.gallery.workflows(),
-    'workflows.fromImage': ({ data }) => {
-      const meta = readImageMetadata(Buffer.from(data, 'base64'));
-      if (meta.format === 'unknown')
-        throw new DeskError('invalid_input', 'This file is not a PNG, WebP, JPEG or GIF image.');
-      return { prompt: meta.prompt, workflow: meta.workflow, width: meta.width, height: meta.height };
+    'workflows.fromImage': async ({ data }) => {
+      const bytes = Buffer.from(data, 'base64');
+      const meta = readImageMetadata(bytes);
+      if (meta.format !== 'unknown') {
+        return { prompt: meta.prompt, workflow: meta.workflow, width: meta.width, height: meta.height };
+      }
+      // A video or audio file (MP4, WebM, FLAC…) carries its workflow in its container tags.
+      if (!/^(video|audio)\//.test(sniffMime(bytes.subarray(0, 16))))
+        throw new DeskError('invalid_input', 'This file is not a PNG, WebP, JPEG or GIF image, nor a video.');
+      return embeddedOfMediaBytes(jobs.store, bytes);
     },
     'import.folder': async ({ path, mode }) => {
       const info = await stat(path).catch(() => null);
@@ -116,4 +123,21 @@ export function workflowCommands(deps: {
       return upload(profileId ?? deps.activeProfileId(), name, bytes, 'image');
     },
   };
+}
+
+/**
+ * The workflow in a video's bytes: ffprobe reads a file (an MP4's index may be at its end), so the
+ * bytes go to a temp file in the store's own folder for the one run, and are deleted after.
+ */
+async function embeddedOfMediaBytes(store: OutputStore, bytes: Uint8Array): Promise<EmbeddedWorkflow> {
+  await store.ensure();
+  const temp = join(store.tmpDir, `embedded-${randomUUID()}`);
+  try {
+    await writeFile(temp, bytes, { mode: 0o600 });
+    const probe = await probeMedia(temp);
+    if (!probe.ok) throw new DeskError('invalid_input', `This video cannot be read: ${probe.reason}`);
+    return { ...embeddedFromTags(probe.tags), width: probe.width, height: probe.height };
+  } finally {
+    await rm(temp, { force: true });
+  }
 }

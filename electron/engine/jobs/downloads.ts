@@ -5,7 +5,15 @@ import type { JobSource, OutputItem } from '../../../shared/jobs';
 import type { DownloadOptions } from '../store/download';
 import type { OpenedBody } from '../cloud/http';
 import type { JobJournal } from '../journal/jobs';
-import { createLimiter, downloadTo, makeThumbnail, verifyMediaFile, type Limiter, type OutputStore } from '../store';
+import {
+  createLimiter,
+  downloadTo,
+  makeMediaThumbnail,
+  makeThumbnail,
+  verifyMediaFile,
+  type Limiter,
+  type OutputStore,
+} from '../store';
 
 export interface DownloaderDeps {
   journal: JobJournal;
@@ -96,6 +104,7 @@ export class Downloader {
         phash: null,
       };
       let hasThumb = false;
+      let timing: { durationMs: number | null; fps: number | null } = { durationMs: null, fps: null };
       if (stored.mime.startsWith('image/')) {
         try {
           dims = await makeThumbnail(store, stored.hash);
@@ -104,8 +113,21 @@ export class Downloader {
           // Verified whole, yet no thumbnail (e.g. a format sharp cannot scale): kept, shown without one.
           this.deps.log.warn('no thumbnail', { output: item.id, error: (err as Error).message });
         }
+      } else if (stored.mime.startsWith('video/') || stored.mime.startsWith('audio/')) {
+        // Its size, length and frame rate (ffprobe), and a poster or a waveform as its thumbnail;
+        // a file ffmpeg cannot read is kept all the same, shown without them.
+        const media = await makeMediaThumbnail(store, stored.hash, store.pathOf(stored.hash));
+        if (media.ok) {
+          const { probe, thumb } = media;
+          dims = { width: probe.width, height: probe.height, phash: null };
+          timing = { durationMs: probe.durationMs, fps: probe.fps };
+          hasThumb = thumb.ok;
+          if (!thumb.ok) this.deps.log.warn('no thumbnail', { output: item.id, error: thumb.reason });
+        } else {
+          this.deps.log.warn('media not probed', { output: item.id, error: media.reason });
+        }
       }
-      journal.outputStored(item.id, { ...stored, ...dims, hasThumb });
+      journal.outputStored(item.id, { ...stored, ...dims, ...timing, hasThumb });
     } catch (err) {
       if (this.abort.signal.aborted) return; // shutting down: stays "downloading", resumed next start
       if (err instanceof DeskError && err.code === 'conflict') {

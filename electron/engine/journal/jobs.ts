@@ -72,6 +72,9 @@ export interface StoredOutput {
   width: number | null;
   height: number | null;
   hasThumb: boolean;
+  /** A video's or audio file's length, and a video's frame rate (ffprobe), when known. */
+  durationMs?: number | null;
+  fps?: number | null;
 }
 
 /** A job as the engine needs it to submit or reconcile (more than the renderer sees). */
@@ -129,6 +132,8 @@ export interface OutputRow {
   width: number | null;
   height: number | null;
   has_thumb: number;
+  duration_ms: number | null;
+  fps: number | null;
   favorite: number;
   created_at: number;
 }
@@ -218,7 +223,7 @@ export class JobJournal {
       outputState: db.prepare(`UPDATE outputs SET state = ?, last_error = ?, attempts = attempts + ? WHERE id = ?`),
       outputStored: db.prepare(
         `UPDATE outputs SET state = 'stored', hash = ?, size = ?, mime = ?, width = ?, height = ?, has_thumb = ?,
-           phash = ?, last_error = NULL WHERE id = ?`,
+           phash = ?, duration_ms = ?, fps = ?, last_error = NULL WHERE id = ?`,
       ),
       pendingOutputs: db.prepare(
         `SELECT o.*, j.profile_id, j.source FROM outputs o JOIN jobs j ON j.id = o.job_id
@@ -495,6 +500,8 @@ export class JobJournal {
       stored.height,
       stored.hasThumb ? 1 : 0,
       stored.phash ?? null,
+      stored.durationMs ?? null,
+      stored.fps ?? null,
       id,
     );
   }
@@ -629,6 +636,8 @@ export function toOutput(row: OutputRow): OutputItem {
     mime: row.mime,
     width: row.width,
     height: row.height,
+    durationMs: row.duration_ms ?? null,
+    fps: row.fps ?? null,
     favorite: row.favorite === 1,
     createdAt: row.created_at,
   };

@@ -4,3 +4,23 @@ export { makeThumbnail, perceptualHash, hammingDistance, THUMB_EDGE } from './th
 export { createLimiter, type Limiter } from './limiter';
 export { sniffMime } from './mime';
 export { verifyMediaFile, checkImageWhole, checkPngChunks, PngChunkWalker, type VerifyResult } from './verify';
+export {
+  probeMedia,
+  makePoster,
+  makePreview,
+  makeWaveform,
+  makeMediaThumbnail,
+  ensurePreview,
+  runTool,
+  bundledTool,
+  PREVIEW_EDGE,
+  PREVIEW_SECONDS,
+  WAVEFORM_SIZE,
+  MEDIA_LIMITS,
+  type MediaProbe,
+  type MediaResult,
+  type ProbeResult,
+  type ToolOptions,
+  type RunLimits,
+  type RunResult,
+} from './media-probe';

@@ -73,6 +73,12 @@ export class OutputStore {
     return join(this.thumbsDir, hash.slice(0, 2), size === 'large' ? `${hash}@large.webp` : `${hash}.webp`);
   }
 
+  /** A video's short silent hover preview (store/media-probe.ts), beside its thumbnails. */
+  previewPathOf(hash: string): string {
+    assertHash(hash);
+    return join(this.thumbsDir, hash.slice(0, 2), `${hash}@preview.mp4`);
+  }
+
   partPathOf(key: string): string {
     assertKey(key);
     return join(this.tmpDir, `${key}.part`);
@@ -154,11 +160,16 @@ export class OutputStore {
 
   async media(hash: string, variant: MediaVariant): Promise<MediaFile | null> {
     if (!HASH.test(hash)) return null;
-    const path = variant === 'full' ? await this.locate(hash) : this.thumbPathOf(hash, variant);
+    const path =
+      variant === 'full'
+        ? await this.locate(hash)
+        : variant === 'preview'
+          ? this.previewPathOf(hash)
+          : this.thumbPathOf(hash, variant);
     const info = path ? await stat(path).catch(() => null) : null;
     if (!path || !info?.isFile()) return null;
     let mime = 'image/webp';
-    if (variant === 'full') {
+    if (variant === 'full' || variant === 'preview') {
       const handle = await open(path, 'r');
       try {
         const head = new Uint8Array(16);
@@ -175,6 +186,7 @@ export class OutputStore {
   async remove(hash: string): Promise<void> {
     await rm(this.pathOf(hash), { force: true });
     await rm(this.thumbPathOf(hash), { force: true });
+    await rm(this.previewPathOf(hash), { force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 // Thumbnails for image outputs: a fixed long edge, WebP, made once. sharp runs on libuv's thread
-// pool, so the work is off the JavaScript main thread. Video and audio get no thumbnail here
-// (no decoder ships with the app); the gallery shows an icon for them.
+// pool, so the work is off the JavaScript main thread. Video and audio get theirs (a poster, a
+// waveform) at the same path and size from the bundled ffmpeg: store/media-probe.ts.
 import { rename, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';

@@ -1,10 +1,12 @@
 // Reads the `prompt` and `workflow` ComfyUI embeds in its outputs: PNG text chunks (tEXt, iTXt,
-// zTXt) and animated WebP's EXIF (IFD0 Make = "workflow:{…}", Model = "prompt:{…}"). Also the
-// image's size from its header. Broken, foreign or hostile files give null fields, never a throw:
-// inflating, chunk walking and the JSON are all bounded (a zlib bomb or a prompt nested 100,000
-// levels deep costs little and gives null).
+// zTXt), animated WebP's EXIF (IFD0 Make = "workflow:{…}", Model = "prompt:{…}"), and MP4/WebM
+// container tags (`prompt`, `workflow`, or a `comment` holding both; read with the bundled ffprobe).
+// Also the image's size from its header. Broken, foreign or hostile files give null fields, never a
+// throw: inflating, chunk walking and the JSON are all bounded (a zlib bomb or a prompt nested
+// 100,000 levels deep costs little and gives null).
 import { inflateSync } from 'node:zlib';
 import { parseJsonBounded } from '../../../shared/json-limits';
+import { probeMedia, type ToolOptions } from '../store/media-probe';
 
 export interface ImageMetadata {
   format: 'png' | 'webp' | 'jpeg' | 'gif' | 'unknown';
@@ -183,6 +185,72 @@ function jpegSize(bytes: Uint8Array): { width: number | null; height: number | n
     offset += 2 + length;
   }
   return { width: null, height: null };
+}
+
+export interface EmbeddedMetadata {
+  prompt: Record<string, unknown> | null;
+  workflow: Record<string, unknown> | null;
+}
+
+/**
+ * The prompt and workflow of a video or audio file at `path`, from its container tags (one
+ * ffprobe run, with its time, memory and output limits). A file that cannot be read gives nulls
+ * and the reason.
+ */
+export async function readVideoMetadata(
+  path: string,
+  options: ToolOptions = {},
+): Promise<EmbeddedMetadata & { reason?: string }> {
+  const probe = await probeMedia(path, options);
+  if (!probe.ok) return { prompt: null, workflow: null, reason: probe.reason };
+  return embeddedFromTags(probe.tags);
+}
+
+/**
+ * `prompt` and `workflow` from container tags as ComfyUI writes them: each a JSON string under its
+ * own key (any case: WebM's keys read back upper case), or both in a JSON `comment` (as
+ * VideoHelperSuite writes them). A value that is a JSON string of JSON is read once more. Bounded
+ * like the image reader: too large, too deep or not an object gives null.
+ */
+export function embeddedFromTags(tags: Record<string, string>): EmbeddedMetadata {
+  const byKey = new Map<string, string>();
+  for (const [key, value] of Object.entries(tags)) {
+    const lower = key.toLowerCase();
+    if (typeof value === 'string' && !byKey.has(lower)) byKey.set(lower, value);
+  }
+  const meta: EmbeddedMetadata = { prompt: tagObject(byKey.get('prompt')), workflow: tagObject(byKey.get('workflow')) };
+  if (!meta.prompt || !meta.workflow) {
+    const comment = tagObject(byKey.get('comment'));
+    if (comment) {
+      for (const key of KEYS as Set<'prompt' | 'workflow'>) {
+        const value = comment[key];
+        meta[key] ??= typeof value === 'string' ? tagObject(value) : isRecord(value) ? value : null;
+      }
+    }
+  }
+  return meta;
+}
+
+function tagObject(text: string | undefined): Record<string, unknown> | null {
+  if (!text) return null;
+  const value = jsonValue(text);
+  if (typeof value === 'string') {
+    const again = jsonValue(value);
+    return isRecord(again) ? again : null;
+  }
+  return isRecord(value) ? value : null;
+}
+
+function jsonValue(text: string): unknown {
+  try {
+    return parseJsonBounded(text, JSON_LIMITS);
+  } catch {
+    return null; // not JSON, too large or too deep
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function jsonObject(text: Uint8Array | undefined): Record<string, unknown> | null {

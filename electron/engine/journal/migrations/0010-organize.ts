@@ -49,6 +49,9 @@ export default {
         BEGIN INSERT INTO changes (kind, ref) VALUES ('output', NEW.output_id); END;
       CREATE TRIGGER output_tags_changed_delete AFTER DELETE ON output_tags
         BEGIN INSERT INTO changes (kind, ref) VALUES ('output', OLD.output_id); END;
+      -- A video's or audio file's length and a video's frame rate (ffprobe), when stored.
+      ALTER TABLE outputs ADD COLUMN duration_ms INTEGER;
+      ALTER TABLE outputs ADD COLUMN fps REAL;
     `);
   },
 };

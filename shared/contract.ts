@@ -389,7 +389,7 @@ export const commands = {
   'batches.pause': command<BatchSummary>()(v.object({ id: batchId })),
   'batches.resume': command<BatchSummary>()(v.object({ id: batchId })),
   'batches.cancel': command<BatchSummary>()(v.object({ id: batchId })),
-  /** Runs the batch's failed and interrupted jobs again, in the batch, in their place. */
+  /** Runs the batch's failed jobs again, in the batch, in their place (stopped ones stay stopped). */
   'batches.retryFailed': command<BatchSummary>()(v.object({ id: batchId })),
   /** Runs the whole batch again as a new batch. */
   'batches.rerun': command<BatchSummary>()(v.object({ id: batchId, newSeed: v.optional(v.boolean) })),

@@ -124,8 +124,8 @@ export function queueCommands(
     'batches.retryFailed': ({ id }) => {
       jobs.queue.mustBatch(id);
       const failed = jobs.queue.batchJobIds(id).filter((jobId) => {
-        const state = jobs.journal.get(jobId)?.state;
-        return state === 'failed' || state === 'interrupted';
+        // Failed, not stopped: a run the person cancelled or interrupted stays stopped.
+        return jobs.journal.get(jobId)?.state === 'failed';
       });
       if (failed.length === 0) throw new DeskError('conflict', 'No run of this batch failed.');
       jobs.service.rerunMany(failed, { newSeed: false, batch: id, replaces: true });

@@ -125,6 +125,8 @@ export interface JobSummary {
   route: string[] | null;
   /** For a sweep: its index on each axis (row, then column). */
   sweep: number[] | null;
+  /** A failed run retried in its batch: the job that runs in its place. */
+  replacedBy: string | null;
 }
 
 export interface JobEvent {

@@ -112,6 +112,7 @@ interface JobRow {
   queue_rank: number | null;
   route_json: string | null;
   sweep_json: string | null;
+  replaced_by: string | null;
   output_count: number;
   cover_hash: string | null;
 }
@@ -607,6 +608,7 @@ function toRecord(row: JobRow): JobRecord {
     queueRank: row.queue_rank ?? row.rowid,
     route: parseJson<string[]>(row.route_json),
     sweep: parseJson<number[]>(row.sweep_json),
+    replacedBy: row.replaced_by,
     prompt,
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,

@@ -233,6 +233,10 @@ describe('sweeps and batches', () => {
     engine.handlers['batches.retryFailed']({ id: batchId });
     await waitFor(() => engine.jobs.queue.mustBatch(batchId).counts.completed === 3, 'the retried run');
     expect(engine.jobs.queue.mustBatch(batchId).counts).toMatchObject({ total: 3, failed: 0, completed: 3 });
+    // The failed run stays in the journal as it was, pointing at the run that replaced it.
+    const failed = jobs.map((j) => engine.jobs.journal.get(j.id)!).filter((j) => j.state === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(engine.jobs.journal.get(failed[0]!.replacedBy!)).toMatchObject({ state: 'completed', batchId });
     expect(() => engine.handlers['batches.retryFailed']({ id: batchId })).toThrow(/No run of this batch failed/);
   });
 });

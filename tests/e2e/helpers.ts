@@ -115,3 +115,32 @@ export async function invoke<K extends CommandName>(
     ws.close();
   }
 }
+
+/** Runs the basic API workflow `count` times from the test (seed: each run its own, counting up). */
+export async function submitBasic(
+  host: RunningHost,
+  count: number,
+  name = 'comfyui-basic_api_example.api',
+): Promise<void> {
+  const workflow = JSON.parse(readFileSync(BASIC, 'utf8')) as ApiWorkflow;
+  await invoke(host, 'jobs.submit', { workflow, name, count, seed: count > 1 ? 'increment' : 'fixed' });
+}
+
+/** Waits until the gallery holds `count` saved outputs, every one stored here; returns them, newest first. */
+export async function storedOutputs(
+  host: RunningHost,
+  count: number,
+  timeout = 45_000,
+): Promise<CommandOutput<'gallery.page'>['items']> {
+  let items: CommandOutput<'gallery.page'>['items'] = [];
+  await expect
+    .poll(
+      async () => {
+        items = (await invoke(host, 'gallery.page', { saved: true, limit: 100 })).items;
+        return items.filter((i) => i.state === 'stored' && i.hash).length;
+      },
+      { timeout },
+    )
+    .toBe(count);
+  return items;
+}

@@ -139,3 +139,28 @@ export function serverNames(names: string[], joiner = 'or'): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** A media length as players show it: "0:04", "2:05", "1:02:03". */
+export function clock(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || ms < 0) return '';
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A frame rate as read: "24 fps", "29.97 fps". */
+export function fpsLabel(fps: number | null): string {
+  if (fps === null || !Number.isFinite(fps) || fps <= 0) return '';
+  return `${Number(fps.toFixed(2))} fps`;
+}
+
+/** A share of a whole as a percentage, never rounding a real difference to nothing: "0%", "<0.01%", "3.25%". */
+export function share(part: number, whole: number): string {
+  if (whole <= 0 || part <= 0) return '0%';
+  const pct = (part / whole) * 100;
+  if (pct < 0.01) return '<0.01%';
+  if (pct >= 100) return '100%';
+  return `${Number(pct.toFixed(pct < 10 ? 2 : 1))}%`;
+}

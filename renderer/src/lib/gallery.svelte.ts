@@ -1,8 +1,10 @@
 // The gallery's data: pages of outputs from the journal (keyset pagination, never the whole table),
 // the filters and search that shape them, and a count. Stale answers are dropped by generation.
-import type { GalleryQuery, WorkflowEntry } from '../../../shared/contract';
+import type { GalleryFilter, GalleryQuery, WorkflowEntry } from '../../../shared/contract';
 import type { GalleryItem, OutputKind } from '../../../shared/jobs';
+import type { Album } from '../../../shared/organize';
 import { desk, messageOf } from './desk';
+import { foldNeighbours, type Folded } from './organize';
 
 // Large enough that scrolling asks rarely (a page is ~100 screens of rows), small enough to parse in a frame.
 export const PAGE_SIZE = 400;
@@ -20,6 +22,12 @@ export interface GalleryFilters {
   workflow: string;
   /** ComfyUI's temporary previews (PreviewImage) shown too; saved outputs only by default. */
   previews: boolean;
+  /** Rated at least this (0: any rating, or none). */
+  minRating: number;
+  /** Has every one of these tags. */
+  tags: string[];
+  /** In this album ('' for every output); a smart album is its saved search. */
+  albumId: string;
 }
 
 /** What "Clear filters" goes back to; the sort and the previews choice are how the person likes to look, kept. */
@@ -32,6 +40,9 @@ const NO_FILTERS: Omit<GalleryFilters, 'sort' | 'previews'> = {
   from: '',
   to: '',
   workflow: '',
+  minRating: 0,
+  tags: [],
+  albumId: '',
 };
 
 class GalleryState {
@@ -40,11 +51,18 @@ class GalleryState {
   loading = $state(false);
   done = $state(false);
   error = $state<string | null>(null);
-  filters = $state<GalleryFilters>({ ...NO_FILTERS, kinds: [], sort: 'newest', previews: false });
+  filters = $state<GalleryFilters>({ ...NO_FILTERS, kinds: [], tags: [], sort: 'newest', previews: false });
   workflows = $state<WorkflowEntry[]>([]);
+  albums = $state<Album[]>([]);
+  /** Near-identical neighbours folded into one tile ("Group similar"). */
+  groupSimilar = $state(false);
+  /** The grid's tiles when grouping: computed only while asked for (the 100k grid stays a plain list). */
+  folded = $derived<Folded | null>(this.groupSimilar ? foldNeighbours(this.items) : null);
+  album = $derived(this.albums.find((a) => a.id === this.filters.albumId) ?? null);
   /** Temporary previews left out of an empty saved-only view: the view offers to show them. */
   hiddenPreviews = $state(0);
-  filtered = $derived(
+  /** Any filter but the album: a search a smart album could keep. */
+  searched = $derived(
     this.filters.search.trim() !== '' ||
       this.filters.kinds.length > 0 ||
       this.filters.status !== 'all' ||
@@ -52,8 +70,16 @@ class GalleryState {
       this.filters.profileId !== '' ||
       this.filters.from !== '' ||
       this.filters.to !== '' ||
-      this.filters.workflow !== '',
+      this.filters.workflow !== '' ||
+      this.filters.minRating > 0 ||
+      this.filters.tags.length > 0,
   );
+  filtered = $derived(this.searched || this.filters.albumId !== '');
+  /**
+   * "Save as smart album" is offered for a search: over every output, or inside an album chosen by
+   * hand (the new one keeps both); inside a smart album, its own search is already what is kept.
+   */
+  searchFiltered = $derived(this.searched && this.album?.smart !== true);
 
   private cursor: string | null = null;
   private generation = 0;
@@ -62,6 +88,7 @@ class GalleryState {
 
   /** Called when the gallery opens: the first time it subscribes; later, it reads the first page again. */
   start(): void {
+    void this.loadAlbums();
     if (this.started) {
       void this.reset();
       return;
@@ -78,12 +105,27 @@ class GalleryState {
   /** Back after the host bridge was lost: the first page and the workflows, read again. */
   async reload(): Promise<void> {
     if (!this.started) return;
-    await Promise.all([this.reset(), this.loadWorkflows().catch(() => undefined)]);
+    await Promise.all([this.reset(), this.loadWorkflows().catch(() => undefined), this.loadAlbums()]);
   }
 
   /** Back to every output (the caller reads the first page again). */
   clearFilters(): void {
-    Object.assign(this.filters, { ...NO_FILTERS, kinds: [] });
+    Object.assign(this.filters, { ...NO_FILTERS, kinds: [], tags: [] });
+  }
+
+  /** The albums, with what each holds now (read again after anything that may change them). */
+  async loadAlbums(): Promise<void> {
+    try {
+      this.albums = await desk.invoke('albums.list');
+    } catch {
+      // Keeps the list it has: albums are a convenience, the gallery shows without them.
+    }
+  }
+
+  /** The current filters as a smart album's saved search: what the gallery asks, without the sort. */
+  savedSearch(): GalleryFilter {
+    const { sort: _sort, ...filter } = this.query();
+    return filter;
   }
 
   /** The workflows of the gallery, once per name, with their outputs (the journal counts them). */
@@ -104,6 +146,9 @@ class GalleryState {
     if (f.to) q.to = new Date(`${f.to}T23:59:59.999`).getTime();
     if (f.workflow) q.workflowName = f.workflow;
     if (!f.previews) q.saved = true;
+    if (f.minRating > 0) q.minRating = f.minRating;
+    if (f.tags.length) q.tags = [...f.tags];
+    if (f.albumId) q.albumId = f.albumId;
     return q;
   }
 
@@ -164,6 +209,14 @@ class GalleryState {
         if (this.total !== null) this.total += fresh.length;
       }
     }, 400);
+  }
+
+  /** Outputs changed here (a rating, tags): the tiles show it at once, before the engine's events. */
+  patch(ids: readonly number[], change: (item: GalleryItem) => Partial<GalleryItem>): void {
+    const set = new Set(ids);
+    this.items.forEach((item, i) => {
+      if (set.has(item.id)) this.items[i] = { ...item, ...change(item) };
+    });
   }
 
   remove(ids: number[]): void {

@@ -493,6 +493,13 @@ export const commands = {
   'outputs.open': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
   /** Starts a native drag of these outputs' files, out to the desktop or another app (desktop app only). */
   'outputs.drag': command<void>()(v.object({ ids: v.array(v.integer({ min: 1 }), { min: 1, max: 100 }) })),
+  /**
+   * Saves a copy of a stored file (an output, a grid image, an export) where the person chooses, with
+   * a save dialog (desktop app only: in a browser its link downloads it).
+   */
+  'media.save': command<{ saved: boolean }>()(
+    v.object({ hash: v.string({ pattern: /^[a-f0-9]{64}$/, max: 64 }), name: v.string({ min: 1, max: 255 }) }),
+  ),
   /** Shows an output's file in the system file manager (desktop app only). */
   'outputs.reveal': command<void>()(v.object({ id: v.integer({ min: 1 }) })),
   /** Uploads a stored output to a server as an input image ("use as input"). */

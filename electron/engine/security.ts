@@ -7,8 +7,9 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data: blob: desk-media:",
   "media-src 'self' blob: desk-media:",
   "font-src 'self'",
-  // Electron's window talks over IPC only; the headless host narrows this to its own bridge socket.
-  "connect-src 'self'",
+  // Electron's window talks over IPC, and reads stored files' bytes from desk-media: (the difference
+  // view's worker, "copy image"); the headless host narrows this to itself and its bridge socket.
+  "connect-src 'self' desk-media:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { DeskError } from '../../shared/errors';
 import type { ComfyHttp } from './cloud/http';
 import { existsSync } from 'node:fs';
@@ -81,10 +81,24 @@ export function limitsFrom(features: Record<string, unknown> | null): UploadLimi
 
 export class UploadService {
   /** `store` keeps a copy of each uploaded image, so a job can take it to another server. */
+  /** The newest upload under a name ("name" or "subfolder/name"), to any server or to one. */
+  private readonly byName: Statement<[string, string], { hash: string; kind: 'image' | 'mask' }>;
+  private readonly onServer: Statement<[string, string, string], unknown>;
+
   constructor(
     private readonly db: Database,
     private readonly store?: OutputStore,
-  ) {}
+  ) {
+    // Prepared once: routing asks for every string input of every job it plans.
+    this.byName = db.prepare(
+      `SELECT hash, kind FROM uploads WHERE remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)
+       ORDER BY created_at DESC LIMIT 1`,
+    );
+    this.onServer = db.prepare(
+      `SELECT 1 FROM uploads WHERE profile_id = ?
+         AND (remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)) LIMIT 1`,
+    );
+  }
 
   /** Whether we uploaded a file of this name ("name" or "subfolder/name") to any server. */
   known(name: string): boolean {
@@ -93,12 +107,7 @@ export class UploadService {
 
   /** The content hash and kind of the newest file we uploaded under this name, to any server. */
   source(name: string): { hash: string; kind: 'image' | 'mask' } | null {
-    const row = this.db
-      .prepare(
-        `SELECT hash, kind FROM uploads WHERE remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)
-         ORDER BY created_at DESC LIMIT 1`,
-      )
-      .get(name, name) as { hash: string; kind: 'image' | 'mask' } | undefined;
+    const row = this.byName.get(name, name);
     // A mask's key is its hash and its original's name: the server made the file from both.
     return row ? { hash: row.hash.split(':')[0]!, kind: row.kind } : null;
   }
@@ -108,12 +117,7 @@ export class UploadService {
    * its original's (a painted mask belongs to the image it was painted on).
    */
   hashesOf(name: string): string[] {
-    const row = this.db
-      .prepare(
-        `SELECT hash, kind FROM uploads WHERE remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)
-         ORDER BY created_at DESC LIMIT 1`,
-      )
-      .get(name, name) as { hash: string; kind: 'image' | 'mask' } | undefined;
+    const row = this.byName.get(name, name);
     if (!row) return [];
     const [hash, original] = row.hash.split(/:(.*)/s) as [string, string?];
     const originalHash = original ? this.source(original)?.hash : undefined;
@@ -128,14 +132,7 @@ export class UploadService {
 
   /** Whether a file of this name ("name" or "subfolder/name") was uploaded to this server by us. */
   has(profileId: string, name: string): boolean {
-    return (
-      this.db
-        .prepare(
-          `SELECT 1 FROM uploads WHERE profile_id = ?
-             AND (remote_name = ? OR (subfolder <> '' AND subfolder || '/' || remote_name = ?)) LIMIT 1`,
-        )
-        .get(profileId, name, name) !== undefined
-    );
+    return this.onServer.get(profileId, name, name) !== undefined;
   }
 
   async upload(

@@ -1,7 +1,9 @@
 // What only the desktop can do with the engine's files: show one in its folder, open it with the
-// system's default app, drag outputs out to other apps (the thumbnail under the pointer); and the
+// system's default app, save a copy where the person says (a dialog: a link to desk-media:// does
+// not download), drag outputs out to other apps (the thumbnail under the pointer); and the
 // dock or taskbar saying how many jobs run and how far they are.
-import { app, nativeImage, shell, type BrowserWindow } from 'electron';
+import { copyFile } from 'node:fs/promises';
+import { app, dialog, nativeImage, shell, type BrowserWindow } from 'electron';
 import type { DesktopActions } from '../engine/commands/types';
 import { isFinalJobState, type JobSummary } from '../../shared/jobs';
 
@@ -12,6 +14,15 @@ export function desktopActions(getWindow: () => BrowserWindow | undefined, appIc
       // openPath answers with the system's reason, or '' when the file opened.
       const failure = await shell.openPath(path);
       if (failure) throw new Error(`The file could not be opened: ${failure}`);
+    },
+    saveAs: async (path, suggestedName) => {
+      const win = getWindow();
+      const options = { defaultPath: suggestedName };
+      const answer =
+        win && !win.isDestroyed() ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      if (answer.canceled || !answer.filePath) return false;
+      await copyFile(path, answer.filePath);
+      return true;
     },
     startDrag: (paths, icon) => {
       const win = getWindow();

@@ -17,7 +17,11 @@ const HASH = /^\/([a-f0-9]{64})$/;
 /** Must run before the app is ready: a standard, secure scheme that fetch and <video> may stream from. */
 export function registerMediaScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+    // corsEnabled: the window (a file:// page) may read the bytes with fetch, for the difference view.
+    {
+      scheme: MEDIA_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true },
+    },
   ]);
 }
 
@@ -40,6 +44,9 @@ export async function answerMediaRequest(source: MediaSource, request: Request):
   const media = asked ? await source.media(asked.hash, asked.variant) : null;
   if (!media) return new Response('No such media', { status: 404 });
   const answer = answerMedia(media, request.headers.get('range'));
+  // Only this app's window reaches this scheme (navigation is locked, nothing remote is loaded): its
+  // file:// page may read what it shows.
+  answer.headers['access-control-allow-origin'] = '*';
   // An empty file has no byte range to stream (and a read stream refuses end < start).
   if (answer.status === 416 || request.method === 'HEAD' || media.size === 0) {
     return new Response(null, { status: answer.status, headers: answer.headers });

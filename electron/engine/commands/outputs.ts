@@ -15,7 +15,7 @@ export function outputCommands(
   emit: Emit,
   /** Desktop actions the shell provides (Electron); absent in the headless host. */
   desktop?: DesktopActions,
-): HandlersOf<'gallery' | 'outputs'> {
+): HandlersOf<'gallery' | 'outputs' | 'media'> {
   /** The file of an output on this computer, for an action only the desktop app can do. */
   const fileFor = async (
     id: number,
@@ -113,6 +113,13 @@ export function outputCommands(
       });
       const prompts = items.map((item) => (jobs.journal.get(item.jobId)?.prompt ?? {}) as ApiWorkflow);
       return { items, jobIds: items.map((i) => i.jobId), ...diffPrompts(prompts) };
+    },
+    'media.save': async ({ hash, name }) => {
+      if (!desktop)
+        throw new DeskError('not_found', 'Saving with a dialog is the desktop app’s; here, the link downloads it.');
+      const path = await jobs.store.locate(hash);
+      if (!path) throw new DeskError('not_found', 'This file is not on this computer any more.');
+      return { saved: await desktop.saveAs(path, safeName(name)) };
     },
     'outputs.reveal': async ({ id }) => {
       const { path, desktop: d } = await fileFor(id, 'Showing files in a folder');

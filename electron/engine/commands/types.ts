@@ -14,4 +14,6 @@ export interface DesktopActions {
   open(path: string): Promise<void>;
   /** A native drag of the files out of the window, with an icon (a thumbnail) when there is one. */
   startDrag(paths: string[], icon: string | null): void;
+  /** Asks where to save a copy of the file (a save dialog); false when the person cancelled. */
+  saveAs(path: string, suggestedName: string): Promise<boolean>;
 }

@@ -59,6 +59,8 @@ interface BatchRow {
 }
 
 const PAUSED_KEY = 'queue.paused';
+/** Spelled as the partial index jobs_open is, so SQLite reads open jobs only (not the whole history). */
+const OPEN = `j.state NOT IN ('completed', 'failed', 'cancelled', 'interrupted')`;
 const OPEN_STATES: readonly JobState[] = ['submitting', 'pending', 'running'];
 
 export class QueueJournal {
@@ -70,11 +72,13 @@ export class QueueJournal {
         `SELECT j.id, j.profile_id, j.route_json, j.batch_id, coalesce(b.paused, 0) AS batch_paused,
            coalesce(j.queue_rank, j.rowid) AS rank, j.submit_attempts, j.submit_owner, w.name AS workflow_name
          FROM jobs j JOIN workflows w ON w.id = j.workflow_id LEFT JOIN batches b ON b.id = j.batch_id
-         WHERE j.state = 'outbox' OR (j.state = 'submitting' AND j.prompt_id IS NULL) ORDER BY rank, j.rowid`,
+         WHERE ${OPEN} AND j.state IN ('outbox', 'submitting') AND (j.state = 'outbox' OR j.prompt_id IS NULL)
+         ORDER BY rank, j.rowid`,
       ),
       inFlight: db.prepare(
         `SELECT j.profile_id, w.name, count(*) AS n FROM jobs j JOIN workflows w ON w.id = j.workflow_id
-         WHERE j.state IN ('pending', 'running') OR (j.state = 'submitting' AND j.prompt_id IS NOT NULL)
+         WHERE ${OPEN} AND j.state IN ('submitting', 'pending', 'running')
+           AND (j.state <> 'submitting' OR j.prompt_id IS NOT NULL)
          GROUP BY j.profile_id, w.name`,
       ),
       maxRank: db.prepare(`SELECT max(queue_rank) AS r FROM jobs`),

@@ -154,6 +154,36 @@ export const desk: DeskApi = {
 } as DeskApi;
 
 /** Where a stored output is shown from: by content hash, never by path. */
+/**
+ * Saves a stored file under a name: in the desktop app through its save dialog (a link to
+ * desk-media:// would not download there), in a browser by its link, as a download.
+ */
+export async function saveMedia(hash: string, name: string): Promise<void> {
+  if (inElectron) {
+    await desk.invoke('media.save', { hash, name });
+    return;
+  }
+  const link = document.createElement('a');
+  link.href = mediaUrl(hash, 'full');
+  link.download = name;
+  link.click();
+}
+
+/** For an `<a download>` to a stored file: in the desktop app, its click saves through the dialog. */
+export function savesInDesktop(link: HTMLAnchorElement, file: { hash: string; name: string }) {
+  let current = file;
+  const click = (event: MouseEvent): void => {
+    if (!inElectron) return;
+    event.preventDefault();
+    void saveMedia(current.hash, current.name);
+  };
+  link.addEventListener('click', click);
+  return {
+    update: (next: { hash: string; name: string }) => (current = next),
+    destroy: () => link.removeEventListener('click', click),
+  };
+}
+
 export function mediaUrl(hash: string, variant: MediaVariant = 'full'): string {
   return inElectron ? `desk-media://media/${hash}?v=${variant}` : `/media/${hash}?v=${variant}`;
 }

@@ -48,11 +48,20 @@ it('open, reveal and drag reach the desktop with the files where they are, the t
     reveal: (path) => void calls.push(['reveal', path]),
     open: async (path) => void calls.push(['open', path]),
     startDrag: (paths, icon) => void calls.push(['drag', paths, icon]),
+    saveAs: async (path, name) => (calls.push(['save', path, name]), name !== 'cancel.png'),
   };
   const { engine, folder, ids } = await withOutputs(desktop);
   await engine.invoke('outputs.open', { id: ids[0]! });
   await engine.invoke('outputs.reveal', { id: ids[1]! });
   await engine.invoke('outputs.drag', { ids });
+  // Saving a stored file by hash: the file where it is, under a name that cannot be a path.
+  const hash = engine.jobs.journal.output(ids[0]!)!.hash!;
+  expect(await engine.invoke('media.save', { hash, name: '../../grid.png' })).toEqual({ saved: true });
+  expect(await engine.invoke('media.save', { hash, name: 'cancel.png' })).toEqual({ saved: false });
+  expect(calls[3]).toEqual(['save', join(folder, 'flux.png'), 'grid.png']);
+  await expect(engine.invoke('media.save', { hash: 'f'.repeat(64), name: 'x.png' })).rejects.toThrow(
+    /not on this computer/,
+  );
   expect(calls[0]).toEqual(['open', join(folder, 'flux.png')]);
   expect(calls[1]).toEqual(['reveal', join(folder, 'sdxl.png')]);
   const [, paths, icon] = calls[2] as [string, string[], string];
@@ -68,12 +77,15 @@ it('in the headless host each says it is a desktop-app feature; a system refusal
   await expect(engine.invoke('outputs.drag', { ids })).rejects.toMatchObject({
     message: expect.stringMatching(/available in the desktop app/),
   });
+  const hash = engine.jobs.journal.output(ids[0]!)!.hash!;
+  await expect(engine.invoke('media.save', { hash, name: 'a.png' })).rejects.toThrow(/the link downloads it/);
   const refusing = await withOutputs({
     reveal: () => undefined,
     open: async () => {
       throw new Error('The file could not be opened: no app for .png');
     },
     startDrag: () => undefined,
+    saveAs: async () => false,
   });
   await expect(refusing.engine.invoke('outputs.open', { id: refusing.ids[0]! })).rejects.toMatchObject({
     message: expect.stringMatching(/no app for \.png/),

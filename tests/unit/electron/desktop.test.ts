@@ -1,4 +1,7 @@
 // The desktop's own actions on the engine's files, and the dock or taskbar following the jobs.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, expect, it, vi } from 'vitest';
 vi.mock('electron', () => import('./fake-electron'));
 import * as electron from './fake-electron';
@@ -22,6 +25,21 @@ it('reveals a file, opens it with the default app, and says why when the system 
   expect(electron.shell.openedPaths).toEqual(['/data/store/ab/abc.png']);
   electron.shell.openPath = () => Promise.resolve('No application knows how to open this file');
   await expect(actions.open('/x.webm')).rejects.toThrow(/could not be opened: No application knows/);
+});
+
+it('saves a copy where the person says in the save dialog; a cancel saves nothing', async () => {
+  const { get } = windowed();
+  const actions = desktopActions(get, '/app/icon.png');
+  const dir = mkdtempSync(join(tmpdir(), 'desk-save-'));
+  const source = join(dir, 'stored.png');
+  writeFileSync(source, 'the bytes');
+  electron.dialog.answer = { canceled: false, filePaths: [], filePath: join(dir, 'chosen.png') };
+  expect(await actions.saveAs(source, 'grid.png')).toBe(true);
+  expect(readFileSync(join(dir, 'chosen.png'), 'utf8')).toBe('the bytes');
+  expect(electron.dialog.calls).toEqual([{ method: 'showSaveDialog', options: { defaultPath: 'grid.png' } }]);
+  electron.dialog.answer = { canceled: true, filePaths: [], filePath: '' };
+  expect(await actions.saveAs(source, 'again.png')).toBe(false);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 it('drags the files out with the thumbnail as the icon, the app icon when there is none', () => {

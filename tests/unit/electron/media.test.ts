@@ -38,7 +38,10 @@ describe('reading the URL', () => {
 it('registers the scheme as privileged before ready, and serves after', async () => {
   registerMediaScheme();
   expect(electron.protocol.privileged).toEqual([
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+    {
+      scheme: MEDIA_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true },
+    },
   ]);
   electron.app.becomeReady();
   serveMedia(await openEngine());
@@ -62,6 +65,8 @@ describe('serving a stored file', () => {
     const whole = await electron.protocol.fetch(url);
     expect(whole.status).toBe(200);
     expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    // The window (a file:// page) may read the bytes: the difference view's worker fetches them.
+    expect(whole.headers.get('access-control-allow-origin')).toBe('*');
     expect(Buffer.from(await whole.arrayBuffer())).toEqual(bytes);
 
     const part = await electron.protocol.fetch(url, { headers: { range: 'bytes=100000-100099' } });

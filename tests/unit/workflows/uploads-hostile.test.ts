@@ -141,10 +141,12 @@ describe('an upload of a damaged file', () => {
         return { name: 'x.png' };
       },
     } as unknown as ComfyHttp;
+    // Statements may be made up front; none may be run for a refused file.
+    const asked = () => {
+      throw new Error('the journal must not be asked about a refused file');
+    };
     const db = {
-      prepare: () => {
-        throw new Error('the journal must not be asked about a refused file');
-      },
+      prepare: () => ({ get: asked, all: asked, run: asked }),
     } as unknown as Database;
     const flipped = Buffer.from(png);
     flipped[chunkAt(png, 'IDAT') + 12]! ^= 1;

@@ -4,6 +4,8 @@ import { benchGalleryQueries } from './gallery-queries';
 import { benchGalleryRenderer } from './gallery-renderer';
 import { benchJournalIngest } from './journal-ingest';
 import { benchPipeline } from './pipeline';
+import { benchQueue } from './queue';
+import { benchQueueRenderer } from './queue-renderer';
 
 const only = process.argv[2];
 const benches: Record<string, () => void | Promise<void>> = {
@@ -12,6 +14,9 @@ const benches: Record<string, () => void | Promise<void>> = {
   'gallery-renderer': benchGalleryRenderer,
   downloads: benchDownloads,
   pipeline: benchPipeline,
+  queue: benchQueue,
+  'queue-renderer': benchQueueRenderer,
+  'video-posters': async () => (await import('./video-posters')).benchVideoPosters(),
 };
 
 for (const [name, run] of Object.entries(benches)) {

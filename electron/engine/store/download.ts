@@ -106,8 +106,11 @@ async function attemptDownload(
   const handle = await open(part, resuming ? 'r+' : 'w', 0o600);
   const watch = watchdog(source, options);
   // Resuming: the bytes from `from` are written again over what was there (the same bytes, checked).
+  const writer = new PartWriter(handle, resuming ? from : 0);
   let size = resuming ? from : 0;
   let checked = 0;
+  // The first bytes, for the type when no verifier says it (a resume reads them from the file).
+  let head: Uint8Array | null = resuming ? null : new Uint8Array(0);
   try {
     for await (const chunk of source.body) {
       watch.received(chunk.length);
@@ -121,23 +124,28 @@ async function attemptDownload(
         checked += n;
       }
       hash.update(chunk);
-      let offset = 0;
-      while (offset < chunk.length) {
-        offset += (await handle.write(chunk, offset, chunk.length - offset, size + offset)).bytesWritten;
-      }
+      if (head && head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+      await writer.write(chunk);
       size += chunk.length;
     }
+    await writer.flush();
     watch.check();
     if (resuming && size < have)
       throw new DeskError('network', `truncated download: got ${size} bytes, had ${have} before`);
     if (source.size !== undefined && size !== source.size) {
       throw new DeskError('network', `truncated download: got ${size} of ${source.size} bytes`);
     }
-    await handle.truncate(size);
+    // A fresh part was empty and has every byte from 0 to `size`; a resumed one may be longer.
+    if (resuming) await handle.truncate(size);
     await handle.sync();
   } catch (err) {
     const failure = watch.failure ?? err;
-    if (failure instanceof DeskError && (failure.details as { restart?: boolean } | undefined)?.restart) {
+    const restart =
+      failure instanceof DeskError && (failure.details as { restart?: boolean } | undefined)?.restart === true;
+    // Every byte received is on disk for the next attempt to resume from (unless it starts over),
+    // and nothing is left writing to the file when it is closed or removed.
+    await writer.settle(!restart);
+    if (restart) {
       await handle.close().catch(() => undefined);
       await rm(part, { force: true });
     }
@@ -151,9 +159,112 @@ async function attemptDownload(
     await rm(part, { force: true });
     throw new DeskError('bad_response', verdict.reason);
   }
-  const stored = await store.commit(part, hash.digest('hex'), size, verdict?.mime ?? (await sniff(part)));
-  await rm(part, { force: true });
-  return stored;
+  const mime = verdict?.mime ?? (head ? sniffMime(padded(head)) : await sniff(part));
+  // The part is gone after this: renamed into the store, or removed when the store had the bytes.
+  return store.commit(part, hash.digest('hex'), size, mime);
+}
+
+/** How many first bytes tell a file's type (sniffMime). */
+const SNIFF_BYTES = 16;
+/** The most a download holds in memory while its previous write is still going to the disk. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** At most this many chunks in one writev. */
+const WRITE_BATCH_CHUNKS = 256;
+
+/**
+ * Writes a download's chunks in order at their offsets, one write at a time, while the network
+ * goes on: a chunk goes to the disk at once when nothing is being written, and what arrives
+ * meanwhile goes in the next write (one writev: one thread-pool trip for many chunks). So a slow
+ * download is on disk as it arrives (it resumes from there), a fast one needs few writes, and at
+ * most about 1 MiB waits in memory. A failed write fails the next call (or `flush`).
+ */
+class PartWriter {
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private inFlight: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private position: number,
+  ) {}
+
+  /** Takes a chunk; waits only while a full batch is held behind a write still under way. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (chunk.length === 0) return;
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+    if (!this.inFlight) this.next();
+    while (this.inFlight && (this.batchBytes >= WRITE_BATCH_BYTES || this.batch.length >= WRITE_BATCH_CHUNKS)) {
+      await this.inFlight;
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Everything taken is written (or its failure thrown). */
+  async flush(): Promise<void> {
+    if (!this.inFlight && !this.failure && this.batch.length > 0) this.next();
+    while (this.inFlight) await this.inFlight;
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Ends the writing after a failure: what is held is written too when `keep` (the part resumes
+   * from it) or dropped, and the write under way is waited for, whatever its outcome. Nothing
+   * touches the file after this; a write that fails here is the part being shorter, not an error.
+   */
+  async settle(keep: boolean): Promise<void> {
+    if (!keep) {
+      this.batch = [];
+      this.batchBytes = 0;
+    } else if (!this.inFlight && !this.failure && this.batch.length > 0) {
+      this.next();
+    }
+    while (this.inFlight) await this.inFlight;
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+
+  /** Writes what is held now; when that is done, what came meanwhile. */
+  private next(): void {
+    const buffers = this.batch;
+    const at = this.position;
+    this.position += this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.inFlight = writeAllAt(this.handle, buffers, at).then(
+      () => {
+        this.inFlight = null;
+        if (this.batch.length > 0) this.next();
+      },
+      (err: unknown) => {
+        this.inFlight = null;
+        this.failure = err;
+        this.batch = [];
+        this.batchBytes = 0;
+      },
+    );
+  }
+}
+
+/** Writes the buffers at `position`, in one writev, finishing a short write with plain writes. */
+async function writeAllAt(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+  const total = buffers.reduce((n, b) => n + b.length, 0);
+  let written = buffers.length === 1 ? 0 : (await handle.writev(buffers, position)).bytesWritten;
+  if (written >= total) return;
+  const rest = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
+  while (written < total) {
+    written += (await handle.write(rest, written, total - written, position + written)).bytesWritten;
+  }
+}
+
+/** The first bytes as a read of SNIFF_BYTES from the file gives them: zeros past a short file's end. */
+function padded(head: Uint8Array): Uint8Array {
+  if (head.length >= SNIFF_BYTES) return head;
+  const out = new Uint8Array(SNIFF_BYTES);
+  out.set(head, 0);
+  return out;
 }
 
 /**

@@ -4,11 +4,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { chromiumArgs } from '../playwright.config';
-import { BRIDGE_PATH, bridgeCookie, requestFrames, type BridgeMessage } from '../shared/bridge';
 import type { CommandName, CommandOutput, InvokeArgs } from '../shared/contract';
 import { startFakeCloud } from '../tests/fake-cloud/index';
+import { invoke as invokeOn } from '../tests/e2e/bridge-client';
 import { startHostProcess } from '../tests/e2e/fixtures';
 import { seededDataDir } from '../tests/e2e/seed';
 import { makeVideo } from '../tests/unit/store/media-files';
@@ -32,25 +31,8 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** One contract command on the host, as another window would send it (setting up a scene). */
-async function invoke<K extends CommandName>(name: K, ...args: InvokeArgs<K>): Promise<CommandOutput<K>> {
-  const url = new URL(host.url);
-  const ws = new WebSocket(`ws://${url.host}${BRIDGE_PATH}`, {
-    headers: { Cookie: `${bridgeCookie(Number(url.port))}=${url.searchParams.get('token')}`, Origin: url.origin },
-  });
-  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-  try {
-    for (const frame of requestFrames({ type: 'invoke', id: 1, name, input: args[0] }) ?? []) ws.send(frame);
-    const message = await new Promise<BridgeMessage>((ok) =>
-      ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as BridgeMessage;
-        if (m.type === 'result') ok(m);
-      }),
-    );
-    if (message.type !== 'result' || !message.result.ok) throw new Error(`${name} failed: ${JSON.stringify(message)}`);
-    return message.result.value as CommandOutput<K>;
-  } finally {
-    ws.close();
-  }
+function invoke<K extends CommandName>(name: K, ...args: InvokeArgs<K>): Promise<CommandOutput<K>> {
+  return invokeOn(host, name, ...args);
 }
 
 async function bothSchemes(page: Page, name: string): Promise<void> {

@@ -4,10 +4,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FakeCloud } from '../fake-cloud/index';
 import type { Page } from '@playwright/test';
-import WebSocket from 'ws';
-import { BRIDGE_PATH, bridgeCookie, requestFrames, type BridgeMessage } from '../../shared/bridge';
-import type { CommandName, CommandOutput, InvokeArgs } from '../../shared/contract';
+import type { CommandOutput } from '../../shared/contract';
+import { invoke } from './bridge-client';
 import { test, expect, type RunningHost } from './fixtures';
+
+export { invoke };
 
 export const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
 export const BASIC = join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json');
@@ -85,35 +86,6 @@ export async function addLocalServer(app: Page, cloud: FakeCloud): Promise<void>
   await app.getByRole('button', { name: 'Save server' }).click();
   await app.getByRole('radio', { name: /Studio PC/ }).click();
   await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible({ timeout: 20_000 });
-}
-
-/**
- * One contract command on a running host, from the test (Node), over the host's bridge signed in as
- * the page is: what the engine did, read without the window, or a submission the form does not offer.
- */
-export async function invoke<K extends CommandName>(
-  host: RunningHost,
-  name: K,
-  ...args: InvokeArgs<K>
-): Promise<CommandOutput<K>> {
-  const url = new URL(host.url);
-  const ws = new WebSocket(`ws://${url.host}${BRIDGE_PATH}`, {
-    headers: { Cookie: `${bridgeCookie(Number(url.port))}=${url.searchParams.get('token')}`, Origin: host.origin },
-  });
-  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-  try {
-    for (const frame of requestFrames({ type: 'invoke', id: 1, name, input: args[0] }) ?? []) ws.send(frame);
-    const message = await new Promise<BridgeMessage>((ok) =>
-      ws.on('message', (data) => {
-        const m = JSON.parse(String(data)) as BridgeMessage;
-        if (m.type === 'result') ok(m);
-      }),
-    );
-    if (message.type !== 'result' || !message.result.ok) throw new Error(`${name} failed: ${JSON.stringify(message)}`);
-    return message.result.value as CommandOutput<K>;
-  } finally {
-    ws.close();
-  }
 }
 
 /** Runs the basic API workflow `count` times from the test (seed: each run its own, counting up). */

@@ -488,3 +488,28 @@ test('export: a ZIP with JSON sidecars, files in a folder typed as a path, a PNG
   await expect(viewer.getByRole('status').filter({ hasText: 'Prompt copied.' })).toBeVisible();
   expect(await app.evaluate(() => navigator.clipboard.readText())).toBe(outputs[0]!.promptText);
 });
+
+test('run again from the gallery: the jobs of a selection run as one batch, shown in the queue', async ({
+  app,
+  cloud,
+  host,
+}) => {
+  await signIn(app, cloud);
+  await submitBasic(host, 2);
+  const made = await storedOutputs(host, 2);
+  await freshGallery(app, 2);
+  const tiles = app.getByRole('gridcell');
+  await tiles.nth(0).click({ modifiers: ['Control'] });
+  await tiles.nth(1).click({ modifiers: ['Control'] });
+  await app.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Run again' }).click();
+  await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toBeVisible();
+  const batches = await invoke(host, 'batches.list', {});
+  const rerun = batches.find((b) => b.kind === 'rerun');
+  expect(rerun).toMatchObject({ counts: { total: 2 } });
+  await expect(app.getByText(rerun!.name).first()).toBeVisible();
+  // The same prompts, each once: the jobs that made the two outputs.
+  const detail = await invoke(host, 'batches.get', { id: rerun!.id });
+  const seeds = await Promise.all(detail.jobs.map((j) => seedOf(host, j.id)));
+  const original = await Promise.all(made.map((o) => seedOf(host, o.jobId)));
+  expect(seeds.sort()).toEqual(original.sort());
+});

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one BENCH line per figure.
 import { benchDownloads } from './downloads';
+import { benchGalleryOrganize } from './gallery-organize';
 import { benchGalleryQueries } from './gallery-queries';
 import { benchGalleryRenderer } from './gallery-renderer';
 import { benchJournalIngest } from './journal-ingest';
@@ -12,6 +13,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   'journal-ingest': benchJournalIngest,
   'gallery-queries': benchGalleryQueries,
   'gallery-renderer': benchGalleryRenderer,
+  'gallery-organize': benchGalleryOrganize,
   downloads: benchDownloads,
   pipeline: benchPipeline,
   queue: benchQueue,

@@ -210,12 +210,12 @@ export class JobService {
   private async sendHeld(jobId: string, profileId: string): Promise<boolean> {
     const { journal, queue } = this.deps;
     if (this.closed) return false;
-    const current = journal.get(jobId);
-    if (!current) return false;
-    if (current.profileId !== profileId) queue.assign(jobId, profileId);
-    const job = journal.claimSubmit(jobId, senderGone);
-    if (!job) return false;
-    return this.send(job);
+    // Claimed first: a job another process has claimed is never pointed at another server.
+    const claimed = journal.claimSubmit(jobId, senderGone);
+    if (!claimed) return false;
+    if (claimed.profileId === profileId) return this.send(claimed);
+    queue.assign(jobId, profileId);
+    return this.send(journal.mustGet(jobId));
   }
 
   /** Returns false when the server could not be reached: the job waits and is tried again later. */

@@ -130,6 +130,8 @@ test('held jobs chosen with the checkboxes (Shift for a range) are cancelled tog
   await signIn(app, cloud);
   await openQueue(app);
   await app.getByRole('button', { name: 'Pause all' }).click();
+  // Paused in the engine before anything is submitted (the click's answer may come after a submit).
+  await expect(app.getByRole('status').filter({ hasText: 'Sending is paused' })).toBeVisible();
   const [a] = await submit(host, 'alpha');
   const [b] = await submit(host, 'beta');
   await submit(host, 'gamma');
@@ -334,6 +336,7 @@ test('a batch spread over two servers runs on both, and the queue names both', a
 
     await openQueue(app);
     await app.getByRole('button', { name: 'Pause all' }).click();
+    await expect(app.getByRole('status').filter({ hasText: 'Sending is paused' })).toBeVisible();
     await submit(host, 'spread', { profileId: cloudId, profileIds: [localId], count: 6 });
     const group = app
       .getByRole('region', { name: 'Held here' })

@@ -7,10 +7,9 @@
 // The renderer is copied from out/renderer when the benchmark starts (a build running meanwhile
 // does not change it under the page); COMFY_DESK_BENCH_RENDERER=<dir> uses another build.
 // COMFY_DESK_BENCH_HOST_PROFILE=<dir> has the host write a CPU profile (node --cpu-prof) there.
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { chromiumArgs } from '../playwright.config';
@@ -18,11 +17,11 @@ import { BRIDGE_PATH, bridgeCookie, type BridgeMessage } from '../shared/bridge'
 import { FIXTURES } from '../tests/unit/jobs/journal-helpers';
 import { startCloudProcess } from './fake-cloud-process';
 import { percentile, report } from './report';
+import { snapshotRenderer, startHost } from './renderer-host';
 
 const RUNS = 1000;
 /** How long frames are recorded, idle and while the sweep arrives. */
 const RECORD_MS = 4000;
-const ROOT = resolve(import.meta.dirname, '..');
 
 export async function benchQueueRenderer(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-queue-renderer-'));
@@ -128,66 +127,6 @@ async function startFrames(page: Page, count = 0): Promise<void> {
 
 async function stopFrames(page: Page): Promise<{ frames: number[]; startedAt: number; countedAt: number | null }> {
   return page.evaluate(`(${STOP_FRAMES})()`);
-}
-
-/** A copy of the built renderer, taken whole: every asset its index.html names is in it. */
-function snapshotRenderer(to: string): string {
-  const from = join(ROOT, 'out/renderer');
-  for (let attempt = 0; attempt < 20; attempt++) {
-    if (existsSync(join(from, 'index.html'))) {
-      rmSync(to, { recursive: true, force: true });
-      cpSync(from, to, { recursive: true });
-      const html = readFileSync(join(to, 'index.html'), 'utf8');
-      const assets = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)].map((m) => m[1]!);
-      if (assets.length > 0 && assets.every((a) => existsSync(join(to, a)))) return to;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // a build is writing it
-  }
-  throw new Error('out/renderer has no complete build: run npx electron-vite build');
-}
-
-/** The headless host from source (the engine as it is in the tree), on the given renderer. */
-async function startHost(dataDir: string, rendererDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      // COMFY_DESK_BENCH_HOST_PROFILE=<dir>: the host writes a CPU profile there when it stops.
-      ...(process.env.COMFY_DESK_BENCH_HOST_PROFILE
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.COMFY_DESK_BENCH_HOST_PROFILE}`]
-        : []),
-      '--import',
-      'tsx',
-      join(ROOT, 'electron/host/main.ts'),
-      '--data',
-      dataDir,
-      '--renderer',
-      rendererDir,
-    ],
-    { env: { ...process.env, COMFY_DESK_KEYCHAIN_SERVICE: `bench ${Date.now()}` }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${output}`)), 60_000);
-    child.stdout!.on('data', () => {
-      const match = /Open: (http:\/\/\S+\/\?token=\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`host exited (${code}):\n${output}`)));
-  });
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 interface Bridge {

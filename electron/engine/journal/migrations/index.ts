@@ -11,6 +11,7 @@ import m0007 from './0007-changes';
 import m0008 from './0008-drafts';
 import m0009 from './0009-queue';
 import m0010 from './0010-organize';
+import m0011 from './0011-ui-workflows';
 
 export interface Migration {
   readonly version: number;
@@ -18,4 +19,16 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
+export const migrations: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+  m0010,
+  m0011,
+];

@@ -1,6 +1,7 @@
 // UI-format workflows (the graph people save in ComfyUI) kept beside the API prompts that ran:
 // each once, by content, so a batch of a thousand runs keeps one copy. A job names the one it came
-// from; an open workflow (draft) keeps its own, with the modes the person switched.
+// from; an open workflow (draft) keeps its own, with the modes the person switched. The library
+// keeps a UI workflow as its workflow.
 import type { Database } from 'better-sqlite3';
 
 export default {
@@ -15,7 +16,6 @@ export default {
       );
       ALTER TABLE jobs ADD COLUMN ui_workflow_id TEXT REFERENCES ui_workflows(id);
       ALTER TABLE drafts ADD COLUMN ui_json TEXT;
-      ALTER TABLE library ADD COLUMN ui_json TEXT;
     `);
   },
 };

@@ -1,0 +1,257 @@
+// Expands the graph into executable nodes, as the frontend's graphToPrompt does with its
+// ExecutableNodeDTOs: every node of the root graph, every node inside each subgraph instance (ids
+// `<instance>:<inner>`, deeper levels adding parts), every inner node of a legacy group node
+// (`<group node>:<index>`). Walked with an explicit stack, so 50 levels of nesting or a subgraph that
+// contains itself cost a bounded loop and end in a DeskError, never a stack overflow.
+// Sources: SubgraphNode.getInnerNodes, ExecutableNodeDTO, groupNode.ts (getInnerNodes), executionUtil.ts.
+import type { ObjectInfo } from '../validate';
+import {
+  fail,
+  groupNodeName,
+  LIMITS,
+  MODE_BYPASS,
+  MODE_NEVER,
+  placeOf,
+  shown,
+  type GroupNodeDef,
+  type SubgraphDef,
+  type UiGraph,
+  type UiNode,
+} from './graph';
+import { schemaOf, type NodeSchema, type NodeValues } from './widgets';
+
+/** Node types the frontend itself provides; they are never sent (isVirtualNode). */
+export const VIRTUAL_TYPES = new Set(['Note', 'MarkdownNote', 'Reroute', 'PrimitiveNode']);
+
+export type ExecKind = 'real' | 'virtual' | 'instance' | 'group' | 'groupChild';
+
+/** Where a value the prompt holds came from in the file, to write it back there. */
+export interface Source {
+  raw: Record<string, unknown>;
+  /** Index in the array form of `widgets_values`, or key of its object form. */
+  index?: number;
+  key?: string;
+  /** The node's default for every slot: fills the array when the file's is shorter than the index. */
+  pad?: unknown[];
+}
+
+export interface Promoted {
+  /** The widget's name on the instance: the subgraph input's name, or the inner widget's for proxies. */
+  name: string;
+  label: string | null;
+  value: unknown;
+  source: Source | null;
+  /** A widget of a subgraph input (`["-1", name]`) or a view of an inner node's widget (`["69", "seed"]`). */
+  proxy: { nodeId: string; widget: string } | null;
+}
+
+export interface ExecNode {
+  /** The id in the prompt (and the UI path: `75:3`). */
+  id: string;
+  kind: ExecKind;
+  node: UiNode;
+  schema: NodeSchema | null;
+  /** The subgraph instance this node is inside, if any. */
+  instance: ExecNode | null;
+  /** For an instance: its definition. */
+  def: SubgraphDef | null;
+  /** For a group node and its children: the group node's compiled definition. */
+  group: ExecNode | null;
+  groupDef: GroupNodeDef | null;
+  /** For a group child: its index in the group's definition. */
+  index: number;
+  /** Left out whatever its own mode: inside a muted or bypassed subgraph instance or group node. */
+  excluded: boolean;
+  /** Widget values (real nodes), after primitives and group nodes applied theirs. */
+  values: NodeValues | null;
+  valueSources: Map<string, Source>;
+  /** A subgraph instance's widgets, in display order. */
+  widgets: Promoted[];
+  depth: number;
+}
+
+export interface Expansion {
+  execs: ExecNode[];
+  byId: Map<string, ExecNode>;
+  missing: { type: string; title: string; uiId: string; subgraph?: string }[];
+}
+
+function titleOf(node: UiNode): string {
+  return node.title ?? node.type;
+}
+
+/** The executable nodes of the graph, depth first in file order, with every missing node type noted. */
+export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
+  const execs: ExecNode[] = [];
+  const byId = new Map<string, ExecNode>();
+  const missing: Expansion['missing'] = [];
+  const missingSeen = new Set<string>();
+  const noteMissing = (node: UiNode, uiId: string, subgraph?: string) => {
+    // One entry per node of a definition, even when several instances use it.
+    const key = `${node.scope.subgraph?.id ?? ''}\u0000${subgraph ?? ''}\u0000${node.id}\u0000${node.type}`;
+    if (missingSeen.has(key)) return;
+    missingSeen.add(key);
+    missing.push({ type: node.type, title: titleOf(node), uiId, ...(subgraph ? { subgraph } : {}) });
+  };
+
+  const add = (exec: ExecNode) => {
+    if (execs.length >= LIMITS.flatNodes) {
+      fail(
+        `Expanded, this workflow has more than ${LIMITS.flatNodes.toLocaleString('en')} nodes (its subgraphs are used many times over), more than Comfy Desk converts.`,
+      );
+    }
+    if (byId.has(exec.id))
+      fail(`Two nodes end up with the id ${shown(exec.id, 60)}: ${placeOf(exec.node, exec.id)} and another.`);
+    byId.set(exec.id, exec);
+    execs.push(exec);
+  };
+
+  const make = (
+    node: UiNode,
+    id: string,
+    kind: ExecKind,
+    instance: ExecNode | null,
+    excluded: boolean,
+    depth: number,
+  ): ExecNode => ({
+    id,
+    kind,
+    node,
+    schema: null,
+    instance,
+    def: null,
+    group: null,
+    groupDef: null,
+    index: -1,
+    excluded,
+    values: null,
+    valueSources: new Map(),
+    widgets: [],
+    depth,
+  });
+
+  // Frames of the walk: the nodes of one graph level still to visit.
+  interface Frame {
+    nodes: UiNode[];
+    next: number;
+    instance: ExecNode | null;
+    prefix: string;
+    /** The definitions open above this level (a subgraph inside itself is a loop). */
+    open: Set<string>;
+    excluded: boolean;
+    depth: number;
+  }
+  const stack: Frame[] = [
+    { nodes: graph.root.order, next: 0, instance: null, prefix: '', open: new Set(), excluded: false, depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.nodes.length) {
+      stack.pop();
+      continue;
+    }
+    const node = frame.nodes[frame.next++]!;
+    const id = frame.prefix + node.id;
+    const subgraphName = frame.instance?.def?.name;
+    const def = graph.subgraphs.get(node.type);
+    if (def) {
+      if (frame.open.has(def.id)) {
+        fail(
+          `Subgraph “${shown(def.name)}” contains itself (through ${placeOf(node, id)}): a subgraph cannot be inside itself.`,
+        );
+      }
+      if (frame.depth + 1 > LIMITS.nesting) {
+        fail(
+          `Subgraphs are nested more than ${LIMITS.nesting} levels deep at ${placeOf(node, id)}, more than Comfy Desk converts.`,
+        );
+      }
+      const exec = make(node, id, 'instance', frame.instance, frame.excluded, frame.depth);
+      exec.def = def;
+      add(exec);
+      const open = new Set(frame.open);
+      open.add(def.id);
+      stack.push({
+        nodes: def.scope.order,
+        next: 0,
+        instance: exec,
+        prefix: `${id}:`,
+        open,
+        excluded: frame.excluded || node.mode === MODE_NEVER || node.mode === MODE_BYPASS,
+        depth: frame.depth + 1,
+      });
+      continue;
+    }
+    const groupName = groupNodeName(node.type);
+    const groupDef = groupName !== null ? graph.groupNodes.get(groupName) : undefined;
+    if (groupDef) {
+      if (frame.instance) {
+        fail(
+          `${placeOf(node, id)} is a group node inside a subgraph, which ComfyUI does not support: convert the group node to a subgraph.`,
+        );
+      }
+      const exec = make(node, id, 'group', frame.instance, frame.excluded, frame.depth);
+      exec.groupDef = groupDef;
+      add(exec);
+      const childExcluded = frame.excluded || node.mode === MODE_NEVER || node.mode === MODE_BYPASS;
+      groupDef.nodes.forEach((inner, index) => {
+        const childId = `${id}:${index}`;
+        const virtual = VIRTUAL_TYPES.has(inner.type);
+        const child = make(inner, childId, virtual ? 'virtual' : 'groupChild', null, childExcluded, frame.depth);
+        child.group = exec;
+        child.groupDef = groupDef;
+        child.index = index;
+        if (!virtual) {
+          child.schema = schemaOf(objectInfo, inner.type);
+          if (!child.schema) {
+            missing.push({ type: inner.type, title: titleOf(inner), uiId: childId });
+          }
+        }
+        add(child);
+      });
+      continue;
+    }
+    if (VIRTUAL_TYPES.has(node.type)) {
+      add(make(node, id, 'virtual', frame.instance, frame.excluded, frame.depth));
+      continue;
+    }
+    const exec = make(node, id, 'real', frame.instance, frame.excluded, frame.depth);
+    exec.schema = schemaOf(objectInfo, node.type);
+    if (!exec.schema) noteMissing(node, id, subgraphName);
+    add(exec);
+  }
+  return { execs, byId, missing };
+}
+
+/** Node types the workflow uses that the server lacks, also in subgraph definitions no instance uses. */
+export function missingTypes(graph: UiGraph, objectInfo: ObjectInfo, expansion: Expansion): Expansion['missing'] {
+  const out = [...expansion.missing];
+  const used = new Set<string>();
+  for (const e of expansion.execs) if (e.def) used.add(e.def.id);
+  for (const def of graph.subgraphs.values()) {
+    if (used.has(def.id)) continue;
+    for (const node of def.scope.order) {
+      if (VIRTUAL_TYPES.has(node.type) || graph.subgraphs.has(node.type)) continue;
+      const g = groupNodeName(node.type);
+      if (g !== null && graph.groupNodes.has(g)) continue;
+      if (!schemaOf(objectInfo, node.type))
+        out.push({ type: node.type, title: titleOf(node), uiId: node.id, subgraph: def.name });
+    }
+  }
+  return out;
+}
+
+/** The message for a person when node types are missing (nothing is converted then). */
+export function missingMessage(missing: Expansion['missing']): string {
+  const first = new Map<string, Expansion['missing'][number]>();
+  for (const m of missing) if (!first.has(m.type)) first.set(m.type, m);
+  const shownTypes = [...first.values()].slice(0, 20).map((m) => {
+    const sub = m.subgraph ? ` in subgraph “${shown(m.subgraph)}”` : '';
+    return `${shown(m.type)} (“${shown(m.title)}”, node ${shown(m.uiId, 60)}${sub})`;
+  });
+  const more = first.size > 20 ? ` and ${first.size - 20} more` : '';
+  const n = first.size;
+  return (
+    `This workflow uses ${n} node ${n === 1 ? 'type' : 'types'} the server doesn't have: ${shownTypes.join(', ')}${more}. ` +
+    `${n === 1 ? 'It comes from a custom node pack: install it' : 'They come from custom node packs: install them'} on that server (ComfyUI Manager finds them), then try again.`
+  );
+}

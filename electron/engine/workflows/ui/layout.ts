@@ -1,0 +1,164 @@
+// The form's layout (shared/workflow-layout.ts): the workflow's groups as sections in canvas order,
+// the nodes in each by position, each node's widgets pointing at the prompt inputs they set.
+// A node belongs to the smallest group whose box holds the centre of the node's box (title bar
+// included), which is ComfyUI's own test (LGraphGroup.recomputeInsideNodes, containsCentre).
+//
+// Where a widget shows: on the node that holds its value. A widget fed by a link is not shown. A
+// widget fed by a PrimitiveNode shows once, on the PrimitiveNode, keyed to the first input it feeds
+// (the prompt repeats the value in every input it feeds: edit them all, or write the value back with
+// writeValuesToUi and convert again). A subgraph instance shows its promoted widgets, keyed to the
+// first inner input each one sets, then its inner nodes follow with `parent` set; a legacy group
+// node shows its widgets, keyed to the inner inputs they set.
+import type {
+  LayoutNode,
+  LayoutSection,
+  LayoutWidget,
+  NodeMode,
+  WorkflowLayout,
+} from '../../../../shared/workflow-layout';
+import type { ExecNode, Expansion } from './expand';
+import type { Flat } from './flatten';
+import { compileGroup } from './group-node';
+import { fail, MODE_BYPASS, MODE_NEVER, type UiGraph, type UiGroup } from './graph';
+import type { ObjectInfo } from '../validate';
+
+const TITLE_HEIGHT = 30;
+const MAX_GROUPS = 1_000;
+
+export function modeName(mode: number): NodeMode {
+  return mode === MODE_NEVER ? 'mute' : mode === MODE_BYPASS ? 'bypass' : 'always';
+}
+
+function byPosition(a: ExecNode, b: ExecNode): number {
+  return a.node.pos[1] - b.node.pos[1] || a.node.pos[0] - b.node.pos[0];
+}
+
+export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, objectInfo: ObjectInfo): WorkflowLayout {
+  const { byId } = expansion;
+  const children = new Map<ExecNode | null, ExecNode[]>();
+  for (const e of expansion.execs) {
+    if (e.group) continue; // a group node's inner nodes are shown through the group node
+    const list = children.get(e.instance) ?? [];
+    if (list.length === 0) children.set(e.instance, list);
+    list.push(e);
+  }
+  // Inner widgets an instance already shows (as a view of them) are not shown twice.
+  const shownByInstance = new Set<string>();
+  for (const e of expansion.execs) {
+    for (const w of e.widgets) if (w.proxy) shownByInstance.add(`${e.id}:${w.proxy.nodeId}\u0000${w.proxy.widget}`);
+  }
+
+  const widget = (apiId: string, input: string, label: string | null): LayoutWidget => {
+    const w: LayoutWidget = { input, key: `${apiId}.${input}` };
+    if (label && label !== input) w.label = label;
+    return w;
+  };
+
+  const entry = (e: ExecNode): LayoutNode | null => {
+    const sent = flat.sent.has(e.id);
+    const node: LayoutNode = {
+      uiId: e.id,
+      apiId: sent ? e.id : null,
+      title: e.node.title ?? e.def?.name ?? e.schema?.displayName ?? e.node.type,
+      classType: e.def?.name ?? e.node.type,
+      mode: modeName(e.node.mode),
+      widgets: [],
+    };
+    if (e.instance) node.parent = e.instance.id;
+    const inactive = e.excluded || e.node.mode === MODE_NEVER || e.node.mode === MODE_BYPASS;
+    if (e.kind === 'virtual') {
+      if (e.node.type !== 'PrimitiveNode') return null;
+      const source = e.valueSources.get('value');
+      const at = source && flat.keyOfSource.get(source);
+      if (!at) return null;
+      node.widgets.push(widget(at.apiId, at.input, e.node.title));
+      return node;
+    }
+    if (inactive) return node;
+    if (e.kind === 'real' && sent && e.schema) {
+      for (const slot of e.schema.slots) {
+        if (slot.kind !== 'value') continue;
+        const source = e.valueSources.get(slot.input);
+        const at = source && flat.keyOfSource.get(source);
+        if (!at || at.apiId !== e.id || at.input !== slot.input || source.raw !== e.node.raw) continue;
+        if (shownByInstance.has(`${e.id}\u0000${slot.input}`)) continue;
+        node.widgets.push(widget(e.id, slot.input, null));
+      }
+    } else if (e.kind === 'instance') {
+      for (const w of e.widgets) {
+        if (w.proxy) {
+          const inner = byId.get(`${e.id}:${w.proxy.nodeId}`);
+          if (inner && flat.sent.has(inner.id) && inner.values?.values.has(w.proxy.widget)) {
+            node.widgets.push(widget(inner.id, w.proxy.widget, null));
+          }
+        } else {
+          const at = w.source && flat.keyOfSource.get(w.source);
+          if (at) node.widgets.push(widget(at.apiId, at.input, w.label ?? w.name));
+        }
+      }
+    } else if (e.kind === 'group' && e.groupDef) {
+      const compiled = compileGroup(e.groupDef, objectInfo);
+      compiled.widgets.forEach((slot, i) => {
+        if (slot.kind !== 'value') return;
+        const child = byId.get(`${e.id}:${slot.child}`);
+        if (!child || !flat.sent.has(child.id)) return;
+        const source = child.valueSources.get(slot.input);
+        const at = source && flat.keyOfSource.get(source);
+        if (at && source.raw === e.node.raw && source.index === i) node.widgets.push(widget(at.apiId, at.input, null));
+      });
+    }
+    return node;
+  };
+
+  // A node, then (for a subgraph instance) its inner nodes by position, depth first without recursion.
+  const emit = (top: ExecNode, out: LayoutNode[]) => {
+    const stack: ExecNode[] = [top];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      const n = entry(e);
+      if (n) out.push(n);
+      const inner = children.get(e);
+      if (e.kind === 'instance' && inner) stack.push(...[...inner].sort(byPosition).reverse());
+    }
+  };
+
+  if (graph.groups.length > MAX_GROUPS)
+    fail(`The workflow has more than ${MAX_GROUPS} groups, more than Comfy Desk lays out.`);
+  const groups = [...graph.groups].sort((a, b) => a.bounding[1] - b.bounding[1] || a.bounding[0] - b.bounding[0]);
+  const members = new Map<UiGroup | null, ExecNode[]>();
+  for (const e of [...(children.get(null) ?? [])].sort(byPosition)) {
+    const g = groupOf(e, groups);
+    const list = members.get(g) ?? [];
+    if (list.length === 0) members.set(g, list);
+    list.push(e);
+  }
+  const sections: LayoutSection[] = [];
+  for (const g of [...groups, null]) {
+    const list = members.get(g);
+    if (!list) continue;
+    const nodes: LayoutNode[] = [];
+    for (const e of list) emit(e, nodes);
+    if (nodes.length === 0) continue;
+    const section: LayoutSection = { title: g ? g.title : null, nodes };
+    if (g?.color) section.color = g.color;
+    sections.push(section);
+  }
+  return { sections };
+}
+
+function groupOf(e: ExecNode, groups: UiGroup[]): UiGroup | null {
+  const [x, y] = e.node.pos;
+  const [w, h] = e.node.size;
+  const cx = x + w / 2;
+  const cy = y - TITLE_HEIGHT + (h + TITLE_HEIGHT) / 2;
+  let best: UiGroup | null = null;
+  let bestArea = Infinity;
+  for (const g of groups) {
+    const [gx, gy, gw, gh] = g.bounding;
+    if (cx >= gx && cx < gx + gw && cy >= gy && cy < gy + gh && gw * gh < bestArea) {
+      best = g;
+      bestArea = gw * gh;
+    }
+  }
+  return best;
+}

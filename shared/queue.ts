@@ -63,6 +63,8 @@ export interface BatchSummary {
   paused: boolean;
   /** The servers its jobs may run on. */
   profileIds: string[];
+  /** The servers its runs were sent to so far (the ones that did its work), in the order of profileIds. */
+  ranOn: string[];
   axes: SweepAxis[];
   counts: BatchCounts;
   /** 0..1: finished jobs, plus the running ones' own progress. */

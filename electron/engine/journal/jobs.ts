@@ -156,11 +156,20 @@ const ESTIMATE = `CASE WHEN j.state IN ('outbox', 'submitting', 'pending', 'runn
         AND p.started_at IS NOT NULL AND p.finished_at > p.started_at
       ORDER BY p.finished_at DESC LIMIT 10)) END`;
 
+/**
+ * A run's own output is what it saved: a PreviewImage's temporary file only where it saved nothing.
+ * The order of a job's outputs wherever one of them stands for the run (cover, grid cell, strip).
+ */
+export const SAVED_FIRST = `(o.type = 'temp'), o.id LIMIT 1`;
+
+/** An output its job shows. */
+const OWN_OUTPUT = `o.deleted_at IS NULL`;
+
 const JOB_SELECT = `
   SELECT j.rowid, j.*, w.name AS workflow_name, ${ESTIMATE} AS estimated_ms,
-    (SELECT COUNT(*) FROM outputs o WHERE o.job_id = j.id AND o.deleted_at IS NULL) AS output_count,
+    (SELECT COUNT(*) FROM outputs o WHERE o.job_id = j.id AND ${OWN_OUTPUT}) AS output_count,
     (SELECT o.hash FROM outputs o WHERE o.job_id = j.id AND o.state = 'stored' AND o.kind = 'image'
-       AND o.deleted_at IS NULL ORDER BY o.id LIMIT 1) AS cover_hash
+       AND ${OWN_OUTPUT} ORDER BY ${SAVED_FIRST}) AS cover_hash
   FROM jobs j JOIN workflows w ON w.id = j.workflow_id`;
 
 /** Canonical JSON (sorted keys), so the same workflow always hashes to the same id. */
@@ -220,7 +229,9 @@ export class JobJournal {
         `SELECT * FROM outputs WHERE job_id = ? AND node_id = ? AND filename = ? AND subfolder = ? AND type = ?`,
       ),
       outputById: db.prepare(`SELECT * FROM outputs WHERE id = ?`),
-      outputsOfJob: db.prepare(`SELECT * FROM outputs WHERE job_id = ? AND deleted_at IS NULL ORDER BY id`),
+      outputsOfJob: db.prepare(
+        `SELECT * FROM outputs o WHERE job_id = ? AND ${OWN_OUTPUT} ORDER BY (type = 'temp'), id`,
+      ),
       outputState: db.prepare(`UPDATE outputs SET state = ?, last_error = ?, attempts = attempts + ? WHERE id = ?`),
       outputStored: db.prepare(
         `UPDATE outputs SET state = 'stored', hash = ?, size = ?, mime = ?, width = ?, height = ?, has_thumb = ?,
@@ -549,8 +560,25 @@ function reindexJob(stmt: Record<string, Statement>, jobId: string): void {
     row.prompt_text ?? '',
     row.name,
     classTypesOf(row.prompt_json).join(' '),
-    row.filenames ?? '',
+    [row.filenames ?? '', ...inputFilesOf(row.prompt_json)].join(' ').trim(),
   );
+}
+
+/** A file name a node takes (an image, a mask, a video): "my_photo-mask.png". */
+const INPUT_FILE = /\.(png|jpe?g|webp|gif|bmp|tiff?|mp4|webm|mov|mkv|wav|mp3|flac|ogg)$/i;
+
+/** The files a job's nodes read (LoadImage's image…): a search for "my_photo" finds the jobs made from it. */
+export function inputFilesOf(promptJson: string): string[] {
+  try {
+    const prompt = JSON.parse(promptJson) as Record<string, { inputs?: Record<string, unknown> }>;
+    const names = new Set<string>();
+    for (const node of Object.values(prompt))
+      for (const value of Object.values(node?.inputs ?? {}))
+        if (typeof value === 'string' && value.length <= 512 && INPUT_FILE.test(value)) names.add(value);
+    return [...names];
+  } catch {
+    return [];
+  }
 }
 
 /**

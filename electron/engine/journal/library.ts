@@ -17,7 +17,7 @@ interface Row {
 const SELECT = `
   SELECT l.*, (SELECT o.hash FROM outputs o JOIN jobs j ON j.id = o.job_id
                WHERE j.library_id = l.id AND o.state = 'stored' AND o.kind = 'image' AND o.deleted_at IS NULL
-               ORDER BY o.created_at DESC LIMIT 1) AS cover_hash
+               ORDER BY (o.type = 'temp'), o.created_at DESC LIMIT 1) AS cover_hash
   FROM library l`;
 
 export class Library {

@@ -13,6 +13,7 @@ import {
   type SweepCell,
 } from '../../../shared/queue';
 import { DeskError } from '../../../shared/errors';
+import { SAVED_FIRST } from './jobs';
 
 /** A held job as the dispatcher sees it. */
 export interface HeldJob {
@@ -106,7 +107,10 @@ export class QueueJournal {
       ),
       batchCover: db.prepare(
         `SELECT o.hash FROM outputs o JOIN jobs j ON j.id = o.job_id WHERE j.batch_id = ? AND o.state = 'stored'
-           AND o.kind = 'image' AND o.deleted_at IS NULL ORDER BY o.id LIMIT 1`,
+           AND o.kind = 'image' AND o.deleted_at IS NULL ORDER BY ${SAVED_FIRST}`,
+      ),
+      batchRanOn: db.prepare(
+        `SELECT DISTINCT profile_id FROM jobs WHERE batch_id = ? AND replaced_by IS NULL AND submitted_at IS NOT NULL`,
       ),
       batchName: db.prepare(
         `SELECT w.name FROM jobs j JOIN workflows w ON w.id = j.workflow_id WHERE j.batch_id = ? LIMIT 1`,
@@ -117,7 +121,7 @@ export class QueueJournal {
       cells: db.prepare(
         `SELECT j.id, j.state, j.sweep_json,
            (SELECT o.hash FROM outputs o WHERE o.job_id = j.id AND o.state = 'stored' AND o.kind = 'image'
-              AND o.deleted_at IS NULL ORDER BY o.id LIMIT 1) AS hash
+              AND o.deleted_at IS NULL ORDER BY ${SAVED_FIRST}) AS hash
          FROM jobs j WHERE j.batch_id = ? AND j.sweep_json IS NOT NULL AND j.replaced_by IS NULL`,
       ),
       // Mean run time of the last 10 completed runs of a workflow of this name on this server.
@@ -350,6 +354,9 @@ export class QueueJournal {
       else remaining += each * (1 - done);
     }
     const profileIds = JSON.parse(row.profiles_json) as string[];
+    const sent = new Set(this.q.batchRanOn!.pluck().all(row.id) as string[]);
+    // Where runs went, in the batch's own order (a server moved to later comes last).
+    const ranOn = [...profileIds.filter((id) => sent.has(id)), ...[...sent].filter((id) => !profileIds.includes(id))];
     const finished = counts.completed + counts.failed + counts.cancelled;
     return {
       id: row.id,
@@ -359,6 +366,7 @@ export class QueueJournal {
       createdAt: row.created_at,
       paused: row.paused === 1,
       profileIds,
+      ranOn,
       axes: JSON.parse(row.axes_json) as SweepAxis[],
       counts,
       progress: counts.total === 0 ? 0 : (finished + running) / counts.total,

@@ -14,6 +14,8 @@ export type SeedMode = 'fixed' | 'random' | 'increment';
 export interface ImageChoice {
   /** The file on the server ("name" or "subfolder/name"), before any mask. */
   name: string;
+  /** The name the person knows it by (Comfy Cloud renames uploads by hash): what its mask is named after. */
+  label?: string;
   /** Uploaded from this computer, a gallery output, or a file the server lists. */
   from: 'upload' | 'gallery' | 'server';
   /** A gallery output's content hash: its preview and its pixels come from the store. */

@@ -57,6 +57,8 @@ export interface GraphChange {
   classType: string;
   /** Which of the compared outputs (index) differs from the first. */
   index: number;
+  /** The node's title in its workflow, if it has one. */
+  title?: string | null;
   detail: string;
 }
 
@@ -66,4 +68,6 @@ export interface Comparison {
   jobIds: string[];
   inputs: InputChange[];
   graph: GraphChange[];
+  /** Outputs of different workflows: nodes matched by title and class, only those compared. */
+  differentWorkflows?: true;
 }

@@ -112,7 +112,8 @@ export function outputCommands(
         return tile;
       });
       const prompts = items.map((item) => (jobs.journal.get(item.jobId)?.prompt ?? {}) as ApiWorkflow);
-      return { items, jobIds: items.map((i) => i.jobId), ...diffPrompts(prompts) };
+      const names = items.map((i) => i.workflowName);
+      return { items, jobIds: items.map((i) => i.jobId), ...diffPrompts(prompts, names) };
     },
     'media.save': async ({ hash, name }) => {
       if (!desktop)

@@ -118,6 +118,27 @@ export function changeRows(comparison: Pick<Comparison, 'inputs'>): ChangeRow[] 
   return comparison.inputs.map(changeRow);
 }
 
+/**
+ * A change in the graph in words, for a list: what happened ("Only in B") and to which node. Between
+ * different workflows, a node without a match is only in one of them; never a raw kind.
+ */
+export function graphWords(change: GraphChange, outputs: number): { label: string; text: string } {
+  const letter = LETTERS[change.index] ?? `#${change.index + 1}`;
+  const node = `${change.title || change.classType} #${change.nodeId}`;
+  switch (change.kind) {
+    case 'node_removed':
+      return { label: outputs === 2 ? 'Only in A' : `Not in ${letter}`, text: node };
+    case 'node_added':
+      return { label: `Only in ${letter}`, text: node };
+    case 'node_type_changed': {
+      const [was, now] = change.classType.split(' → ');
+      return { label: `Other node in ${letter}`, text: `#${change.nodeId} is ${now ?? '?'} in ${letter}, ${was} in A` };
+    }
+    case 'link_changed':
+      return { label: `Wired differently in ${letter}`, text: change.detail };
+  }
+}
+
 /** A change in the graph, as read: "B: KSampler (node 3) is not in this workflow". */
 export function graphLine(change: GraphChange): string {
   return `${LETTERS[change.index] ?? `#${change.index + 1}`}: ${change.detail}`;

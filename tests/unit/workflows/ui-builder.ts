@@ -28,6 +28,7 @@ export class Graph {
   nodes: Json[] = [];
   links: (unknown[] | Json)[] = [];
   private nextLink = 1;
+  private readonly byId = new Map<number, Json>();
 
   constructor(
     private readonly objectLinks = false,
@@ -52,11 +53,12 @@ export class Graph {
     if (o.widgets !== undefined) node.widgets_values = o.widgets;
     if (o.title !== undefined) node.title = o.title;
     this.nodes.push(node);
+    if (!this.byId.has(id)) this.byId.set(id, node);
     return id;
   }
 
   node(id: number): Json {
-    const n = this.nodes.find((x) => x.id === id);
+    const n = this.byId.get(id);
     if (!n) throw new Error(`no node ${id}`);
     return n;
   }

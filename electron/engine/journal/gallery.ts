@@ -1,5 +1,8 @@
 // Read-side queries for the gallery and the job list: keyset pagination (never OFFSET, never whole
-// tables in memory), filters and full-text search that compose, and a separate count.
+// tables in memory), filters and full-text search that compose, and a separate count. Every query is
+// driven by an index, so it costs about the same at a million outputs as at a hundred thousand: a
+// page walks the index of its rarest filter in date order, or gathers and sorts a filter that
+// matches little; a count is read from gallery_counts (gallery-counts.ts) or from an index.
 import type { Database } from 'better-sqlite3';
 import type {
   GalleryFilter,
@@ -13,25 +16,38 @@ import type { GalleryItem, JobState } from '../../../shared/jobs';
 import { DeskError } from '../../../shared/errors';
 import { normalizeTag, type SimilarItem } from '../../../shared/organize';
 import { hammingDistance } from '../store/thumbs';
+import { GalleryCounts, isCubeFilter, marks } from './gallery-counts';
+import { GallerySearch, searchTerms, type SearchTerms } from './gallery-search';
 import { toOutput, toSummary, type JobJournal, type OutputRow } from './jobs';
+
+export { ftsQuery } from './gallery-search';
 
 interface Where {
   sql: string[];
   params: unknown[];
 }
 
-/** A search box string as an FTS5 query: every word must match, as a prefix, quotes escaped. */
-export function ftsQuery(text: string): string | null {
-  const words = text
-    .normalize('NFKC')
-    .split(/[\s]+/)
-    .map((w) => w.replace(/["*^():{}[\]]/g, '').trim())
-    .filter(Boolean)
-    .slice(0, 16);
-  if (words.length === 0) return null;
-  return words.map((w) => `"${w}"*`).join(' ');
+/** A filter that matches at most this many outputs is gathered from its own index and sorted. */
+const FEW = 2000;
+/** A count under a common search is exact when the other filters leave at most this many outputs. */
+const EXACT = 20_000;
+
+/**
+ * How a query finds its rows: walking an index in date order (a page stops at its end), or
+ * gathering the ids a rare filter matches from that filter's own index (then sorted). `n` is how
+ * many outputs it yields, exactly or at most.
+ */
+type Driver =
+  { kind: 'walk'; index: string; n: number } | { kind: 'gather'; sql: string; params: unknown[]; n: number };
+type Gather = Extract<Driver, { kind: 'gather' }>;
+
+/** A gallery count; `estimated` when an exact one would have to visit too many outputs. */
+export interface GalleryCount {
+  count: number;
+  estimated: boolean;
 }
 
+/** The conditions of every filter but the search, on outputs o joined to jobs j. */
 function galleryWhere(filter: GalleryFilter): Where {
   const where: Where = { sql: ['o.deleted_at IS NULL'], params: [] };
   const add = (sql: string, ...params: unknown[]): void => {
@@ -40,34 +56,32 @@ function galleryWhere(filter: GalleryFilter): Where {
   };
   if (filter.profileId) add('j.profile_id = ?', filter.profileId);
   if (filter.jobStates?.length) add(`j.state IN (${marks(filter.jobStates)})`, ...filter.jobStates);
-  if (filter.kinds?.length) add(`o.kind IN (${marks(filter.kinds)})`, ...filter.kinds);
+  if (filter.kinds?.length === 1) add('o.kind = ?', filter.kinds[0]);
+  else if (filter.kinds?.length) add(`o.kind IN (${marks(filter.kinds)})`, ...filter.kinds);
   if (filter.from !== undefined) add('o.created_at >= ?', filter.from);
   if (filter.to !== undefined) add('o.created_at <= ?', filter.to);
   if (filter.favorites) add('o.favorite = 1');
   if (filter.saved) add("o.type <> 'temp'");
   if (filter.workflowName) add('j.workflow_id IN (SELECT id FROM workflows WHERE name = ?)', filter.workflowName);
-  if (filter.minRating !== undefined) add('o.rating >= ?', filter.minRating);
+  // IS NOT NULL spelled out: the partial index of rated outputs needs to see it.
+  if (filter.minRating !== undefined) add('o.rating IS NOT NULL AND o.rating >= ?', filter.minRating);
   for (const tag of filter.tags ?? [])
     add('EXISTS (SELECT 1 FROM output_tags t WHERE t.output_id = o.id AND t.tag = ?)', normalizeTag(tag));
   if (filter.albumId) add('o.id IN (SELECT output_id FROM album_items WHERE album_id = ?)', filter.albumId);
-  if (filter.search) {
-    const q = ftsQuery(filter.search);
-    // The words match the job (prompt, workflow, nodes, file names) or a tag of the output.
-    if (q)
-      add(
-        `(j.rowid IN (SELECT rowid FROM job_search WHERE job_search MATCH ?)
-          OR EXISTS (SELECT 1 FROM output_tags t WHERE t.output_id = o.id AND t.tag LIKE ? ESCAPE '\\'))`,
-        q,
-        `${normalizeTag(filter.search).replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-      );
-  }
   return where;
 }
 
 /** A gallery tile: an output with what the grid and the viewer show of its job. */
-const TILE_SELECT = `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name,
+function tileSelect(outputs: string): string {
+  return `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name,
     (SELECT group_concat(t.tag, char(31)) FROM output_tags t WHERE t.output_id = o.id) AS tag_list
-  FROM outputs o JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id`;
+  FROM ${outputs} CROSS JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id`;
+}
+
+/** The outputs table as a driver reads it: through its index, or by id (NOT INDEXED keeps rowid lookups). */
+function outputsOf(driver: Driver): string {
+  return driver.kind === 'walk' ? `outputs o INDEXED BY ${driver.index}` : 'outputs o NOT INDEXED';
+}
 
 type TileRow = OutputRow & {
   rating: number | null;
@@ -92,13 +106,6 @@ function toTile(r: TileRow): GalleryItem {
   };
 }
 
-/** Above this many matching jobs, a search walks the date index instead of sorting the matches. */
-const COMMON_MATCHES = 300;
-
-function marks(list: readonly unknown[]): string {
-  return list.map(() => '?').join(', ');
-}
-
 function decodeCursor(cursor: string): [number, number] {
   const [at, id] = cursor.split(':').map(Number);
   if (!Number.isFinite(at) || !Number.isFinite(id))
@@ -106,11 +113,22 @@ function decodeCursor(cursor: string): [number, number] {
   return [at!, id!];
 }
 
+/** The filter without its search. */
+function withoutSearch(filter: GalleryFilter): GalleryFilter {
+  const { search: _search, ...rest } = filter;
+  return rest;
+}
+
 export class GalleryQueries {
+  private readonly counts: GalleryCounts;
+  private readonly search: GallerySearch;
+
   constructor(
     private readonly db: Database,
     private readonly journal: JobJournal,
   ) {
+    this.counts = new GalleryCounts(db);
+    this.search = new GallerySearch(db);
     // The distance between two perceptual hashes, for "similar images" in SQL.
     db.function('hamming', { deterministic: true }, (a: unknown, b: unknown) =>
       typeof a === 'string' && typeof b === 'string' && a.length === 16 && b.length === 16 ? hammingDistance(a, b) : 64,
@@ -137,36 +155,128 @@ export class GalleryQueries {
     } as F;
   }
 
-  page(input: GalleryQuery): GalleryPage {
+  /** How many rows `sql` yields, reading no more than `bound` + 1 of them. */
+  private upTo(sql: string, params: unknown[], bound: number): number {
+    const limit = Number.isFinite(bound) ? bound + 1 : -1;
+    return this.db
+      .prepare(`SELECT COUNT(*) FROM (${sql} LIMIT ?)`)
+      .pluck()
+      .get(...params, limit) as number;
+  }
+
+  /**
+   * The ways to find a filter's rows (the search aside), each with how many it yields: walking the
+   * date index (always possible), the index of favorites, of a kind, of rated outputs; or gathering
+   * what a tag, an album, a server, a state or a workflow holds. Gathered counts are read up to `bound`.
+   */
+  private drivers(filter: GalleryFilter, bound: number): Driver[] {
+    const cube = (part: GalleryFilter): number => this.counts.count(part) ?? Infinity;
+    const all: Driver[] = [{ kind: 'walk', index: 'outputs_gallery', n: cube({}) }];
+    if (filter.favorites) all.push({ kind: 'walk', index: 'outputs_favorite', n: cube({ favorites: true }) });
+    if (filter.minRating !== undefined) all.push({ kind: 'walk', index: 'outputs_rated', n: cube({ minRating: 1 }) });
+    if (filter.kinds?.length === 1) all.push({ kind: 'walk', index: 'outputs_kind', n: cube({ kinds: filter.kinds }) });
+    else if (filter.kinds?.length)
+      all.push({
+        kind: 'gather',
+        sql: `SELECT id FROM outputs INDEXED BY outputs_kind WHERE kind IN (${marks(filter.kinds)}) AND deleted_at IS NULL`,
+        params: [...filter.kinds],
+        n: cube({ kinds: filter.kinds }),
+      });
+    for (const tag of filter.tags ?? []) {
+      const sql = 'SELECT output_id FROM output_tags WHERE tag = ?';
+      all.push({ kind: 'gather', sql, params: [normalizeTag(tag)], n: this.upTo(sql, [normalizeTag(tag)], bound) });
+    }
+    if (filter.albumId) {
+      const sql = 'SELECT output_id FROM album_items WHERE album_id = ?';
+      all.push({ kind: 'gather', sql, params: [filter.albumId], n: this.upTo(sql, [filter.albumId], bound) });
+    }
+    if (filter.profileId || filter.jobStates?.length || filter.workflowName) {
+      const jobFilter = { profileId: filter.profileId, jobStates: filter.jobStates, workflowName: filter.workflowName };
+      const where = galleryWhere(jobFilter);
+      all.push({
+        kind: 'gather',
+        sql: `SELECT o.id FROM jobs j JOIN outputs o ON o.job_id = j.id WHERE ${where.sql.join(' AND ')}`,
+        params: where.params,
+        n: cube(jobFilter),
+      });
+    }
+    return all;
+  }
+
+  /** The cheapest driver: the smallest walk, or a gather of at most FEW outputs. */
+  private driverOf(filter: GalleryFilter, extra: Driver[] = []): Driver {
+    const usable = [...this.drivers(filter, FEW), ...extra].filter((d) => d.kind === 'walk' || d.n <= FEW);
+    return usable.reduce((best, d) => (d.n < best.n ? d : best));
+  }
+
+  /**
+   * A search that matches little is a gather driver of its own; one that matches much is loaded
+   * (its jobs' rowids) and checked row by row while another driver walks.
+   */
+  private planSearch(terms: SearchTerms | null): { driver: Driver | null; check: Where | null } {
+    if (!terms) return { driver: null, check: null };
+    const probe = this.search.probe(terms, FEW);
+    if (probe.jobs <= FEW && probe.tagged <= FEW) {
+      const gathered = this.search.gathered(terms);
+      // At most 5 outputs a job is typical; the walk drivers' counts are exact, so a rare search wins.
+      return { driver: { kind: 'gather', ...gathered, n: probe.jobs + probe.tagged }, check: null };
+    }
+    this.search.load(terms);
+    const check = this.search.condition(terms);
+    return { driver: null, check: { sql: [check.sql], params: check.params } };
+  }
+
+  /** The statement of a page: its SQL and parameters (the plan tests read it too). */
+  private pageStatement(input: GalleryQuery): { sql: string; params: unknown[] } {
     const query = this.resolve(input);
     const limit = query.limit ?? 100;
     const newest = (query.sort ?? 'newest') === 'newest';
     const where = galleryWhere(query);
+    const search = this.planSearch(searchTerms(query.search));
+    const driver = this.driverOf(query, search.driver ? [search.driver] : []);
+    // The driver's own ids, and a rare search's when another driver walks.
+    const gathers = new Set([driver, search.driver].filter((d): d is Gather => d?.kind === 'gather'));
+    for (const d of gathers) {
+      where.sql.push(`o.id IN (${d.sql})`);
+      where.params.push(...d.params);
+    }
+    if (search.check) {
+      where.sql.push(...search.check.sql);
+      where.params.push(...search.check.params);
+    }
     if (query.after) {
       const [at, id] = decodeCursor(query.after);
       where.sql.push(newest ? '(o.created_at, o.id) < (?, ?)' : '(o.created_at, o.id) > (?, ?)');
       where.params.push(at, id);
     }
     const dir = newest ? 'DESC' : 'ASC';
-    // A common search word matches much of the gallery: walking the date index and checking
-    // membership is then cheaper than sorting every match. A rare one is better found first.
-    const join = query.search && this.matchCount(query.search) > COMMON_MATCHES ? 'CROSS JOIN' : 'JOIN';
-    const rows = this.db
-      .prepare(
-        `${TILE_SELECT.replace('JOIN jobs', `${join} jobs`)}
+    return {
+      sql: `${tileSelect(outputsOf(driver))}
          WHERE ${where.sql.join(' AND ')}
          ORDER BY o.created_at ${dir}, o.id ${dir} LIMIT ?`,
-      )
-      .all(...where.params, limit + 1) as TileRow[];
+      params: [...where.params, limit + 1],
+    };
+  }
+
+  page(query: GalleryQuery): GalleryPage {
+    const limit = query.limit ?? 100;
+    const { sql, params } = this.pageStatement(query);
+    const rows = this.db.prepare(sql).all(...params) as TileRow[];
     const more = rows.length > limit;
     const items = rows.slice(0, limit).map(toTile);
     const last = items[items.length - 1];
     return { items, nextCursor: more && last ? `${last.createdAt}:${last.id}` : null };
   }
 
+  /** SQLite's plan for a page, one line a step (tests assert every filter is driven by an index). */
+  explainPage(query: GalleryQuery): string[] {
+    const { sql, params } = this.pageStatement(query);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+  }
+
   /** One gallery tile, built as a page builds it: what output.changed carries to the window. */
   tile(outputId: number): GalleryItem | null {
-    const row = this.db.prepare(`${TILE_SELECT} WHERE o.id = ?`).get(outputId) as TileRow | undefined;
+    const row = this.db.prepare(`${tileSelect('outputs o')} WHERE o.id = ?`).get(outputId) as TileRow | undefined;
     return row ? toTile(row) : null;
   }
 
@@ -189,18 +299,67 @@ export class GalleryQueries {
     });
   }
 
-  private matchCount(search: string): number {
-    const q = ftsQuery(search);
-    if (!q) return 0;
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM job_search WHERE job_search MATCH ?').get(q) as { n: number }).n;
+  /** How many outputs a page under `filter` shows in all (an estimate only under a common search). */
+  count(input: GalleryFilter): number {
+    return this.countOf(input).count;
   }
 
-  count(input: GalleryFilter): number {
-    const where = galleryWhere(this.resolve(input));
-    const row = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM outputs o JOIN jobs j ON j.id = o.job_id WHERE ${where.sql.join(' AND ')}`)
-      .get(...where.params) as { n: number };
-    return row.n;
+  /**
+   * The count of a filter: from gallery_counts when it has only the filters kept there; else counted
+   * through the index of its rarest filter. Under a search that matches much of the gallery, exact
+   * from each matching job's count when the only other filter is `saved`; estimated (and said so)
+   * when the other filters leave more than EXACT outputs to check one by one.
+   */
+  countOf(input: GalleryFilter): GalleryCount {
+    const filter = this.resolve(input);
+    const terms = searchTerms(filter.search);
+    const rest = withoutSearch(filter);
+    if (!terms) {
+      const kept = this.counts.count(rest);
+      if (kept !== null) return { count: kept, estimated: false };
+      return { count: this.countBy(rest, this.cheapest(rest, Infinity), null), estimated: false };
+    }
+    const probe = this.search.probe(terms, FEW);
+    if (probe.jobs <= FEW && probe.tagged <= FEW) {
+      const gathered = this.search.gathered(terms);
+      return { count: this.countBy(rest, { kind: 'gather', ...gathered, n: 0 }, null), estimated: false };
+    }
+    if (Object.entries(rest).every(([key, value]) => value === undefined || key === 'saved'))
+      return { count: this.search.countShown(terms, !!rest.saved, probe.tagged), estimated: false };
+    const driver = this.cheapest(rest, EXACT);
+    if (driver.n <= EXACT) {
+      this.search.load(terms);
+      const check = this.search.condition(terms);
+      return { count: this.countBy(rest, driver, { sql: [check.sql], params: check.params }), estimated: false };
+    }
+    // The share of the gallery the search matches, applied to what the other filters leave.
+    const all = this.counts.count({}) ?? 0;
+    const matched = this.search.countShown(terms, false, probe.tagged);
+    const others = isCubeFilter(rest) ? this.counts.count(rest)! : this.countOf(rest).count;
+    return { count: all === 0 ? 0 : Math.round((others * matched) / all), estimated: true };
+  }
+
+  /** For a count: the driver that yields the fewest rows, gathered ones counted up to `bound`. */
+  private cheapest(filter: GalleryFilter, bound: number): Driver {
+    return this.drivers(filter, bound).reduce((best, d) => (d.n < best.n ? d : best));
+  }
+
+  private countBy(filter: GalleryFilter, driver: Driver, check: Where | null): number {
+    const where = galleryWhere(filter);
+    if (check) {
+      where.sql.push(...check.sql);
+      where.params.push(...check.params);
+    }
+    if (driver.kind === 'gather') {
+      where.sql.push(`o.id IN (${driver.sql})`);
+      where.params.push(...driver.params);
+    }
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) FROM ${outputsOf(driver)} CROSS JOIN jobs j ON j.id = o.job_id WHERE ${where.sql.join(' AND ')}`,
+      )
+      .pluck()
+      .get(...where.params) as number;
   }
 
   jobs(query: JobsQuery): JobPage {
@@ -234,16 +393,7 @@ export class GalleryQueries {
 
   /** Each workflow name that made outputs in the gallery, with how many; most recently used first. */
   workflows(): WorkflowEntry[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT w.name, MAX(COALESCE(w.last_used_at, w.created_at)) AS last_used_at, COUNT(o.id) AS output_count
-           FROM workflows w JOIN jobs j ON j.workflow_id = w.id
-           JOIN outputs o ON o.job_id = j.id AND o.deleted_at IS NULL
-           GROUP BY w.name ORDER BY last_used_at DESC`,
-        )
-        .all() as { name: string; last_used_at: number | null; output_count: number }[]
-    ).map((r) => ({ name: r.name, lastUsedAt: r.last_used_at, outputCount: r.output_count }));
+    return this.counts.workflows();
   }
 
   /** Soft delete: the row stays (restorable) and the gallery stops showing it. */

@@ -12,6 +12,7 @@ import m0008 from './0008-drafts';
 import m0009 from './0009-queue';
 import m0010 from './0010-organize';
 import m0011 from './0011-ui-workflows';
+import m0012 from './0012-gallery-scale';
 
 export interface Migration {
   readonly version: number;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   m0009,
   m0010,
   m0011,
+  m0012,
 ];

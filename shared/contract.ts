@@ -99,6 +99,8 @@ export interface JobDetail {
   job: JobSummary;
   /** The API-format prompt that ran (never with a key in it). */
   prompt: Record<string, unknown>;
+  /** The UI-format workflow it was made from (saved in ComfyUI, or carried by an imported file), if any. */
+  uiWorkflow: Record<string, unknown> | null;
   inputs: Record<string, unknown>;
   events: JobEvent[];
   outputs: OutputItem[];
@@ -144,8 +146,15 @@ export interface JobFinished {
 
 export interface WorkflowReport {
   format: 'api' | 'ui' | 'invalid';
-  /** Why the workflow cannot run as it is (UI format, broken shape), for a person. */
+  /** Why the workflow cannot run as it is (broken shape, node types the server lacks), for a person. */
   message?: string;
+  /**
+   * A UI-format workflow converted with the server's node definitions, as ComfyUI's frontend would:
+   * the prompt to run and the form's layout (titles, groups, display order, bypassed and muted nodes).
+   * Absent when it could not be converted (then `message` says why).
+   */
+  prompt?: Record<string, unknown>;
+  layout?: import('./workflow-layout').WorkflowLayout;
   /** Problems against the server's node definitions, each naming node and input. */
   problems: import('./jobs').NodeProblem[];
   /** False when no node definitions are known yet for the server (never been online). */
@@ -197,6 +206,8 @@ export interface Draft {
   workflow: Record<string, unknown>;
   /** The window's own state for it (form values, chosen images and masks, runs, seed): opaque to the engine. */
   state: Record<string, unknown>;
+  /** The UI-format workflow `workflow` is converted from (with the modes switched in the form), if any. */
+  uiWorkflow: Record<string, unknown> | null;
 }
 
 export interface ImportSummary {
@@ -259,6 +270,9 @@ const batchId = v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 /** Servers a job may run on: one profile, or several for a spread. */
 const profileIds = v.array(profileId, { min: 1, max: 16 });
 
+/** A UI-format workflow (what ComfyUI's Save writes): a JSON object, bounded here, read by the engine. */
+const uiWorkflowJson = v.jsonObject({ maxBytes: MAX_WORKFLOW_BYTES });
+
 const submitInput = v.object({
   profileId: v.optional(profileId),
   /** Spread the runs over these servers too: each goes where it would finish first. */
@@ -269,6 +283,8 @@ const submitInput = v.object({
   batchColor: v.optional(batchColor),
   /** API-format workflow: checked for shape by the engine, bounded here. */
   workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
+  /** The UI-format workflow it was converted from: kept with the job and sent as extra_pnginfo. */
+  uiWorkflow: v.optional(uiWorkflowJson),
   name: v.string({ min: 1, max: 200 }),
   inputs: v.optional(v.record(v.json({ maxBytes: 1_000_000 }), { maxKeys: 2000 })),
   count: v.optional(v.integer({ min: 1, max: 100 })),
@@ -423,6 +439,7 @@ export const commands = {
       name: v.string({ min: 1, max: 200 }),
       workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
       state: v.json({ maxBytes: 1_000_000 }),
+      uiWorkflow: v.optional(v.nullable(uiWorkflowJson)),
     }),
   ),
   'drafts.remove': command<void>()(v.object({ id: v.string({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ }) })),
@@ -432,7 +449,10 @@ export const commands = {
     v.object({
       id: v.optional(libraryId),
       name: v.string({ min: 1, max: 200 }),
+      /** API format, or UI format (kept as the graph, converted when opened). */
       workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }),
+      /** The UI workflow `workflow` (API) was converted from: its values are written into it and it is kept. */
+      uiWorkflow: v.optional(uiWorkflowJson),
     }),
   ),
   'library.rename': command<LibraryEntry>()(v.object({ id: libraryId, name: v.string({ min: 1, max: 200 }) })),
@@ -519,6 +539,15 @@ export const commands = {
   ),
   'workflows.inspect': command<WorkflowReport>()(
     v.object({ workflow: v.json({ maxBytes: MAX_WORKFLOW_BYTES }), profileId: v.optional(profileId) }),
+  ),
+  /** Bypasses, mutes or enables a node of a UI-format workflow: the changed workflow, converted again. */
+  'workflows.setNodeMode': command<{ workflow: Record<string, unknown>; report: WorkflowReport }>()(
+    v.object({
+      workflow: uiWorkflowJson,
+      uiId: v.string({ min: 1, max: 200, pattern: /^-?\d+(:-?\d+)*$/ }),
+      mode: v.literal('always', 'mute', 'bypass'),
+      profileId: v.optional(profileId),
+    }),
   ),
   'workflows.fromImage': command<EmbeddedWorkflow>()(v.object({ data: fileData })),
   'objectInfo.get': command<Record<string, unknown> | null>()(v.object({ profileId: v.optional(profileId) })),

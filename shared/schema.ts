@@ -171,6 +171,15 @@ export function json(rules: { maxBytes?: number; maxDepth?: number } = {}): Vali
   });
 }
 
+/** A JSON object (not an array or a plain value), bounded as `json` is. */
+export function jsonObject(rules: { maxBytes?: number; maxDepth?: number } = {}): Validator<Record<string, unknown>> {
+  const bounded = json(rules);
+  return validator('JSON object', (v, path) => {
+    if (!isPlainObject(v)) fail(path, `expected an object, got ${kindOf(v)}`);
+    return bounded.parse(v, path) as Record<string, unknown>;
+  });
+}
+
 export function record<T>(value: Validator<T>, rules: { maxKeys?: number } = {}): Validator<Record<string, T>> {
   const { maxKeys = 10_000 } = rules;
   return validator(`Record<string, ${value.describe}>`, (v, path) => {

@@ -284,7 +284,7 @@ export class Engine {
       ...outputCommands(this.jobs, emit, desktop),
       ...organizeCommands(this.jobs, emit),
       ...workflowCommands({ jobs: this.jobs, uploads: this.jobs.uploads, activeProfileId, emit }),
-      ...libraryCommands(this.jobs),
+      ...libraryCommands(this.jobs, activeProfileId),
     } satisfies CommandHandlers;
   }
 }

@@ -17,6 +17,11 @@ export interface ExportItem {
   mime: string | null;
   /** The API prompt of its job, when known: embedded in a PNG that lacks it, and the sidecar. */
   prompt: Record<string, unknown> | null;
+  /**
+   * The graph from ComfyUI's editor its job came from, with the values that ran: embedded in a PNG
+   * that lacks it (it then opens in ComfyUI as the graph) and beside it as NAME.workflow.json.
+   */
+  workflow?: Record<string, unknown> | null;
 }
 
 export interface ExportResult {
@@ -49,11 +54,19 @@ async function entriesOf(items: readonly ExportItem[]): Promise<Entry[]> {
   const entries: Entry[] = [];
   for (const item of items) {
     const name = unique(safeName(item.filename));
-    const png = item.mime === 'image/png' && item.prompt ? withPrompt(await readFile(item.path), item.prompt) : null;
+    const png =
+      item.mime === 'image/png' && (item.prompt || item.workflow)
+        ? withMetadata(await readFile(item.path), item)
+        : null;
     entries.push({ name, bytes: png, path: png ? null : item.path });
+    const stem = name.slice(0, name.length - extname(name).length);
     if (item.prompt) {
-      const sidecar = unique(`${name.slice(0, name.length - extname(name).length)}.json`);
+      const sidecar = unique(`${stem}.json`);
       entries.push({ name: sidecar, bytes: Buffer.from(JSON.stringify(item.prompt, null, 2)), path: null });
+    }
+    if (item.workflow) {
+      const sidecar = unique(`${stem}.workflow.json`);
+      entries.push({ name: sidecar, bytes: Buffer.from(JSON.stringify(item.workflow)), path: null });
     }
   }
   return entries;
@@ -179,14 +192,27 @@ export function safeName(filename: string): string {
  * same bytes when it has one already. Non-ASCII text goes in an iTXt chunk (tEXt is Latin-1).
  */
 export function withPrompt(png: Buffer, prompt: Record<string, unknown>): Buffer {
-  if (hasTextChunk(png, 'prompt')) return png;
+  return withTextChunk(png, 'prompt', prompt);
+}
+
+/** The PNG with the prompt and the editor's graph it lacks, each as ComfyUI writes it. */
+export function withMetadata(
+  png: Buffer,
+  item: { prompt: Record<string, unknown> | null; workflow?: Record<string, unknown> | null },
+): Buffer {
+  const withOne = item.prompt ? withTextChunk(png, 'prompt', item.prompt) : png;
+  return item.workflow ? withTextChunk(withOne, 'workflow', item.workflow) : withOne;
+}
+
+function withTextChunk(png: Buffer, keyword: 'prompt' | 'workflow', value: Record<string, unknown>): Buffer {
+  if (hasTextChunk(png, keyword)) return png;
   const iend = png.lastIndexOf(Buffer.from('IEND', 'latin1'));
   if (iend < 8) return png;
-  const text = JSON.stringify(prompt);
+  const text = JSON.stringify(value);
   const ascii = /^[\x20-\x7e]*$/.test(text);
   const body = ascii
-    ? Buffer.concat([Buffer.from('prompt\0', 'latin1'), Buffer.from(text, 'latin1')])
-    : Buffer.concat([Buffer.from('prompt\0\0\0\0\0', 'latin1'), Buffer.from(text, 'utf8')]);
+    ? Buffer.concat([Buffer.from(`${keyword}\0`, 'latin1'), Buffer.from(text, 'latin1')])
+    : Buffer.concat([Buffer.from(`${keyword}\0\0\0\0\0`, 'latin1'), Buffer.from(text, 'utf8')]);
   const type = Buffer.from(ascii ? 'tEXt' : 'iTXt', 'latin1');
   const chunk = Buffer.alloc(12 + body.length);
   chunk.writeUInt32BE(body.length, 0);

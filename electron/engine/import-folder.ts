@@ -17,7 +17,7 @@ import {
   type MediaProbe,
   type OutputStore,
 } from './store';
-import { promptTextOf, type ApiWorkflow } from './workflows/api-format';
+import { isUiWorkflow, promptTextOf, type ApiWorkflow } from './workflows/api-format';
 import { embeddedFromTags, readImageMetadata } from './workflows/metadata';
 
 const MEDIA = new Set(
@@ -31,7 +31,13 @@ export type ImportMode = 'copy' | 'reference';
 
 export async function importFolder(
   folder: string,
-  deps: { journal: JobJournal; store: OutputStore; profileId: string },
+  deps: {
+    journal: JobJournal;
+    store: OutputStore;
+    profileId: string;
+    /** A file's UI workflow (what ComfyUI's editor embeds) is kept too: it opens as its graph. */
+    uiWorkflows: { save(ui: Record<string, unknown>): string };
+  },
   onProgress?: (done: number, total: number) => void,
   mode: ImportMode = 'copy',
 ): Promise<ImportSummary> {
@@ -72,7 +78,9 @@ export async function importFolder(
           hasThumb = (await make(deps.store, stored.hash, file, { probe })).ok;
         }
         const timing = { durationMs: probe?.durationMs ?? null, fps: probe?.fps ?? null };
-        const prompt = ((meta ?? (probe ? embeddedFromTags(probe.tags) : null))?.prompt ?? {}) as ApiWorkflow;
+        const embedded = meta ?? (probe ? embeddedFromTags(probe.tags) : null);
+        const prompt = (embedded?.prompt ?? {}) as ApiWorkflow;
+        const ui = isUiWorkflow(embedded?.workflow) ? embedded!.workflow : null;
         const at = (await stat(file)).mtimeMs;
         deps.journal.transaction(() => {
           const workflowId = deps.journal.saveWorkflow(prompt, label);
@@ -87,6 +95,7 @@ export async function importFolder(
             createdAt: Math.round(at),
             finishedAt: Math.round(at),
             cause: `import: ${relative(folder, file)}`,
+            uiWorkflowId: ui ? deps.uiWorkflows.save(ui) : null,
           });
           const { item } = deps.journal.addOutput(job.id, {
             nodeId: '',

@@ -53,12 +53,13 @@ test('an API workflow becomes a form; bad values are caught before sending; it r
   await expect(app.getByText('1 item')).toBeVisible();
 });
 
-test('a UI-format workflow is recognised and the user is told how to export the API format', async ({ app, cloud }) => {
+test('a workflow saved from ComfyUI (UI format) opens as its form; a broken file is refused', async ({ app, cloud }) => {
   await online(app, cloud);
   await app
     .getByLabel('Workflow file', { exact: true })
     .setInputFiles(join(FIXTURES, 'workflows', 'fofr-sd15_text2img_not_api_version.json'));
-  await expect(app.getByRole('alert').filter({ hasText: 'UI-format workflow' })).toContainText('Export (API)');
+  await expect(app.getByText('7 nodes · checked against the server')).toBeVisible({ timeout: 15_000 });
+  await expect(app.getByRole('region', { name: 'KSampler (node 3)' }).getByLabel('steps')).toHaveValue('20');
   await app
     .getByLabel('Workflow file', { exact: true })
     .setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"3": {') });

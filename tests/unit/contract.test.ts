@@ -76,6 +76,36 @@ describe('dispatch', () => {
     expect(extra.ok ? '' : extra.error.message).toContain('sneaky');
   });
 
+  it('a UI workflow must be a JSON object; a node to switch is an id of the graph, nothing else', async () => {
+    let called = 0;
+    const handlers = fakeHandlers({
+      'workflows.setNodeMode': () => ((called += 1), {}),
+      'jobs.submit': () => ((called += 1), []),
+    });
+    const refused = [
+      ['workflows.setNodeMode', { workflow: { nodes: [], links: [] }, uiId: '__proto__', mode: 'bypass' }, 'uiId'],
+      ['workflows.setNodeMode', { workflow: { nodes: [], links: [] }, uiId: '1:', mode: 'bypass' }, 'uiId'],
+      ['workflows.setNodeMode', { workflow: { nodes: [], links: [] }, uiId: '3', mode: 'sometimes' }, 'mode'],
+      ['workflows.setNodeMode', { workflow: [1, 2], uiId: '3', mode: 'mute' }, 'workflow'],
+      ['jobs.submit', { workflow: {}, name: 'x', uiWorkflow: 'nodes' }, 'uiWorkflow'],
+      ['jobs.submit', { workflow: {}, name: 'x', uiWorkflow: [{}] }, 'uiWorkflow'],
+      ['jobs.submit', { workflow: {}, name: 'x', uiWorkflow: { n: 1 / 0 } }, 'uiWorkflow'],
+    ] as const;
+    for (const [name, input, field] of refused) {
+      const result = await dispatch(handlers, name, input, sink, (s) => s);
+      expect(result.ok ? '' : result.error.message).toContain(field);
+    }
+    expect(called).toBe(0);
+    const nested = await dispatch(
+      handlers,
+      'workflows.setNodeMode',
+      { workflow: { nodes: [], links: [] }, uiId: '-1:75:3', mode: 'always' },
+      sink,
+      (s) => s,
+    );
+    expect(nested.ok).toBe(true);
+  });
+
   it('passes validated input to the handler and returns its value', async () => {
     const handlers = fakeHandlers({ 'profiles.save': (input: never) => ({ saved: input }) });
     const result = await dispatch(

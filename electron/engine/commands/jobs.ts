@@ -24,6 +24,7 @@ export function jobCommands(
         profileId,
         workflow,
         name: input.name,
+        ...(input.uiWorkflow ? { uiWorkflow: input.uiWorkflow } : {}),
         ...(input.inputs ? { inputs: input.inputs } : {}),
         ...(input.count ? { count: input.count } : {}),
         ...(input.seed ? { seed: input.seed } : {}),
@@ -47,6 +48,7 @@ export function jobCommands(
       return {
         job: toSummary(job),
         prompt: job.prompt,
+        uiWorkflow: jobs.uiWorkflows.get(job.uiWorkflowId),
         inputs: (job.inputs ?? {}) as Record<string, unknown>,
         events: jobs.journal.events(id),
         outputs: jobs.journal.outputs(id),

@@ -3,9 +3,10 @@
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
 import { toSummary } from '../journal/jobs';
+import { graphWithValues } from '../workflows/graph-values';
 import type { ApiWorkflow } from '../workflows/api-format';
 import { diffPrompts } from '../workflows/diff';
-import { exportToFolder, exportToZip, safeName, withPrompt, type ExportItem } from '../export';
+import { exportToFolder, exportToZip, safeName, withMetadata, type ExportItem } from '../export';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { DesktopActions, Emit, HandlersOf } from './types';
@@ -36,13 +37,11 @@ export function outputCommands(
         if (!output?.hash) throw new DeskError('not_found', `Output ${id} is not on this computer.`);
         const path = await jobs.store.locate(output.hash);
         if (!path) throw new DeskError('not_found', `The file of output ${id} is no longer on this computer.`);
-        const prompt = jobs.journal.get(output.jobId)?.prompt ?? null;
-        return {
-          path,
-          filename: output.filename,
-          mime: output.mime,
-          prompt: prompt && Object.keys(prompt).length > 0 ? prompt : null,
-        };
+        const job = jobs.journal.get(output.jobId);
+        const prompt = job && Object.keys(job.prompt).length > 0 ? job.prompt : null;
+        const graph = jobs.uiWorkflows.get(job?.uiWorkflowId);
+        const workflow = graphWithValues(graph, job ? jobs.objectInfo(job.profileId) : null, prompt);
+        return { path, filename: output.filename, mime: output.mime, prompt, workflow };
       }),
     );
   const changed = (ids: number[]): void => {
@@ -99,8 +98,9 @@ export function outputCommands(
       const [item] = await exportItems([id]);
       if (item!.mime !== 'image/png')
         throw new DeskError('invalid_input', 'Only a PNG can carry its workflow this way.');
-      if (!item!.prompt) throw new DeskError('not_found', 'This output has no workflow in the journal.');
-      const png = withPrompt(await readFile(item!.path), item!.prompt);
+      if (!item!.prompt && !item!.workflow)
+        throw new DeskError('not_found', 'This output has no workflow in the journal.');
+      const png = withMetadata(await readFile(item!.path), item!);
       const stored = await jobs.store.ingest(Readable.from([png]));
       return { hash: stored.hash, name: safeName(item!.filename) };
     },

@@ -8,9 +8,9 @@ import { importFolder } from '../import-folder';
 import type { JobsModule } from '../jobs/module';
 import { downloadTo, makeThumbnail, probeMedia, sniffMime, verifyMediaFile, type OutputStore } from '../store';
 import { limitsFrom, type UploadService } from '../uploads';
-import { isUiWorkflow, parseApiWorkflow, UI_FORMAT_HELP } from '../workflows/api-format';
 import { embeddedFromTags, readImageMetadata } from '../workflows/metadata';
-import { validateWorkflow } from '../workflows/validate';
+import { inspectWorkflow } from '../workflows/report';
+import { setNodeMode } from '../workflows/ui';
 import type { Emit, HandlersOf } from './types';
 
 export function workflowCommands(deps: {
@@ -20,6 +20,12 @@ export function workflowCommands(deps: {
   emit: Emit;
 }): HandlersOf<'workflows' | 'objectInfo' | 'uploads' | 'import'> {
   const { jobs } = deps;
+  const inspect = (workflow: unknown, profile: string) =>
+    inspectWorkflow(workflow, jobs.objectInfo(profile), {
+      serverName: jobs.profileName(profile),
+      uploaded: (name) => deps.uploads.has(profile, name),
+      listsInputFiles: jobs.profileKind(profile) === 'local',
+    });
   const upload = async (
     profileId: string,
     name: string,
@@ -42,27 +48,10 @@ export function workflowCommands(deps: {
     );
   };
   return {
-    'workflows.inspect': ({ workflow, profileId }) => {
-      if (isUiWorkflow(workflow))
-        return { format: 'ui', message: UI_FORMAT_HELP, problems: [], checkedAgainstServer: false };
-      let parsed;
-      try {
-        parsed = parseApiWorkflow(workflow);
-      } catch (err) {
-        return { format: 'invalid', message: (err as Error).message, problems: [], checkedAgainstServer: false };
-      }
-      const profile = profileId ?? deps.activeProfileId();
-      const info = jobs.objectInfo(profile);
-      return {
-        format: 'api',
-        problems: info
-          ? validateWorkflow(parsed, info, {
-              uploaded: (name) => deps.uploads.has(profile, name),
-              listsInputFiles: jobs.profileKind(profile) === 'local',
-            })
-          : [],
-        checkedAgainstServer: info !== null,
-      };
+    'workflows.inspect': ({ workflow, profileId }) => inspect(workflow, profileId ?? deps.activeProfileId()),
+    'workflows.setNodeMode': ({ workflow, uiId, mode, profileId }) => {
+      const changed = setNodeMode(workflow, uiId, mode);
+      return { workflow: changed, report: inspect(changed, profileId ?? deps.activeProfileId()) };
     },
     'workflows.list': () => jobs.gallery.workflows(),
     'workflows.fromImage': async ({ data }) => {
@@ -81,7 +70,7 @@ export function workflowCommands(deps: {
       if (!info?.isDirectory()) throw new DeskError('not_found', `${path} is not a folder on this computer.`);
       return importFolder(
         path,
-        { journal: jobs.journal, store: jobs.store, profileId: deps.activeProfileId() },
+        { journal: jobs.journal, store: jobs.store, uiWorkflows: jobs.uiWorkflows, profileId: deps.activeProfileId() },
         (done, total) => deps.emit('import.progress', { done, total }),
         mode ?? 'copy',
       );

@@ -9,6 +9,7 @@ import { ChangeLog } from '../journal/changes';
 import { GalleryQueries } from '../journal/gallery';
 import { JobJournal, toSummary } from '../journal/jobs';
 import { Drafts } from '../journal/drafts';
+import { UiWorkflows } from '../journal/ui-workflows';
 import { QueueJournal } from '../journal/queue';
 import { Organizer, type LineageLink } from '../journal/organize';
 import { UploadService } from '../uploads';
@@ -66,6 +67,7 @@ export class JobsModule {
   readonly service: JobService;
   readonly library: Library;
   readonly drafts: Drafts;
+  readonly uiWorkflows: UiWorkflows;
   readonly queue: QueueJournal;
   readonly organizer: Organizer;
   readonly uploads: UploadService;
@@ -96,6 +98,7 @@ export class JobsModule {
     this.gallery = new GalleryQueries(deps.db, this.journal);
     this.library = new Library(deps.db);
     this.drafts = new Drafts(deps.db);
+    this.uiWorkflows = new UiWorkflows(deps.db);
     this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
     this.queue = new QueueJournal(deps.db);
     this.organizer = new Organizer(deps.db);
@@ -140,6 +143,7 @@ export class JobsModule {
       linkInputs: (jobId, prompt) => this.linkInputs(jobId, prompt),
       apiKey: (id) => this.keyFor(id),
       objectInfo: (id) => this.objectInfo(id),
+      uiWorkflows: this.uiWorkflows,
       jobChanged: (job) => this.jobChanged(job),
       log: deps.log,
       ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
@@ -293,6 +297,11 @@ export class JobsModule {
     return this.deps.settings.getProfile(profileId)?.kind ?? null;
   }
 
+  /** The server as the person named it, for messages. */
+  profileName(profileId: string): string {
+    return this.deps.settings.getProfile(profileId)?.name ?? 'the server';
+  }
+
   /** The socket state of a profile's session, if it has one. */
   socketStateOf(profileId: string): SocketState | null {
     return this.sessions.get(profileId)?.socket.state ?? null;
@@ -321,6 +330,7 @@ export class JobsModule {
       session: this.session(profileId),
       downloadOutputs: this.deps.settings.getSettings().syncDownloads,
       enqueueDownload: (item, id) => this.downloads.enqueue(item, id),
+      uiWorkflows: this.uiWorkflows,
       log: this.deps.log,
     });
     this.deps.log.info('sync done', { profileId, imported });

@@ -18,6 +18,7 @@ import {
 } from '../workflows/api-format';
 import { MAX_BATCH_RUNS, type BatchKind, type SweepAxis } from '../../../shared/queue';
 import type { NewBatch, QueueJournal } from '../journal/queue';
+import { graphWithValues } from '../workflows/graph-values';
 import { Dispatcher } from './dispatcher';
 import type { Downloader } from './downloads';
 import type { Router } from './routing';
@@ -36,6 +37,8 @@ export interface SubmitRequest {
   sweep?: SweepAxis[];
   /** Name and colour of the batch (one is made for more than one run, or when named). */
   batch?: { name?: string; color?: string | null; kind?: BatchKind };
+  /** The UI-format workflow `workflow` was converted from: kept, and sent as extra_pnginfo. */
+  uiWorkflow?: Record<string, unknown> | null;
 }
 
 export interface JobServiceDeps {
@@ -49,6 +52,8 @@ export interface JobServiceDeps {
   online(profileId: string): boolean;
   apiKey(profileId: string): Promise<string | null>;
   objectInfo(profileId: string): Record<string, unknown> | null;
+  /** UI-format workflows, kept once by content. */
+  uiWorkflows: { save(ui: Record<string, unknown>): string; get(id: string | null): Record<string, unknown> | null };
   jobChanged(job: JobSummary): void;
   batchChanged(batchId: string): void;
   /** Journals which earlier outputs a new job takes as inputs (lineage). */
@@ -124,6 +129,7 @@ export class JobService {
       if (!request.workflow[axis.nodeId])
         throw new DeskError('invalid_input', `The workflow has no node ${axis.nodeId} to sweep.`);
     }
+    const uiWorkflowId = request.uiWorkflow ? this.deps.uiWorkflows.save(request.uiWorkflow) : null;
     const runs: Run[] = points.flatMap((point) => {
       const varied = structuredClone(request.workflow);
       axes.forEach((axis, i) => (varied[axis.nodeId]!.inputs[axis.input] = axis.values[point[i]!]!));
@@ -134,6 +140,7 @@ export class JobService {
         inputs: request.inputs ?? {},
         route,
         point: axes.length > 0 ? point : null,
+        uiWorkflowId,
       }));
     });
     const kind: BatchKind = request.batch?.kind ?? (axes.length > 0 ? 'sweep' : 'count');
@@ -178,6 +185,7 @@ export class JobService {
           queueRank: rank + i,
           route: run.route,
           sweep: run.point,
+          uiWorkflowId: run.uiWorkflowId ?? null,
         });
       });
     });
@@ -258,6 +266,13 @@ export class JobService {
     if (key && hasPartnerNodes(prompt, this.deps.objectInfo(job.profileId))) {
       extra.api_key_comfy_org = key;
     }
+    // As ComfyUI's frontend does: SaveImage embeds it, so the output reopens in ComfyUI as a graph.
+    const ui = graphWithValues(
+      this.deps.uiWorkflows.get(job.uiWorkflowId),
+      this.deps.objectInfo(job.profileId),
+      prompt,
+    );
+    if (ui) extra.extra_pnginfo = { workflow: ui };
     try {
       const { promptId, number } = await session.api.submit({
         prompt,
@@ -376,19 +391,34 @@ export class JobService {
     this.emit(job.id);
   }
 
+  /** Jobs on a server whose state the last check could not read, with why (the command line says it). */
+  private readonly unreadable = new Map<string, string>();
+
+  /** Why a job's state on its server could not be read at the last check; null when it was read. */
+  statusUnreadable(jobId: string): string | null {
+    return this.unreadable.get(jobId) ?? null;
+  }
+
   /** Checks every open job of a profile against the server: missed messages do not matter. */
   async reconcile(profileId: string): Promise<void> {
     const session = this.deps.session(profileId);
     const open = this.deps.journal.openJobs().filter((j) => j.profileId === profileId && j.promptId);
-    for (const job of open) {
+    for (const [i, job] of open.entries()) {
       if (this.closed) return;
       try {
         const remote = await this.remoteState(session, job.promptId!);
+        this.unreadable.delete(job.id);
         if (remote) this.adopt(job, remote, 'reconcile: server state');
         else if (job.state === 'pending' || job.state === 'running') this.maybeLost(job);
       } catch (err) {
-        this.deps.log.warn('reconcile failed', { job: job.id, error: (err as Error).message });
-        if (err instanceof DeskError && (err.code === 'network' || err.code === 'unauthorized')) return;
+        const message = (err as Error).message;
+        this.deps.log.warn('reconcile failed', { job: job.id, error: message });
+        if (err instanceof DeskError && (err.code === 'network' || err.code === 'unauthorized')) {
+          // The server is out of reach: none of the rest can be read either.
+          for (const rest of open.slice(i)) this.unreadable.set(rest.id, message);
+          return;
+        }
+        this.unreadable.set(job.id, message);
       }
     }
     this.dispatcher.wake();
@@ -408,20 +438,43 @@ export class JobService {
   }
 
   private async remoteState(session: ServerSession, promptId: string): Promise<RemoteJob | null> {
-    const { api } = session;
-    if (session.profile.kind === 'cloud') {
-      const status = await api.jobStatus(promptId);
-      if (!status) return null;
-      if (status.status === 'pending' || status.status === 'running') return queuedJob(promptId, status.status);
-      const detail = await api.job(promptId);
-      if (status.status !== 'unknown')
-        return detail ?? { ...queuedJob(promptId, status.status), error: errorOf(status.message) };
-      // A status name we do not know: the detail, then the history, say how it ended.
-      if (detail && detail.status !== 'unknown') return detail;
-      const history = await api.history(promptId);
-      return history && history.status !== 'unknown' ? history : queuedJob(promptId, 'running');
+    if (session.profile.kind !== 'cloud') return this.queuedOrHistory(session, promptId);
+    try {
+      return await this.cloudState(session, promptId);
+    } catch (err) {
+      // The status and detail routes fail (a 5xx, a web page, nothing): the queue and the history may still say.
+      if (dispositionOf(err) !== 'retry' && !(err instanceof DeskError && err.code === 'bad_response')) throw err;
+      try {
+        return await this.queuedOrHistory(session, promptId);
+      } catch (other) {
+        const reason = (other as Error).message;
+        throw new DeskError(
+          other instanceof DeskError ? other.code : 'network',
+          `its status cannot be read: the job's status, its detail, the history and the queue all failed: ${reason}`,
+          { cause: other },
+        );
+      }
     }
-    // A local server has no status route: its queue says pending/running, its history the rest.
+  }
+
+  /** Cloud: the status route, then the detail (and the history for a status name we do not know). */
+  private async cloudState(session: ServerSession, promptId: string): Promise<RemoteJob | null> {
+    const { api } = session;
+    const status = await api.jobStatus(promptId);
+    if (!status) return null;
+    if (status.status === 'pending' || status.status === 'running') return queuedJob(promptId, status.status);
+    const detail = await api.job(promptId);
+    if (status.status !== 'unknown')
+      return detail ?? { ...queuedJob(promptId, status.status), error: errorOf(status.message) };
+    // A status name we do not know: the detail, then the history, say how it ended.
+    if (detail && detail.status !== 'unknown') return detail;
+    const history = await api.history(promptId);
+    return history && history.status !== 'unknown' ? history : queuedJob(promptId, 'running');
+  }
+
+  /** The queue says pending or running, the history the rest (a local server has no status route). */
+  private async queuedOrHistory(session: ServerSession, promptId: string): Promise<RemoteJob | null> {
+    const { api } = session;
     const queue = await api.queue();
     if (queue.running.some((q) => q.promptId === promptId)) return queuedJob(promptId, 'running');
     if (queue.pending.some((q) => q.promptId === promptId)) return queuedJob(promptId, 'pending');
@@ -511,6 +564,7 @@ export class JobService {
         inputs: (job.inputs ?? {}) as Record<string, unknown>,
         route: job.route ?? [job.profileId],
         point: job.sweep,
+        uiWorkflowId: job.uiWorkflowId,
       };
     });
     const made = this.enqueue(
@@ -566,6 +620,8 @@ export interface Run {
   inputs: Record<string, unknown>;
   route: string[];
   point: number[] | null;
+  /** The UI-format workflow it came from (ui_workflows), when there is one. */
+  uiWorkflowId?: string | null;
 }
 
 /** Every point of a sweep: its index on each axis, the first axis slowest (rows, then columns). */

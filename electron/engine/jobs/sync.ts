@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { JobState, OutputItem } from '../../../shared/jobs';
 import type { RemoteJob } from '../cloud/api';
 import type { JobJournal } from '../journal/jobs';
-import { promptTextOf, type ApiWorkflow } from '../workflows/api-format';
+import { isPlainObject } from '../../../shared/schema';
+import { isUiWorkflow, promptTextOf, type ApiWorkflow } from '../workflows/api-format';
 import type { ServerSession } from './session';
 
 export interface SyncDeps {
@@ -13,6 +14,8 @@ export interface SyncDeps {
   /** Whether imported jobs' outputs are downloaded too (a setting). */
   downloadOutputs: boolean;
   enqueueDownload(item: OutputItem, profileId: string): void;
+  /** Keeps the UI workflow another client sent with a job (extra_pnginfo), so it opens as its graph. */
+  uiWorkflows: { save(ui: Record<string, unknown>): string };
   log: { warn(m: string, f?: Record<string, unknown>): void };
   pageSize?: number;
   maxPages?: number;
@@ -64,6 +67,7 @@ async function importJob(deps: SyncDeps, listed: RemoteJob, state: JobState): Pr
   const prompt = (detail.prompt ?? {}) as ApiWorkflow;
   const profileId = session.profile.id;
   const added: OutputItem[] = [];
+  const ui = uiWorkflowOfExtra(detail.extraData);
   journal.transaction(() => {
     const workflowId = journal.saveWorkflow(prompt, `Imported from ${session.profile.name}`);
     const job = journal.createJob({
@@ -80,6 +84,7 @@ async function importJob(deps: SyncDeps, listed: RemoteJob, state: JobState): Pr
       finishedAt: detail.finishedAt ?? detail.createdAt,
       error: detail.error ? { kind: 'execution', ...detail.error } : null,
       cause: 'sync: ran in another client of this account',
+      uiWorkflowId: ui ? deps.uiWorkflows.save(ui) : null,
     });
     for (const output of detail.outputs) {
       const { item, added: isNew } = journal.addOutput(job.id, {
@@ -91,4 +96,11 @@ async function importJob(deps: SyncDeps, listed: RemoteJob, state: JobState): Pr
   });
   if (deps.downloadOutputs) for (const item of added) deps.enqueueDownload(item, profileId);
   return true;
+}
+
+/** The graph ComfyUI's frontend sends beside a prompt (extra_data.extra_pnginfo.workflow), if any. */
+function uiWorkflowOfExtra(extra: Record<string, unknown> | null): Record<string, unknown> | null {
+  const info = extra?.extra_pnginfo;
+  const workflow = isPlainObject(info) ? info.workflow : null;
+  return isUiWorkflow(workflow) ? (workflow as Record<string, unknown>) : null;
 }

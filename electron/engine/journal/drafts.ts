@@ -11,6 +11,7 @@ interface Row {
   name: string;
   workflow_json: string;
   state_json: string;
+  ui_json: string | null;
   position: number;
   updated_at: number;
 }
@@ -27,11 +28,14 @@ export class Drafts {
     const now = Date.now();
     const workflow = JSON.stringify(input.workflow);
     const state = JSON.stringify(input.state ?? {});
+    const ui = input.uiWorkflow ? JSON.stringify(input.uiWorkflow) : null;
     return this.db.transaction(() => {
       if (input.id && this.db.prepare('SELECT 1 FROM drafts WHERE id = ?').get(input.id)) {
         this.db
-          .prepare('UPDATE drafts SET name = ?, workflow_json = ?, state_json = ?, updated_at = ? WHERE id = ?')
-          .run(input.name, workflow, state, now, input.id);
+          .prepare(
+            'UPDATE drafts SET name = ?, workflow_json = ?, state_json = ?, ui_json = ?, updated_at = ? WHERE id = ?',
+          )
+          .run(input.name, workflow, state, ui, now, input.id);
         return this.get(input.id);
       }
       const id = input.id ?? randomUUID();
@@ -40,9 +44,9 @@ export class Drafts {
       ).p;
       this.db
         .prepare(
-          'INSERT INTO drafts (id, name, workflow_json, state_json, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO drafts (id, name, workflow_json, state_json, ui_json, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(id, input.name, workflow, state, position, now, now);
+        .run(id, input.name, workflow, state, ui, position, now, now);
       return this.get(id);
     })();
   }
@@ -66,5 +70,6 @@ function toDraft(row: Row): Draft {
     updatedAt: row.updated_at,
     workflow: JSON.parse(row.workflow_json) as Record<string, unknown>,
     state: JSON.parse(row.state_json) as Record<string, unknown>,
+    uiWorkflow: row.ui_json ? (JSON.parse(row.ui_json) as Record<string, unknown>) : null,
   };
 }

@@ -41,6 +41,8 @@ export interface NewJob {
   /** The servers it may run on, when more than one. */
   route?: string[] | null;
   sweep?: number[] | null;
+  /** The UI-format workflow it was made from (ui_workflows), when there is one. */
+  uiWorkflowId?: string | null;
 }
 
 export interface JobPatch {
@@ -84,6 +86,8 @@ export interface JobRecord extends JobSummary {
   submitAttempts: number;
   /** The process sending it, when one claimed it (see claimSubmit). */
   submitOwner: string | null;
+  /** The UI-format workflow it was made from (ui_workflows), when there is one. */
+  uiWorkflowId: string | null;
 }
 
 interface JobRow {
@@ -113,6 +117,7 @@ interface JobRow {
   route_json: string | null;
   sweep_json: string | null;
   replaced_by: string | null;
+  ui_workflow_id: string | null;
   output_count: number;
   cover_hash: string | null;
 }
@@ -208,10 +213,11 @@ export class JobJournal {
       insertJob: db.prepare(
         `INSERT INTO jobs (id, profile_id, prompt_id, workflow_id, prompt_json, inputs_json, state, source,
            created_at, submitted_at, started_at, finished_at, updated_at, error_json, prompt_text,
-           batch_id, queue_rank, route_json, sweep_json)
+           batch_id, queue_rank, route_json, sweep_json, ui_workflow_id)
          VALUES (@id, @profileId, @promptId, @workflowId, @promptJson, @inputsJson, @state, @source,
            @createdAt, @submittedAt, @startedAt, @finishedAt, @createdAt, @errorJson, @promptText,
-           @batchId, coalesce(@queueRank, (SELECT coalesce(max(queue_rank), 0) + 1 FROM jobs)), @routeJson, @sweepJson)`,
+           @batchId, coalesce(@queueRank, (SELECT coalesce(max(queue_rank), 0) + 1 FROM jobs)), @routeJson, @sweepJson,
+           @uiWorkflowId)`,
       ),
       jobById: db.prepare(`${JOB_SELECT} WHERE j.id = ?`),
       jobByPromptId: db.prepare(`${JOB_SELECT} WHERE j.profile_id = ? AND j.prompt_id = ?`),
@@ -294,6 +300,7 @@ export class JobJournal {
         queueRank: job.queueRank ?? null,
         routeJson: job.route && job.route.length > 1 ? JSON.stringify(job.route) : null,
         sweepJson: job.sweep ? JSON.stringify(job.sweep) : null,
+        uiWorkflowId: job.uiWorkflowId ?? null,
       });
       this.stmt.event!.run(job.id, createdAt, 'state', job.state, this.text(job.cause), null);
       this.reindex(job.id);
@@ -641,11 +648,12 @@ function toRecord(row: JobRow): JobRecord {
     inputs: parseJson<unknown>(row.inputs_json) ?? {},
     submitAttempts: row.submit_attempts,
     submitOwner: row.submit_owner,
+    uiWorkflowId: row.ui_workflow_id ?? null,
   };
 }
 
 export function toSummary(job: JobRecord): JobSummary {
-  const { prompt: _p, inputs: _i, submitAttempts: _s, submitOwner: _o, ...summary } = job;
+  const { prompt: _p, inputs: _i, submitAttempts: _s, submitOwner: _o, uiWorkflowId: _u, ...summary } = job;
   return summary;
 }
 

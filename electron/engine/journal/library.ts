@@ -80,7 +80,8 @@ function toEntry(row: Row): LibraryEntry {
   return {
     id: row.id,
     name: row.name,
-    nodeCount: Object.keys(workflow).length,
+    // A UI-format workflow (kept as the graph people saved) counts the nodes of its canvas.
+    nodeCount: Array.isArray(workflow.nodes) ? workflow.nodes.length : Object.keys(workflow).length,
     updatedAt: row.updated_at,
     lastUsedAt: row.last_used_at,
     coverHash: row.cover_hash,

@@ -1,4 +1,4 @@
-// API-format workflows: recognising them (and the UI format people export by mistake), reading the
+// API-format workflows: recognising them (and telling the UI format apart), reading the
 // prompt text out of them, setting inputs and seeds, and spotting partner (API) nodes.
 import { seedInputsOf } from '../../../shared/seeds';
 import { DeskError } from '../../../shared/errors';
@@ -28,10 +28,11 @@ export function isUiWorkflow(value: unknown): boolean {
   return isPlainObject(value) && Array.isArray(value.nodes) && Array.isArray(value.links);
 }
 
+// Where an API prompt is expected: everything that takes a workflow from a person converts a UI
+// one first (workflows/ui), so only a caller that skipped that step sees this.
 export const UI_FORMAT_HELP =
-  'This is a UI-format workflow (it has "nodes" and "links"), which the server cannot run. In ComfyUI, ' +
-  'open it and use Workflow → Export (API) (older versions: enable Dev mode in the settings, then "Save (API Format)"), ' +
-  'and import the file that produces.';
+  'This is a UI-format workflow (saved from ComfyUI\'s editor: it has "nodes" and "links"); an API-format ' +
+  'prompt was expected here. Open it in Comfy Desk (or use `comfy-desk convert`) to turn it into one.';
 
 /**
  * Checks the shape of an API-format workflow: node id → {class_type, inputs}, links pointing at
@@ -85,6 +86,21 @@ export function promptTextOf(workflow: ApiWorkflow): string {
   return [...new Set(parts)].join('\n');
 }
 
+/**
+ * The node a person means by `ref`: its id in the prompt (`3`, `75:3` inside a subgraph), else the
+ * one node with that title (`KSampler`, `Upscale pass`). Null when none; an error when several share it.
+ */
+export function resolveNodeRef(workflow: ApiWorkflow, ref: string): string | null {
+  if (Object.hasOwn(workflow, ref)) return ref;
+  const titled = Object.keys(workflow).filter((id) => workflow[id]?._meta?.title === ref);
+  if (titled.length > 1)
+    throw new DeskError(
+      'invalid_input',
+      `"${ref}" is the title of ${titled.length} nodes (${titled.join(', ')}): name one by its id.`,
+    );
+  return titled[0] ?? null;
+}
+
 export function nodeTitle(workflow: Record<string, unknown>, nodeId: string): string | null {
   const node = workflow[nodeId] as ApiNode | undefined;
   return node?._meta?.title ?? node?.class_type ?? null;
@@ -95,11 +111,12 @@ export function applyInputs(workflow: ApiWorkflow, values: Record<string, unknow
   const copy = structuredClone(workflow);
   for (const [key, value] of Object.entries(values)) {
     const dot = key.indexOf('.');
-    const nodeId = key.slice(0, dot);
+    const ref = key.slice(0, dot);
     const input = key.slice(dot + 1);
-    const node = copy[nodeId];
     if (dot < 1 || !input) throw new DeskError('invalid_input', `"${key}": expected NODE.INPUT (e.g. 3.seed)`);
-    if (!node) throw new DeskError('invalid_input', `"${key}": the workflow has no node ${nodeId}`);
+    const nodeId = resolveNodeRef(copy, ref);
+    const node = nodeId === null ? undefined : copy[nodeId];
+    if (!node) throw new DeskError('invalid_input', `"${key}": the workflow has no node ${ref} (by id or title)`);
     if (isLink(node.inputs[input])) {
       throw new DeskError('invalid_input', `"${key}": input "${input}" of node ${nodeId} is linked to another node`);
     }

@@ -29,7 +29,12 @@ class AppState {
   /** Bumped to move the focus to the gallery's search box (the Search menu command). */
   searchFocus = $state(0);
   /** A workflow handed to the workflows view to open (e.g. the one that made a gallery image). */
-  workflowToOpen = $state<{ name: string; json: Record<string, unknown> } | null>(null);
+  /** An output's workflow to open: the prompt it ran, and the graph from ComfyUI's editor when it has one. */
+  workflowToOpen = $state<{
+    name: string;
+    prompt: Record<string, unknown> | null;
+    workflow: Record<string, unknown> | null;
+  } | null>(null);
 
   activeProfile = $derived(this.profiles.profiles.find((p) => p.id === this.profiles.activeId) ?? null);
   offline = $derived(

@@ -6,7 +6,8 @@ import type { Draft, WorkflowReport } from '../../../shared/contract';
 import { desk, messageOf } from './desk';
 import { objectInfo } from './object-info';
 import { serversFromSaved, sweepFromSaved, type SweepDraft } from './sweep';
-import { applyFields, fieldsOf, type FieldGroup } from './workflow-form';
+import { applyFields, fieldsOf, formOfLayout, keepValues, type FieldGroup, type FormSection } from './workflow-form';
+import type { NodeMode } from '../../../shared/workflow-layout';
 
 export type SeedMode = 'fixed' | 'random' | 'increment';
 
@@ -53,9 +54,16 @@ export class OpenWorkflow {
   readonly id: string;
   name = $state('');
   libraryId = $state<string | undefined>(undefined);
-  /** The workflow as opened or restored: the form's values are applied to it to save or run it. */
-  readonly json: Record<string, unknown>;
+  /**
+   * The API prompt as opened or restored (for a UI workflow: as converted, with the values edited so
+   * far): the form's values are applied to it to save or run it.
+   */
+  json: Record<string, unknown>;
+  /** The workflow as saved from ComfyUI's editor (with the modes switched here), when it was one. */
+  ui = $state.raw<Record<string, unknown> | null>(null);
   groups = $state<FieldGroup[]>([]);
+  /** A UI workflow's form as its canvas has it: groups as sections, bypassed and muted nodes too. */
+  sections = $state<FormSection[] | null>(null);
   /** The server's check of it (null until the tab is first shown). */
   report = $state<WorkflowReport | null>(null);
   count = $state(1);
@@ -79,10 +87,17 @@ export class OpenWorkflow {
   chain: Promise<void> = Promise.resolve();
   stop: (() => void) | undefined;
 
-  constructor(id: string, name: string, json: Record<string, unknown>, state?: Partial<SavedState>) {
+  constructor(
+    id: string,
+    name: string,
+    json: Record<string, unknown>,
+    state?: Partial<SavedState>,
+    ui: Record<string, unknown> | null = null,
+  ) {
     this.id = id;
     this.name = name;
     this.json = json;
+    this.ui = ui;
     if (state?.version === 1) {
       this.libraryId = state.libraryId;
       this.count = state.count ?? 1;
@@ -100,7 +115,13 @@ export class OpenWorkflow {
   }
 
   /** What drafts.save is given; reading it tracks every edit. */
-  draft(): { id: string; name: string; workflow: Record<string, unknown>; state: SavedState } {
+  draft(): {
+    id: string;
+    name: string;
+    workflow: Record<string, unknown>;
+    uiWorkflow: Record<string, unknown> | null;
+    state: SavedState;
+  } {
     const images: Record<string, ImageChoice> = {};
     // Copies (the budget below trims them, never the tab's own), without the session-only file.
     for (const [key, { blob: _blob, mask, ...kept }] of Object.entries(this.images))
@@ -121,7 +142,7 @@ export class OpenWorkflow {
         if (image.mask) delete image.mask.paint;
       }
     }
-    return { id: this.id, name: this.name, workflow: this.edited(), state };
+    return { id: this.id, name: this.name, workflow: this.edited(), uiWorkflow: this.ui, state };
   }
 }
 
@@ -149,11 +170,23 @@ class Drafts {
     return this.loading;
   }
 
-  /** A new tab for a workflow the server's check accepted (report), shown at once. */
-  async open(name: string, json: Record<string, unknown>, report: WorkflowReport, libraryId?: string) {
+  /**
+   * A new tab for a workflow the server's check accepted (report), shown at once. A UI workflow
+   * opens as its converted prompt (report.prompt), with `values` (what an output ran with) kept.
+   */
+  async open(
+    name: string,
+    json: Record<string, unknown>,
+    report: WorkflowReport,
+    libraryId?: string,
+    values?: Record<string, unknown>,
+  ) {
     await this.load();
     // A plain copy: what the gallery hands over is reactive state, which cannot be cloned.
-    const tab = new OpenWorkflow(crypto.randomUUID(), name, $state.snapshot(json) as Record<string, unknown>);
+    const plain = $state.snapshot(json) as Record<string, unknown>;
+    const tab = report.prompt
+      ? new OpenWorkflow(crypto.randomUUID(), name, keepValues(report.prompt, values ?? {}), undefined, plain)
+      : new OpenWorkflow(crypto.randomUUID(), name, plain);
     tab.report = report;
     tab.libraryId = libraryId;
     this.add(tab, false);
@@ -198,7 +231,7 @@ class Drafts {
     let report: WorkflowReport, info: Record<string, unknown> | null;
     try {
       [report, info] = await Promise.all([
-        tab.report ?? desk.invoke('workflows.inspect', { workflow: tab.json }),
+        tab.report ?? desk.invoke('workflows.inspect', { workflow: tab.ui ?? tab.json }),
         objectInfo(true),
       ]);
     } catch (err) {
@@ -209,6 +242,27 @@ class Drafts {
     tab.report = report;
     tab.inspected = JSON.stringify(tab.json);
     if (report.format === 'api') tab.groups = fieldsOf(tab.json, info);
+    else if (report.prompt && report.layout) this.applyLayout(tab, report, info);
+  }
+
+  /** A UI workflow's form from its conversion, keeping the values edited so far. */
+  private applyLayout(tab: OpenWorkflow, report: WorkflowReport, info: Record<string, unknown> | null): void {
+    const edited = tab.groups.length > 0 ? tab.edited() : tab.json;
+    tab.json = keepValues(report.prompt!, edited);
+    tab.inspected = JSON.stringify(tab.json);
+    const form = formOfLayout(tab.json, report.layout!, info);
+    tab.sections = form.sections;
+    tab.groups = form.groups;
+  }
+
+  /** Bypasses, mutes or runs a node of a UI workflow again: converted anew, the edited values kept. */
+  async setMode(tab: OpenWorkflow, uiId: string, mode: NodeMode): Promise<void> {
+    if (!tab.ui) return;
+    const { workflow, report } = await desk.invoke('workflows.setNodeMode', { workflow: tab.ui, uiId, mode });
+    if (!report.prompt || !report.layout) throw new Error(report.message ?? 'The workflow could not be converted.');
+    tab.ui = workflow;
+    tab.report = report;
+    this.applyLayout(tab, report, await objectInfo(true));
   }
 
   /** The server's check again after an edit (a chosen image it has, a mask uploaded): the warnings stay true. */
@@ -263,7 +317,7 @@ class Drafts {
 }
 
 function restore(draft: Draft): OpenWorkflow {
-  return new OpenWorkflow(draft.id, draft.name, draft.workflow, draft.state as Partial<SavedState>);
+  return new OpenWorkflow(draft.id, draft.name, draft.workflow, draft.state as Partial<SavedState>, draft.uiWorkflow);
 }
 
 export const drafts = new Drafts();

@@ -49,6 +49,8 @@ export interface SweepPlan {
   summary: string | null;
   /** Why it cannot run as it is, for a person; null when it can. */
   problem: string | null;
+  /** The only thing missing is values not typed yet: said as a next step, not as an error. */
+  incomplete: boolean;
   /** What `jobs.submit` is given, when it can run; null without a sweep. */
   submit: SweepAxis[] | null;
   /** A seed input is one of the axes: the seed setting must leave it alone ("fixed"). */
@@ -153,6 +155,7 @@ export function planSweep(groups: readonly FieldGroup[], draft: SweepDraft | nul
     runs: runsEach,
     summary: null,
     problem: null,
+    incomplete: false,
     submit: null,
     seedSwept: false,
     keys: new Set(),
@@ -162,6 +165,7 @@ export function planSweep(groups: readonly FieldGroup[], draft: SweepDraft | nul
   const seen = new Set<string>();
   /** Why each input stops the run, as the run button says it (the box itself shows `error`). */
   const reasons: (string | null)[] = [];
+  let untyped = 0;
   const axes: AxisPlan[] = draft.axes.slice(0, MAX_SWEEP_AXES).map((axis) => {
     const field = choices.get(axis.key) ?? null;
     if (!field) {
@@ -174,6 +178,11 @@ export function planSweep(groups: readonly FieldGroup[], draft: SweepDraft | nul
       return { field, values: [], error };
     }
     seen.add(axis.key);
+    if (!axis.text.trim()) {
+      untyped += 1;
+      reasons.push(`Type the values for ${field.input}.`);
+      return { field, values: [], error: 'Give at least one value.' };
+    }
     try {
       const values = axisValues(field, axis.text);
       reasons.push(null);
@@ -199,6 +208,7 @@ export function planSweep(groups: readonly FieldGroup[], draft: SweepDraft | nul
     runs,
     summary: broken ? null : sweepSummary(sized, runsEach),
     problem,
+    incomplete: untyped > 0 && reasons.filter((r) => r !== null).length === untyped,
     submit: problem ? null : axes.map((a) => ({ nodeId: a.field!.nodeId, input: a.field!.input, values: a.values })),
     seedSwept: axes.some((a) => a.field && (SEED_INPUTS as readonly string[]).includes(a.field.input)),
     keys,

@@ -1,5 +1,9 @@
 // Turns an API-format workflow and the server's node definitions (object_info) into form fields:
-// one group per node, one field per widget input (linked inputs are wired, not edited).
+// one group per node, one field per widget input (linked inputs are wired, not edited). A workflow
+// saved from ComfyUI's editor comes with its layout (shared/workflow-layout.ts): the form then follows
+// the person's titles, groups and display order, and shows bypassed and muted nodes as such.
+import type { NodeMode, WorkflowLayout } from '../../../shared/workflow-layout';
+
 export type FieldKind = 'int' | 'float' | 'text' | 'textarea' | 'toggle' | 'select' | 'image' | 'color';
 
 export interface Field {
@@ -18,10 +22,22 @@ export interface Field {
 }
 
 export interface FieldGroup {
+  /** The node in the prompt (or, for one not sent, its id in the editor's graph). */
   nodeId: string;
   title: string;
   classType: string;
   fields: Field[];
+  /** From a UI workflow: the node in the editor's graph, its mode, and the subgraph it is in. */
+  uiId?: string;
+  mode?: NodeMode;
+  parent?: string;
+}
+
+/** A group of the editor's canvas (or the nodes in none), with its nodes in their order. */
+export interface FormSection {
+  title: string | null;
+  color?: string;
+  groups: FieldGroup[];
 }
 
 type Spec = [unknown, Record<string, unknown>?];
@@ -51,6 +67,68 @@ export function fieldsOf(workflow: Record<string, unknown>, objectInfo: Record<s
     }
   }
   return groups;
+}
+
+/**
+ * The form of a workflow saved from ComfyUI's editor, as its layout says: sections in canvas order,
+ * each node with its widgets in display order. A value shown on a subgraph's node (promoted) is not
+ * shown again on the node inside it. `groups` is every node with fields, for the sweep and the run.
+ */
+export function formOfLayout(
+  workflow: Record<string, unknown>,
+  layout: WorkflowLayout,
+  objectInfo: Record<string, unknown> | null,
+): { sections: FormSection[]; groups: FieldGroup[] } {
+  const shown = new Set<string>();
+  const sections = layout.sections.map((section) => ({
+    title: section.title,
+    ...(section.color ? { color: section.color } : {}),
+    groups: section.nodes.map((node): FieldGroup => {
+      const fields: Field[] = [];
+      for (const widget of node.widgets) {
+        const dot = widget.key.lastIndexOf('.');
+        const nodeId = widget.key.slice(0, dot);
+        const target = workflow[nodeId] as ApiNode | undefined;
+        if (!target || shown.has(widget.key) || !Object.hasOwn(target.inputs ?? {}, widget.input)) continue;
+        const value = target.inputs[widget.input];
+        if (isLink(value)) continue;
+        shown.add(widget.key);
+        fields.push(fieldOf(nodeId, widget.input, value, specOf(target.class_type, widget.input, objectInfo)));
+      }
+      return {
+        nodeId: node.apiId ?? node.uiId,
+        title: node.title,
+        classType: node.classType,
+        fields,
+        uiId: node.uiId,
+        mode: node.mode,
+        ...(node.parent ? { parent: node.parent } : {}),
+      };
+    }),
+  }));
+  return { sections, groups: sections.flatMap((s) => s.groups).filter((g) => g.fields.length > 0) };
+}
+
+function specOf(classType: string, input: string, objectInfo: Record<string, unknown> | null): Spec | undefined {
+  const info = objectInfo?.[classType] as NodeInfo | undefined;
+  return info?.input?.required?.[input] ?? info?.input?.optional?.[input];
+}
+
+/**
+ * A newly converted prompt (a node bypassed or switched back on) with the values edited so far kept,
+ * wherever both have the input as a value.
+ */
+export function keepValues(fresh: Record<string, unknown>, edited: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(fresh) as Record<string, ApiNode>;
+  for (const [id, node] of Object.entries(copy)) {
+    const before = (edited as Record<string, ApiNode | undefined>)[id];
+    if (!before || before.class_type !== node.class_type) continue;
+    for (const [input, value] of Object.entries(node.inputs ?? {})) {
+      const old = before.inputs?.[input];
+      if (old !== undefined && !isLink(value) && !isLink(old)) node.inputs[input] = old;
+    }
+  }
+  return copy;
 }
 
 /** A node class as ComfyUI shows it (object_info's display_name: "Save Image" for SaveImage). */

@@ -33,7 +33,7 @@ async function withOutputs(desktop?: DesktopActions) {
   copyFileSync(join(FIXTURES, 'comfyui-png', 'sdxl__sdxl_simple_example.png'), join(folder, 'sdxl.png'));
   const summary = await importFolder(
     folder,
-    { journal: engine.jobs.journal, store: engine.jobs.store, profileId: 'cloud' },
+    { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' },
     undefined,
     'reference',
   );

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { safeName, withPrompt } from '../../../electron/engine/export';
+import { safeName, withMetadata, withPrompt } from '../../../electron/engine/export';
 import { readImageMetadata } from '../../../electron/engine/workflows/metadata';
 import { startFakeCloud } from '../../fake-cloud/index';
 import { basicWorkflow, openEngine, waitFor } from '../jobs/cloud-harness';
@@ -48,6 +48,16 @@ describe('withPrompt', () => {
     expect(readImageMetadata(added).prompt).toEqual(prompt);
     expect(withPrompt(added, { other: 1 })).toBe(added);
     expect(withPrompt(plain, prompt).equals(plain)).toBe(true);
+  });
+
+  it("adds the editor's graph beside the prompt, so the file opens in ComfyUI as the graph", () => {
+    const stripped = stripText(readFileSync(join(FIXTURES, 'comfyui-png', 'sdxl__sdxl_simple_example.png')));
+    const prompt = { '3': { class_type: 'KSampler', inputs: { seed: 7 } } };
+    const workflow = { nodes: [{ id: 3, type: 'KSampler', widgets_values: [7, 'fixed'] }], links: [], title: 'über' };
+    const both = withMetadata(stripped, { prompt, workflow });
+    expect(readImageMetadata(both)).toMatchObject({ prompt, workflow });
+    expect(readImageMetadata(withMetadata(stripped, { prompt: null, workflow })).prompt).toBeNull();
+    expect(withMetadata(both, { prompt, workflow })).toBe(both);
   });
 
   it('a server file name becomes a name in the folder, never a path out of it', () => {

@@ -220,19 +220,19 @@ describe('the command line', () => {
     const usage = await cli(['run', '--data', data]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('Usage:');
-    const ui = await cli(
-      [
-        'run',
-        join(FIXTURES, 'workflows', 'fofr-sd15_text2img_not_api_version.json'),
-        '--server',
-        cloud.url,
-        '--data',
-        data,
-      ],
-      env,
-    );
+    // A workflow saved from ComfyUI's editor is converted with the server's nodes; one that uses a
+    // node type the server lacks is refused before anything is sent, naming it.
+    const graph = JSON.parse(
+      readFileSync(join(FIXTURES, 'workflows', 'fofr-sd15_text2img_not_api_version.json'), 'utf8'),
+    ) as { nodes: { id: number; type: string }[] };
+    graph.nodes.find((n) => n.id === 8)!.type = 'FancyDecoderFromAPack';
+    const graphPath = join(data, 'custom-node.json');
+    writeFileSync(graphPath, JSON.stringify(graph));
+    const sentBefore = cloud.acceptedCount();
+    const ui = await cli(['run', graphPath, '--server', cloud.url, '--data', data], env);
     expect(ui.status).toBe(2);
-    expect(ui.stderr).toContain('Export (API)');
+    expect(ui.stderr).toMatch(/FancyDecoderFromAPack .*node 8/);
+    expect(cloud.acceptedCount()).toBe(sentBefore);
   }, 90_000);
 });
 

@@ -133,9 +133,12 @@ describe('the plan', () => {
       1,
     );
     expect(twice.problem).toBe('cfg is swept already: choose another input.');
-    expect(planSweep(groups, sweep([['3.cfg', '']]), 1).problem).toBe(
-      'Check the values for cfg: Give at least one value.',
-    );
+    // Nothing typed yet is the next step, said as one (not as an error), and it still stops the run.
+    const untyped = planSweep(groups, sweep([['3.cfg', '']]), 1);
+    expect(untyped.problem).toBe('Type the values for cfg.');
+    expect(untyped.incomplete).toBe(true);
+    expect(untyped.submit).toBeNull();
+    expect(bad.incomplete).toBe(false);
   });
 
   it(`refuses more than ${MAX_BATCH_RUNS} runs`, () => {

@@ -130,7 +130,7 @@ describe('folder import of videos', () => {
     copyFileSync(join(media, 'clip.webm'), join(folder, 'video', 'ComfyUI_00002_.webm'));
     copyFileSync(join(media, 'tone.flac'), join(folder, 'ComfyUI_00003_.flac'));
     copyFileSync(join(media, 'broken.mp4'), join(folder, 'broken.mp4'));
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, profileId: 'cloud' };
+    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
     const summary = await importFolder(folder, deps);
     expect(summary.added).toBe(3);
     expect(summary.unreadable).toEqual([{ file: 'broken.mp4', reason: expect.stringMatching(/ffprobe/) }]);
@@ -156,7 +156,7 @@ describe('folder import of videos', () => {
     const folder = join(tempDir(), 'kept');
     mkdirSync(folder);
     copyFileSync(join(media, 'clip.mp4'), join(folder, 'clip.mp4'));
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, profileId: 'cloud' };
+    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
     expect(await importFolder(folder, deps, undefined, 'reference')).toMatchObject({ added: 1 });
     const [item] = engine.jobs.gallery.page({}).items;
     expect(await engine.jobs.store.has(item!.hash!)).toBe(false); // not copied

@@ -23,13 +23,13 @@ const manifest = readFileSync(join(dir, 'MANIFEST.tsv'), 'utf8')
   .map(([file, format]) => ({ file: file!, format: format! }));
 
 describe('API-format workflows', () => {
-  it('every API fixture parses; every UI fixture is recognised with export instructions', () => {
+  it('every API fixture parses; a UI fixture given where a prompt is expected says how to convert it', () => {
     expect(manifest.length).toBe(readdirSync(dir).filter((f) => f.endsWith('.json')).length);
     for (const { file, format } of manifest) {
       if (format === 'api') {
         expect(Object.keys(parseApiWorkflow(read(file))).length).toBeGreaterThan(0);
       } else {
-        expect(() => parseApiWorkflow(read(file))).toThrow(/UI-format workflow.*Export \(API\)/);
+        expect(() => parseApiWorkflow(read(file))).toThrow(/UI-format workflow.*comfy-desk convert/);
       }
     }
   });

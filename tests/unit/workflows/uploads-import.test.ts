@@ -100,7 +100,7 @@ describe('folder import', () => {
     copyFileSync(join(FIXTURES, 'comfyui-png', 'wan__text_to_video_wan.webp'), join(folder, 'sub', 'b.webp'));
     writeFileSync(join(folder, 'broken.png'), png.subarray(0, 40));
     writeFileSync(join(folder, 'notes.txt'), 'ignored');
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, profileId: 'cloud' };
+    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
     const progress: number[] = [];
     const first = await importFolder(folder, deps, (done) => progress.push(done));
     expect(first.added).toBe(2);
@@ -120,7 +120,7 @@ describe('folder import', () => {
     const folder = join(tempDir(), 'kept');
     mkdirSync(folder);
     copyFileSync(join(FIXTURES, 'comfyui-png', 'flux__flux_dev_example.png'), join(folder, 'flux.png'));
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, profileId: 'cloud' };
+    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
     const summary = await importFolder(folder, deps, undefined, 'reference');
     expect(summary.added).toBe(1);
     const [item] = engine.jobs.gallery.page({}).items;

@@ -377,3 +377,58 @@ test('9. the viewer lists every input the form shows, as the form shows it', asy
   await inputs.scrollIntoViewIfNeeded();
   await shots(app, 'viewer-inputs');
 });
+
+test('rough edges: sweep rows say their values, Finished is newest first, a finished batch can be put away; at 1400 and 900 px', async ({
+  app,
+  cloud,
+  host,
+}) => {
+  test.setTimeout(90_000);
+  await addLocalServer(app, cloud);
+  const workflow: ApiWorkflow = {
+    '1': { class_type: 'EmptyImage', inputs: { width: 256, height: 384, batch_size: 1, color: 0 } },
+    '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'swept' } },
+  };
+  const [first] = await invoke(host, 'jobs.submit', {
+    workflow,
+    name: 'swept',
+    sweep: [{ nodeId: '1', input: 'color', values: [0, 255, 65280] }],
+  });
+  await storedOutputs(host, 3);
+  await app
+    .getByRole('navigation')
+    .getByRole('button', { name: /^Queue/ })
+    .click();
+  const finished = app.getByRole('region', { name: 'Finished' });
+  await expect(finished.getByText('color = 65280')).toBeVisible();
+  const ends = (await invoke(host, 'jobs.list', {})).items
+    .sort((a, b) => b.finishedAt! - a.finishedAt!)
+    .map((j) => String(j.sweep));
+  const rows = await finished.locator('.point').allTextContents();
+  const values = [0, 255, 65280];
+  expect(rows).toEqual(ends.map((i) => `color = ${values[Number(i)]}`));
+  for (const width of [1400, 900]) {
+    await app.setViewportSize({ width, height: 860 });
+    await shots(app, `queue-${width}`);
+  }
+  const batch = app.getByRole('article', { name: /^Batch swept/ });
+  await batch.getByRole('button', { name: /^Dismiss batch/ }).click();
+  await expect(batch).toHaveCount(0);
+  await expect(finished.getByText('color = 0', { exact: true })).toBeVisible();
+  void first;
+
+  // The viewer and compare at both widths.
+  await freshGallery(app, 3);
+  await app.getByRole('gridcell').first().click();
+  for (const width of [1400, 900]) {
+    await app.setViewportSize({ width, height: 860 });
+    await shots(app, `viewer-${width}`);
+  }
+  await app.keyboard.press('Escape');
+  const tiles = app.getByRole('gridcell');
+  await tiles.nth(0).click({ modifiers: ['Control'] });
+  await tiles.nth(1).click({ modifiers: ['Control'] });
+  await app.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Compare' }).click();
+  await expect(app.getByRole('status', { name: 'Zoom level' })).toHaveText(/^Fit · \d+%$/);
+  await shots(app, 'compare-900');
+});

@@ -33,7 +33,9 @@ import {
   type Args,
   type RunPlan,
 } from './args';
+import { helpWanted, RUN_USAGE } from './help';
 import { safeOutputName } from './names';
+import { downloadTimingsFromEnv, followDownloads, writeStored } from './outputs';
 import { ProgressLine } from './progress';
 import { countByServer, resolveServers, serverName } from './servers';
 import { queueCommand } from './queue';
@@ -66,9 +68,11 @@ run returns once every job is on a server: the app's queue lets only a server's 
 --grid) waits until they finish and their outputs are stored. A job held because sending is paused
 (everything, its server or its batch) is said and not waited for (exit 0): it goes when you resume.
 --timeout SECONDS is how long run goes on without progress while its jobs cannot move (the server
-unreachable, a job waiting to be sent again): any job sent, started or finished starts the count
-again, so a long batch is never cut off while it moves. Default ${DEFAULT_TIMEOUT_S} with --wait, ${DEFAULT_SUBMIT_TIMEOUT_S} without;
+unreachable or failing every send, a job's status that cannot be read): failed attempts do not start
+the count again; any job taken by a server, started or finished does, so a long batch is never cut
+off while it moves. Default ${DEFAULT_TIMEOUT_S} with --wait, ${DEFAULT_SUBMIT_TIMEOUT_S} without;
 then it exits 3 with the jobs kept in the app's queue.
+comfy-desk run --help says more of run.
 The API key comes from the system keychain (set it in the app) or COMFY_API_KEY.
 --data DIR (or COMFY_DESK_DATA) selects the data folder; the default is the app's.`;
 
@@ -77,6 +81,11 @@ export { EXIT };
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   let args: Args;
   let plan: RunPlan | null = null;
+  const help = helpWanted(argv);
+  if (help) {
+    out.write(`${help === 'run' ? RUN_USAGE : USAGE}\n`);
+    return EXIT.ok;
+  }
   try {
     // Everything from this computer is checked before the journal opens or a server is asked.
     args = parseCommandLine(argv);
@@ -100,6 +109,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       monitor: false,
       // Jobs start once the profile and its key are chosen (connecting first would go without the key).
       startJobs: false,
+      ...downloadTimingsFromEnv(),
     });
   } catch (e) {
     err.write(`Cannot open the Comfy Desk data folder: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -217,6 +227,9 @@ async function run(
           '(the app, or `comfy-desk sync`), or cancel them in the app.\n',
       );
     }
+    const on = end.jobs.filter((j) => j.state === 'pending' || j.state === 'running').length;
+    if (on > 0)
+      err.write(`${on} job(s) left on the server: the app (or \`comfy-desk sync\`) follows them from there.\n`);
     return EXIT.server;
   }
   const held = new Set(end.held.map((h) => h.job.id));
@@ -234,8 +247,10 @@ async function run(
   // Outputs announced only in the job detail are fetched too, and every download ends first
   // (here, or in the app when it shares this data folder and was already fetching one).
   const ended = ids.filter((id) => !held.has(id));
+  const downloads = followDownloads(engine, ended, err);
   await engine.jobs.settled();
   await outputsSettled(engine, ended, args.timeoutMs ?? DEFAULT_TIMEOUT_S * 1000);
+  downloads.stop();
   let failed = 0;
   for (const job of end.jobs) {
     if (held.has(job.id)) continue;
@@ -248,13 +263,15 @@ async function run(
       if (output.state === 'stored') continue;
       failed += 1;
       err.write(
-        `Output ${output.filename} of job ${job.id.slice(0, 8)} could not be stored: ${engine.redact(output.error ?? output.state)}\n`,
+        `Output ${output.filename} of job ${job.id.slice(0, 8)} could not be stored: ${engine.redact(output.error ?? output.state)}\n` +
+          (output.state === 'failed' ? '  It is fetched again by `comfy-desk sync` or the app.\n' : ''),
       );
     }
   }
   if (spread) writeWhere(engine, end.jobs, held, out);
   if (batchId) await writeBatch(engine, batchId, out);
   writeHeld(end.held, out);
+  await writeStored(engine, ended, out);
   if (args.out !== undefined) {
     const copied = await copyOutputs(engine, ended, args.out);
     out.write(`Copied ${copied.length} output(s) to ${args.out}\n`);

@@ -5,9 +5,12 @@
 // refused key, 402, 403), and when its jobs cannot move for longer than the timeout.
 //
 // The timeout measures time without progress, not total time: it runs only while something is in
-// the way (a job waiting to be sent again, the connection lost, no server of a job connected), and
-// any of the jobs sent, started or finished starts it again. A batch that moves is never cut off;
-// a job on a server with the connection up is waited for as long as it takes.
+// the way (a job waiting to be sent again, the connection lost, no server of a job connected, a
+// job whose state on its server cannot be read), and any of the jobs taken by a server, started or
+// finished starts it again. A send that fails is no progress: the count runs on across attempts.
+// A batch that moves is never cut off; a job on a server with the connection up, whose state can
+// be read, is waited for as long as it takes. While jobs are on a server their state is read now
+// and then (at least 4 times per timeout), so one that cannot be read is known in time.
 //
 // A job held because sending is paused (everything, its server, or its batch) does not hold the
 // command up: it is said, with how to resume, and set aside.
@@ -48,6 +51,11 @@ export interface WatchOptions {
   nameServers?: boolean;
   /** How often the countdown, the queue and the connections are looked at (tests make it short). */
   tickMs?: number;
+}
+
+/** How often jobs on a server are checked against it while the command waits (see the top). */
+function statusCheckMs(timeoutMs: number): number {
+  return Math.min(30_000, Math.max(1000, timeoutMs / 4));
 }
 
 /** What the app's queue says now: pauses, windows, ours on each server. Read at most every 200 ms. */
@@ -149,6 +157,10 @@ export function watchJobs(
   const short = (id: string): string => id.slice(0, 8);
   const name = (profileId: string): string => view.name(profileId);
   let troubleSince: number | null = null;
+  /** What was in the way last: still the reason while a new attempt is under way. */
+  let lastTrouble = '';
+  let checking = false;
+  let checkedAt = Date.now();
   /** The last time one of the jobs was taken by a server, started or finished. */
   let lastProgress = Date.now();
   let ended = false;
@@ -240,10 +252,18 @@ export function watchJobs(
         return socket !== null && socket !== 'open' && socket !== 'connecting';
       });
       const cut = active.find((j) => j.state === 'outbox' && !j.waiting && !view.openRoute(j).some(connected));
+      const unread = active.find(
+        (j) => (j.state === 'pending' || j.state === 'running') && engine.jobs.service.statusUnreadable(j.id),
+      );
       if (waiting) trouble = waiting.waiting!.message;
       else if (lost)
         trouble = `the connection to ${options.nameServers ? name(lost.profileId) : 'the server'} was lost; reconnecting`;
       else if (cut) trouble = `not connected to ${view.openRoute(cut).map(name).join(' or ')}`;
+      else if (unread) trouble = `job ${short(unread.id)}: ${engine.jobs.service.statusUnreadable(unread.id)!}`;
+      // A send under way is no progress yet: what was in the way still is, until a server takes the job.
+      const attempting = active.some((j) => j.state === 'submitting');
+      if (trouble) lastTrouble = trouble;
+      else if (troubleSince !== null && attempting) trouble = lastTrouble;
       if (!trouble) {
         troubleSince = null;
       } else {
@@ -270,6 +290,9 @@ export function watchJobs(
               `wait ${w.message} ${w.retryAt}`,
             );
           }
+        } else if (unread) {
+          const why = engine.jobs.service.statusUnreadable(unread.id)!;
+          say(unread.id, `on the server, but ${why} (giving up in ${left} s)`, `unread ${why}`);
         }
       }
       bar.update(jobs);
@@ -296,7 +319,21 @@ export function watchJobs(
         err.write(`job ${short(output.jobId)}: downloading ${output.filename}: ${output.error}\n`);
       }
     };
+    /** Jobs on a server are read from it now and then: one whose state cannot be read counts as trouble. */
+    const checkStatus = (): void => {
+      if (options.goal !== 'finished' || checking || Date.now() - checkedAt < statusCheckMs(options.timeoutMs)) return;
+      const on = [...latest.values()].filter((j) => j.state === 'pending' || j.state === 'running');
+      if (on.length === 0) return;
+      checking = true;
+      const profiles = [...new Set(on.map((j) => j.profileId))];
+      void Promise.all(profiles.map((id) => engine.jobs.service.reconcile(id).catch(() => undefined))).finally(() => {
+        checking = false;
+        checkedAt = Date.now();
+        evaluate();
+      });
+    };
     const tick = (): void => {
+      checkStatus();
       view.refresh(true);
       // Held jobs do not change while they wait: what holds them (a pause, a full server) is said again here.
       for (const job of latest.values()) {

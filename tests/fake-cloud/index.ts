@@ -68,6 +68,10 @@ export interface FaultRule {
   trickleMs?: number;
   /** Files: claim this Content-Length, send the headers, then nothing. */
   stallWithLength?: number;
+  /** Files: no Content-Length, and the file's bytes sent again and again: a body that never ends. */
+  endless?: boolean;
+  /** Take the request and never answer (not even the headers); the connection stays open. */
+  noHeaders?: boolean;
   /** Answer with exactly this body (status 200 unless `status` says otherwise): malformed JSON, `{}`, a huge one. */
   body?: string;
 }
@@ -538,6 +542,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   }
 
   function answerFault(rule: FaultRule, res: ServerResponse, req?: IncomingMessage): boolean {
+    if (rule.noHeaders) return true; // closed only when the fake cloud closes
     if (rule.dropConnection) {
       res.socket?.destroy();
       return true;
@@ -971,6 +976,15 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': rule.stallWithLength });
       res.flushHeaders();
       return true; // and never a byte more; the connection is closed when the fake cloud closes
+    }
+    if (rule.endless) {
+      res.writeHead(200, { 'Content-Type': 'image/png' }); // chunked: no length, no end
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        res.write(bytesOf(0, total));
+      }, 50);
+      res.on('close', () => clearInterval(timer));
+      return true;
     }
     if (rule.trickleMs !== undefined) {
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': total });

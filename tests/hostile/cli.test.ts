@@ -27,18 +27,45 @@ interface CliResult {
   stdout: string;
   stderr: string;
   ms: number;
+  /** When (ms after the start) the first line of stderr matching `pattern` arrived, or null. */
+  saidAt(pattern: RegExp): { ms: number; match: RegExpExecArray } | null;
 }
 
 // Asynchronous on purpose: the fake cloud lives in this process and must keep answering.
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+// `killAfterMs`: a command that would wait on and on is stopped (status null), so its case fails
+// on what it asserts rather than on the test's own timeout.
+function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
+    let partial = '';
+    const lines: { ms: number; text: string }[] = [];
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const parts = (partial + d.toString()).split('\n');
+      partial = parts.pop()!;
+      for (const text of parts) lines.push({ ms: Date.now() - started, text });
+    });
+    const killer = killAfterMs ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : null;
+    child.on('exit', (status) => {
+      if (killer) clearTimeout(killer);
+      resolve({
+        status,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+        saidAt(pattern) {
+          for (const line of lines) {
+            const match = pattern.exec(line.text);
+            if (match) return { ms: line.ms, match };
+          }
+          return null;
+        },
+      });
+    });
   });
 }
 
@@ -637,3 +664,179 @@ function commonPrefix(ids: string[]): string {
   while (n < a.length && a[n] === b[n]) n += 1;
   return n > 0 ? a.slice(0, n) : a.slice(0, 1);
 }
+
+describe('every wait says why, and ends', () => {
+  /** Time for a child process to start and to close its engine, beyond the bound it printed. */
+  const SLACK_MS = 2500;
+
+  type SendFault = [string, Omit<Parameters<Awaited<ReturnType<typeof startCloud>>['fault']>[0], 'path'>, RegExp];
+  const sendFaults: SendFault[] = [
+    ['500', { status: 500 }, /The server had a problem \(500\)/],
+    ['502 with an HTML page', { status: 502, html: true }, /The server had a problem \(502\)/],
+    ['503 with an HTML page', { status: 503, html: true }, /The server had a problem \(503\)/],
+    ['429', { status: 429 }, /turning requests away \(429\)/],
+    ['a reset connection', { dropConnection: true }, /Cannot reach|connection|closed|reset/i],
+  ];
+  for (const [name, rule, reason] of sendFaults) {
+    hostile(
+      'cli',
+      `/prompt answering ${name} every time: --timeout counts across the failed sends, exit 3 with the last reason`,
+      async () => {
+        const cloud = await startCloud();
+        cloud.fault({ method: 'POST', path: '/prompt', times: 1000, ...rule });
+        const w = workspace();
+        const result = await cli(
+          ['run', w.file, '--server', cloud.url, '--wait', '--timeout', '4', '--data', w.data],
+          { COMFY_API_KEY: cloud.apiKey },
+          30_000,
+        );
+        expect(result.status, result.stderr).toBe(3);
+        const first = result.saidAt(/waiting to retry: .*giving up in (\d+) s/);
+        expect(first, result.stderr).not.toBeNull();
+        // Ended within the bound it printed first, though the sends went on failing meanwhile.
+        expect(result.ms - first!.ms).toBeLessThan(Number(first!.match[1]) * 1000 + SLACK_MS);
+        expect(result.stderr).toMatch(new RegExp(`Gave up after 4 s: .*${reason.source}`, reason.flags));
+        expect(result.stderr).toMatch(/1 job\(s\) wait in the outbox/);
+        // A new attempt never starts the count again: each countdown is lower than the one before.
+        const counts = [...result.stderr.matchAll(/giving up in (\d+) s/g)].map((m) => Number(m[1]));
+        for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeLessThanOrEqual(counts[i - 1]!);
+        expect(cloud.requests.filter((r) => r.method === 'POST' && r.url === '/api/prompt').length).toBeGreaterThan(1);
+      },
+      60_000,
+    );
+  }
+
+  /** Short download limits for the test (the production bound is 90 s for an output under 1 MiB). */
+  const LIMITS = JSON.stringify({ budgetMs: 6000, openTimeoutMs: 1500, stallWindowMs: 1500, deadlineBaseMs: 4000 });
+  type StorageFault = [string, Omit<Parameters<Awaited<ReturnType<typeof startCloud>>['fault']>[0], 'path'>, RegExp];
+  const storageFaults: StorageFault[] = [
+    ['trickles a byte every 200 ms', { trickleMs: 200 }, /stalled/],
+    ['sends a body that never ends', { endless: true }, /took longer than/],
+    ['never answers with headers', { noHeaders: true }, /did not answer/],
+  ];
+  for (const [name, rule, reason] of storageFaults) {
+    hostile(
+      'cli',
+      `storage that ${name}: the download is said with its bound, each retry, exit 1 naming the file, retried by sync`,
+      async () => {
+        const cloud = await startCloud();
+        cloud.fault({ path: '/signed/', times: 1000, ...rule });
+        const w = workspace();
+        const out = join(w.data, 'renders');
+        const env = { COMFY_API_KEY: cloud.apiKey, COMFY_DESK_DOWNLOAD_LIMITS: LIMITS };
+        const result = await cli(
+          ['run', w.file, '--server', cloud.url, '--wait', '--out', out, '--data', w.data],
+          env,
+          60_000,
+        );
+        expect(result.status, result.stderr).toBe(1);
+        const said = result.saidAt(/downloading (\S+\.png): .*gives up in (\d+) s at the latest/);
+        expect(said, result.stderr).not.toBeNull();
+        expect(result.ms - said!.ms).toBeLessThan(Number(said!.match[2]) * 1000 + SLACK_MS);
+        expect(result.stderr).toMatch(/all attempts together end within 6 s/);
+        expect(result.stderr).toMatch(new RegExp(`downloading \\S+\\.png: .*${reason.source}.*; trying again in`));
+        // Named, with the last reason and how long and how often it was tried.
+        expect(result.stderr).toMatch(
+          new RegExp(
+            `Output ${said!.match[1]!.replace(/[.]/g, '\\.')} of job \\w+ could not be stored: .*\\(gave up after \\d+ attempts in [1-6] s\\)`,
+          ),
+        );
+        expect(result.stderr).toMatch(/comfy-desk sync/);
+        // The job stays completed; its output failed, and is fetched again once storage behaves.
+        const db = new Database(join(w.data, 'journal.sqlite3'), { readonly: true });
+        try {
+          expect(db.prepare('SELECT state FROM jobs').all()).toEqual([{ state: 'completed' }]);
+          expect(db.prepare('SELECT state FROM outputs').all()).toEqual([{ state: 'failed' }]);
+        } finally {
+          db.close();
+        }
+        cloud.clearFaults();
+        const sync = await cli(['sync', '--server', cloud.url, '--data', w.data], env, 60_000);
+        expect(sync.status, sync.stderr).toBe(0);
+        const after = new Database(join(w.data, 'journal.sqlite3'), { readonly: true });
+        try {
+          expect(after.prepare('SELECT state FROM outputs').all()).toEqual([{ state: 'stored' }]);
+        } finally {
+          after.close();
+        }
+      },
+      120_000,
+    );
+  }
+
+  hostile(
+    'cli',
+    'a job whose status cannot be read (socket quiet, every route a 500 page): said, exit 3 after --timeout, left on the server',
+    async () => {
+      const cloud = await startCloud();
+      cloud.holdQueue(true); // on the server, waiting its turn: the socket has nothing to say
+      for (const path of [/^\/api\/job\/[^/]+\/status/, /^\/api\/jobs\//, /^\/api\/history/, /^\/api\/queue/])
+        cloud.fault({ method: 'GET', path, status: 500, html: true, times: 1000 });
+      const w = workspace();
+      const result = await cli(
+        ['run', w.file, '--server', cloud.url, '--wait', '--timeout', '5', '--data', w.data],
+        { COMFY_API_KEY: cloud.apiKey },
+        40_000,
+      );
+      expect(result.status, result.stderr).toBe(3);
+      const said = result.saidAt(/its status cannot be read: .*giving up in (\d+) s/);
+      expect(said, result.stderr).not.toBeNull();
+      expect(result.ms - said!.ms).toBeLessThan(Number(said!.match[1]) * 1000 + SLACK_MS);
+      expect(result.stderr).toMatch(/Gave up after 5 s: .*status cannot be read: .*\(500\)/);
+      expect(result.stderr).toMatch(/1 job\(s\) left on the server: the app .*follows/);
+      const list = await cli(['jobs', '--json', '--data', w.data]);
+      expect((JSON.parse(list.stdout) as { state: string }[]).map((j) => j.state)).toEqual(['pending']);
+    },
+    60_000,
+  );
+});
+
+describe('help, and where the outputs are', () => {
+  for (const words of [['--help'], ['-h'], ['help']]) {
+    hostile('cli', `comfy-desk ${words.join(' ')}: the usage, exit 0`, async () => {
+      const w = workspace();
+      const result = await cli([...words], { COMFY_DESK_DATA: w.data });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^Usage:/);
+      expect(result.stdout).toMatch(/comfy-desk queue window/);
+      expect(result.stderr).toBe('');
+      expect(w.journal()).toBe(false);
+    });
+  }
+
+  for (const words of [
+    ['run', '--help'],
+    ['run', '-h'],
+    ['help', 'run'],
+  ]) {
+    hostile('cli', `comfy-desk ${words.join(' ')}: the run usage, exit 0`, async () => {
+      const w = workspace();
+      const result = await cli([...words], { COMFY_DESK_DATA: w.data });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: comfy-desk run <workflow_api\.json>/);
+      expect(result.stdout).toMatch(/--timeout SECONDS/);
+      expect(result.stdout).not.toMatch(/queue window/);
+      expect(w.journal()).toBe(false);
+    });
+  }
+
+  hostile(
+    'cli',
+    'run --wait says where each stored file is (and --out prints the copies)',
+    async () => {
+      const cloud = await startCloud();
+      const w = workspace();
+      const out = join(w.data, 'renders');
+      const result = await cli(['run', w.file, '--server', cloud.url, '--wait', '--out', out, '--data', w.data], {
+        COMFY_API_KEY: cloud.apiKey,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const stored = /Stored 1 output\(s\):\n {2}(\S+\.png): (\S+)\n/.exec(result.stdout);
+      expect(stored, result.stdout).not.toBeNull();
+      expect(stored![2]!.startsWith(w.data)).toBe(true);
+      expect(readFileSync(stored![2]!).subarray(1, 4).toString()).toBe('PNG');
+      expect(result.stdout).toMatch(new RegExp(`Copied 1 output\\(s\\) to ${out}\\n {2}${out}/`));
+    },
+    60_000,
+  );
+});

@@ -2,7 +2,7 @@
 // a time. Unfinished downloads are in the journal (state remote/downloading), so a restart resumes them.
 import { DeskError } from '../../../shared/errors';
 import type { JobSource, OutputItem } from '../../../shared/jobs';
-import type { DownloadOptions } from '../store/download';
+import type { DownloadOptions, DownloadProgress } from '../store/download';
 import type { OpenedBody } from '../cloud/http';
 import type { JobJournal } from '../journal/jobs';
 import {
@@ -27,8 +27,20 @@ export interface DownloaderDeps {
   retryBaseMs?: number;
   /** Whether an output found unfinished should be fetched (e.g. not when synced jobs' files are off). */
   wanted?: (output: OutputItem & { source: JobSource }) => boolean;
-  /** Stall window, deadline and rates of each download (tests make them short). */
-  limits?: Pick<DownloadOptions, 'stallWindowMs' | 'minBytesPerWindow' | 'deadlineBaseMs' | 'minBytesPerSecond'>;
+  /** Stall window, deadlines, the whole bound and rates of each download (tests make them short). */
+  limits?: DownloadLimits;
+}
+
+export type DownloadLimits = Pick<
+  DownloadOptions,
+  'stallWindowMs' | 'minBytesPerWindow' | 'deadlineBaseMs' | 'minBytesPerSecond' | 'budgetMs' | 'openTimeoutMs'
+>;
+
+/** A download under way in this process: which output, how far, and when it is given up at the latest. */
+export interface ActiveDownload extends DownloadProgress {
+  outputId: number;
+  jobId: string;
+  filename: string;
 }
 
 export class Downloader {
@@ -36,6 +48,7 @@ export class Downloader {
   private readonly queued = new Set<number>();
   private readonly abort = new AbortController();
   private readonly running = new Set<Promise<void>>();
+  private readonly progress = new Map<number, ActiveDownload>();
 
   constructor(private readonly deps: DownloaderDeps) {
     this.limiter = createLimiter(deps.concurrency);
@@ -74,6 +87,11 @@ export class Downloader {
     this.abort.abort();
   }
 
+  /** The downloads under way in this process now (the command line says them while it waits). */
+  active(): ActiveDownload[] {
+    return [...this.progress.values()];
+  }
+
   private async download(item: OutputItem, profileId: string): Promise<void> {
     const { journal, store } = this.deps;
     journal.markOutput(item.id, 'downloading', null, true);
@@ -81,9 +99,11 @@ export class Downloader {
       const stored = await downloadTo(
         store,
         `output-${item.id}`,
-        (offset) => this.deps.open(profileId, item, offset, this.abort.signal),
+        (offset, signal) => this.deps.open(profileId, item, offset, signal ?? this.abort.signal),
         {
           signal: this.abort.signal,
+          onProgress: (p) =>
+            this.progress.set(item.id, { ...p, outputId: item.id, jobId: item.jobId, filename: item.filename }),
           // The bytes must be what the server's name for them says: an error page is not a PNG.
           verify: (path) => verifyMediaFile(path, { filename: item.filename }),
           onRetry: (attempt, err, delayMs) => {
@@ -137,6 +157,8 @@ export class Downloader {
       }
       journal.markOutput(item.id, 'failed', (err as Error).message);
       this.deps.log.warn('download failed', { output: item.id, error: (err as Error).message });
+    } finally {
+      this.progress.delete(item.id);
     }
     const after = journal.output(item.id);
     if (after) this.deps.outputChanged(after);

@@ -2,9 +2,11 @@
 // the next attempt asks for the rest, starting a little before its end, and compares the bytes
 // it already has with what the server sends for them; a server that answers another range, or
 // other bytes, makes it start over from zero. Whatever the framing, the length is checked against
-// what the server promised, a stall or a trickle is cut off, the whole download has a deadline
-// that scales with its size, and the file is verified (verify.ts) before it is committed.
-// Failures are retried with backoff and jitter; a clear refusal (404, 403, 401) stops at once.
+// what the server promised, a stall or a trickle is cut off, an answer that never comes is cut
+// off, each attempt has a deadline that scales with its size, and the file is verified (verify.ts)
+// before it is committed. Failures are retried with backoff and jitter; a clear refusal (404, 403,
+// 401) stops at once. All attempts together end within a bound a person can wait for (90 s for a
+// file up to 1 MiB, more for the bytes beyond it), which is known, and told, from the start.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -38,6 +40,49 @@ export interface DownloadOptions {
   verify?: (path: string) => Promise<VerifyResult>;
   /** Told about each failed attempt that will be tried again, so a person hears at once. */
   onRetry?: (attempt: number, error: Error, delayMs: number) => void;
+  /**
+   * All attempts together end within this, plus the time the bytes past the first MiB take at
+   * `minBytesPerSecond` (default 90 s: a file up to 1 MiB is given up within 90 s).
+   */
+  budgetMs?: number;
+  /** An attempt whose answer (its headers) has not come within this is cut (default 30 s). */
+  openTimeoutMs?: number;
+  /** Told as an attempt starts, as its answer comes, and as bytes arrive. */
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+export interface DownloadProgress {
+  attempt: number;
+  attempts: number;
+  /** Bytes of the file there are so far (a resume counts from where it starts again). */
+  received: number;
+  /** The file's size, once the storage has said it. */
+  size?: number;
+  /** When the download started, and when it is given up at the latest (all attempts together). */
+  startedAt: number;
+  giveUpAt: number;
+}
+
+const DEFAULT_BUDGET_MS = 90_000;
+const DEFAULT_MIN_BYTES_PER_SECOND = 64 * 1024;
+/** A file up to this size is given up within the budget alone; a larger one gets time for the rest. */
+const BUDGET_FREE_BYTES = 1024 * 1024;
+
+/** How long all attempts at a file of `size` bytes (unknown: up to 1 MiB) may take together. */
+export function downloadBudgetMs(
+  size: number | undefined,
+  options: Pick<DownloadOptions, 'budgetMs' | 'minBytesPerSecond'> = {},
+): number {
+  const rest = Math.max(0, (size ?? 0) - BUDGET_FREE_BYTES);
+  const rate = options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
+  return (options.budgetMs ?? DEFAULT_BUDGET_MS) + Math.ceil((rest / rate) * 1000);
+}
+
+/** The whole download's bound, known from the start and extended once a large size is known. */
+interface Budget {
+  readonly startedAt: number;
+  giveUpAt: number;
+  sized(size: number | undefined): void;
 }
 
 /**
@@ -51,7 +96,8 @@ export function resumeOverlap(have: number): number {
 export async function downloadTo(
   store: OutputStore,
   key: string,
-  openSource: (offset: number) => Promise<OpenedSource>,
+  /** Opens the bytes from `offset`; `signal` aborts an attempt that is cut (no answer, the bound). */
+  openSource: (offset: number, signal?: AbortSignal) => Promise<OpenedSource>,
   options: DownloadOptions = {},
 ): Promise<StoredFile> {
   const attempts = options.attempts ?? 5;
@@ -59,12 +105,21 @@ export async function downloadTo(
   // Folders only: cleaning the temp folder here would delete what concurrent downloads are writing.
   await store.ensure();
   const release = await lockPart(part);
+  const startedAt = Date.now();
+  const budget: Budget = {
+    startedAt,
+    giveUpAt: startedAt + downloadBudgetMs(undefined, options),
+    sized(size) {
+      this.giveUpAt = Math.max(this.giveUpAt, startedAt + downloadBudgetMs(size, options));
+    },
+  };
   let lastError: unknown;
+  let attempt = 1;
   try {
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (; attempt <= attempts; attempt++) {
       if (options.signal?.aborted) throw new DeskError('network', 'The download was cancelled.');
       try {
-        return await attemptDownload(store, part, openSource, options);
+        return await attemptDownload(store, part, openSource, options, budget, attempt);
       } catch (err) {
         lastError = err;
         if (!retryable(err) || attempt === attempts || options.signal?.aborted) break;
@@ -72,6 +127,8 @@ export async function downloadTo(
           (err as DeskError).retryAfterMs ?? 0,
           delay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 30_000),
         );
+        // No attempt would have time left after the wait: given up now, not after it.
+        if (Date.now() + wait >= budget.giveUpAt - 250) break;
         options.onRetry?.(attempt, err as Error, wait);
         await sleep(wait, options.signal);
       }
@@ -79,21 +136,47 @@ export async function downloadTo(
   } finally {
     await release();
   }
-  throw lastError instanceof Error ? lastError : new DeskError('network', String(lastError));
+  if (!(lastError instanceof Error)) throw new DeskError('network', String(lastError));
+  if (!retryable(lastError) || options.signal?.aborted) throw lastError;
+  // Tried and given up: the reason, and how long and how often it was tried.
+  const tries = Math.min(attempt, attempts);
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  const e = lastError as DeskError;
+  throw new DeskError(
+    e instanceof DeskError ? e.code : 'network',
+    `${e.message} (gave up after ${tries} attempt${tries === 1 ? '' : 's'} in ${seconds} s)`,
+    { ...(e.status !== undefined ? { status: e.status } : {}), cause: e },
+  );
 }
 
 async function attemptDownload(
   store: OutputStore,
   part: string,
-  openSource: (offset: number) => Promise<OpenedSource>,
+  openSource: (offset: number, signal?: AbortSignal) => Promise<OpenedSource>,
   options: DownloadOptions,
+  budget: Budget,
+  attempt: number,
 ): Promise<StoredFile> {
   const have = (await stat(part).catch(() => null))?.size ?? 0;
   const from = Math.max(0, have - resumeOverlap(have));
-  const source = await openSource(from);
+  const progress = { attempt, attempts: options.attempts ?? 5, received: from, startedAt: budget.startedAt };
+  const report = (size?: number): void =>
+    options.onProgress?.({ ...progress, ...(size !== undefined ? { size } : {}), giveUpAt: budget.giveUpAt });
+  report();
+  const watch = watchdog(options, budget);
+  let source: OpenedSource;
+  try {
+    source = await watch.opening(openSource(from, watch.signal));
+  } catch (err) {
+    watch.stop();
+    throw watch.failure ?? err;
+  }
+  budget.sized(source.size);
+  report(source.size);
   const resuming = from > 0 && source.status === 206;
   if (resuming && source.rangeStart !== from) {
-    source.body.destroy?.();
+    watch.stop();
+    discard(source.body);
     await rm(part, { force: true });
     throw new DeskError(
       'network',
@@ -103,8 +186,12 @@ async function attemptDownload(
   const hash = createHash('sha256');
   const known = resuming ? await readTail(part, from, have) : null;
   if (resuming) await hashFile(part, hash, from);
-  const handle = await open(part, resuming ? 'r+' : 'w', 0o600);
-  const watch = watchdog(source, options);
+  const handle = await open(part, resuming ? 'r+' : 'w', 0o600).catch((err: unknown) => {
+    watch.stop();
+    discard(source.body);
+    throw err;
+  });
+  watch.opened(source);
   // Resuming: the bytes from `from` are written again over what was there (the same bytes, checked).
   const writer = new PartWriter(handle, resuming ? from : 0);
   let size = resuming ? from : 0;
@@ -114,6 +201,8 @@ async function attemptDownload(
   try {
     for await (const chunk of source.body) {
       watch.received(chunk.length);
+      progress.received += chunk.length;
+      report(source.size);
       if (known && checked < known.length) {
         const n = Math.min(known.length - checked, chunk.length);
         if (Buffer.compare(chunk.subarray(0, n), known.subarray(checked, checked + n)) !== 0) {
@@ -268,34 +357,69 @@ function padded(head: Uint8Array): Uint8Array {
 }
 
 /**
- * Cuts a download that stalls or trickles (each byte would reset a plain idle timer) and one that
- * outlives its deadline. The body is destroyed; the reason is kept for the caller.
+ * Cuts an attempt whose answer does not come, a download that stalls or trickles (each byte would
+ * reset a plain idle timer), one that outlives its deadline, and one that reaches the end of the
+ * whole download's bound. The request is aborted or the body destroyed; the reason is kept for
+ * the caller.
  */
-function watchdog(source: OpenedSource, options: DownloadOptions) {
+function watchdog(options: DownloadOptions, budget: Budget) {
   const windowMs = options.stallWindowMs ?? 30_000;
   const minBytes = options.minBytesPerWindow ?? 1024;
-  const deadlineMs =
-    (options.deadlineBaseMs ?? 60_000) + ((source.size ?? 0) / (options.minBytesPerSecond ?? 64 * 1024)) * 1000;
+  const abort = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+  let body: OpenedSource['body'] | null = null;
   let inWindow = 0;
   let failure: DeskError | null = null;
+  let onCut: ((err: DeskError) => void) | null = null;
+  const timers: NodeJS.Timeout[] = [];
   const cut = (message: string): void => {
     if (failure) return;
     failure = new DeskError('network', message);
-    source.body.destroy?.(failure);
+    abort.abort(failure);
+    body?.destroy?.(failure);
+    onCut?.(failure);
   };
-  const stall = setInterval(() => {
-    if (inWindow < minBytes) {
-      cut(`the download stalled: ${inWindow} bytes in ${Math.round(windowMs / 1000)} s`);
-    }
-    inWindow = 0;
-  }, windowMs);
-  const deadline = setTimeout(
-    () => cut(`the download took longer than ${Math.round(deadlineMs / 1000)} s`),
-    deadlineMs,
-  );
+  const left = (): number => Math.max(0, budget.giveUpAt - Date.now());
+  const inAll = (): string =>
+    `the download took longer than ${Math.round((budget.giveUpAt - budget.startedAt) / 1000)} s in all`;
+  const openMs = options.openTimeoutMs ?? 30_000;
+  const noAnswer = `the storage did not answer within ${Math.round(openMs / 1000)} s`;
+  const openCut = openMs < left() ? noAnswer : inAll();
+  timers.push(setTimeout(() => cut(openCut), Math.min(openMs, left())));
   return {
+    signal,
     get failure(): DeskError | null {
       return failure;
+    },
+    /** The opening, cut short with the attempt: a source that comes after all is closed at once. */
+    opening(opened: Promise<OpenedSource>): Promise<OpenedSource> {
+      return new Promise((resolve, reject) => {
+        onCut = reject;
+        opened.then(
+          (source) => {
+            if (failure) return discard(source.body, failure);
+            for (const t of timers.splice(0)) clearTimeout(t); // it answered
+            resolve(source);
+          },
+          (err: unknown) => reject(failure ?? err),
+        );
+      });
+    },
+    /** The body flows: from now on a stall, the attempt's deadline and the bound cut it. */
+    opened(source: OpenedSource): void {
+      onCut = null;
+      body = source.body;
+      const deadlineMs =
+        (options.deadlineBaseMs ?? 60_000) +
+        ((source.size ?? 0) / (options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND)) * 1000;
+      const stall = setInterval(() => {
+        if (inWindow < minBytes) cut(`the download stalled: ${inWindow} bytes in ${Math.round(windowMs / 1000)} s`);
+        inWindow = 0;
+      }, windowMs);
+      const own = deadlineMs < left();
+      const message = own ? `the download took longer than ${Math.round(deadlineMs / 1000)} s` : inAll();
+      const deadline = setTimeout(() => cut(message), Math.min(deadlineMs, left()));
+      timers.push(stall, deadline);
     },
     received(n: number): void {
       inWindow += n;
@@ -304,10 +428,15 @@ function watchdog(source: OpenedSource, options: DownloadOptions) {
       if (failure) throw failure;
     },
     stop(): void {
-      clearInterval(stall);
-      clearTimeout(deadline);
+      for (const t of timers.splice(0)) clearTimeout(t);
     },
   };
+}
+
+/** Closes a body nobody reads: the error its stream may emit then has nobody to tell. */
+function discard(body: OpenedSource['body'], reason?: Error): void {
+  (body as { on?: (event: 'error', listener: () => void) => void }).on?.('error', () => undefined);
+  body.destroy?.(reason);
 }
 
 async function readTail(path: string, from: number, to: number): Promise<Buffer> {

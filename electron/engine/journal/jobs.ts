@@ -167,8 +167,8 @@ const ESTIMATE = `CASE WHEN j.state IN ('outbox', 'submitting', 'pending', 'runn
  */
 export const SAVED_FIRST = `(o.type = 'temp'), o.id LIMIT 1`;
 
-/** An output its job shows. */
-const OWN_OUTPUT = `o.deleted_at IS NULL`;
+/** An output its job shows: not deleted, or kept out of the gallery only as the same file as another's. */
+const OWN_OUTPUT = `(o.deleted_at IS NULL OR o.same_as IS NOT NULL)`;
 
 const JOB_SELECT = `
   SELECT j.rowid, j.*, w.name AS workflow_name, ${ESTIMATE} AS estimated_ms,
@@ -238,6 +238,14 @@ export class JobJournal {
       outputsOfJob: db.prepare(
         `SELECT * FROM outputs o WHERE job_id = ? AND ${OWN_OUTPUT} ORDER BY (type = 'temp'), id`,
       ),
+      // The first output of an identical run (the same prompt, node and kind) with these very bytes.
+      firstSame: db.prepare(
+        `SELECT o.id FROM outputs o JOIN jobs j ON j.id = o.job_id, outputs me JOIN jobs mj ON mj.id = me.job_id
+         WHERE me.id = ? AND o.hash = ? AND o.id <> me.id AND o.deleted_at IS NULL AND o.same_as IS NULL
+           AND o.node_id = me.node_id AND o.type = me.type AND j.workflow_id = mj.workflow_id
+         ORDER BY o.id LIMIT 1`,
+      ),
+      markSame: db.prepare(`UPDATE outputs SET same_as = ?, deleted_at = ? WHERE id = ? AND deleted_at IS NULL`),
       outputState: db.prepare(`UPDATE outputs SET state = ?, last_error = ?, attempts = attempts + ? WHERE id = ?`),
       outputStored: db.prepare(
         `UPDATE outputs SET state = 'stored', hash = ?, size = ?, mime = ?, width = ?, height = ?, has_thumb = ?,
@@ -523,6 +531,9 @@ export class JobJournal {
       stored.fps ?? null,
       id,
     );
+    // ComfyUI answers an identical prompt from its cache with the same file: the gallery shows it once.
+    const first = this.stmt.firstSame!.get(id, stored.hash) as { id: number } | undefined;
+    if (first) this.stmt.markSame!.run(first.id, Date.now(), id);
   }
 
   /** Rebuilds every job's full-text row (after the words a row holds changed). */

@@ -13,6 +13,7 @@ import m0009 from './0009-queue';
 import m0010 from './0010-organize';
 import m0011 from './0011-ui-workflows';
 import m0012 from './0012-gallery-scale';
+import m0013 from './0013-same-as';
 
 export interface Migration {
   readonly version: number;
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   m0010,
   m0011,
   m0012,
+  m0013,
 ];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { openJournal } from '../electron/engine/journal/db';
+import { migrations } from '../electron/engine/journal/migrations/index';
 import { GalleryQueries } from '../electron/engine/journal/gallery';
 import { JobJournal } from '../electron/engine/journal/jobs';
 import { percentile, report, timed } from './report';
@@ -84,6 +85,18 @@ function openInChild(path: string): { openMs: number; rssMb: number } | null {
   return JSON.parse(line) as { openMs: number; rssMb: number };
 }
 
+/** Upgrading a journal of `size` outputs written by the version before the gallery's migration. */
+function migrateFromPrevious(path: string, size: number): number {
+  const previous = openJournal(path, { migrations: migrations.filter((m) => m.version < 12) });
+  seedGallerySql(previous, size);
+  previous.close();
+  const { result: db, ms } = timed(() =>
+    openJournal(path, { onMigrate: (m) => console.log(`(bench: migrating to ${m.version}, ${m.name})`) }),
+  );
+  db.close();
+  return ms;
+}
+
 function label(size: number): string {
   return size >= 1_000_000 ? `${size / 1_000_000}m` : `${size / 1000}k`;
 }
@@ -113,6 +126,8 @@ export function benchGalleryQueries(sizes: number[] = [100_000, 1_000_000]): voi
         report(`gallery_open_${tag}`, opened.openMs, 'ms', '<1000', opened.openMs < 1000);
         report(`gallery_engine_rss_${tag}`, opened.rssMb, 'MB', '<300', opened.rssMb < 300);
       } else console.log(`BENCH gallery_open_${tag} failed`);
+      const migrated = migrateFromPrevious(join(dir, 'previous.sqlite3'), size);
+      report(`gallery_migrate_${tag}`, migrated, 'ms', 'n/a', true);
     } catch (err) {
       console.log(`BENCH gallery_queries_${tag} failed`);
       console.error(err);

@@ -13,6 +13,8 @@ export interface OpenJournalOptions {
   nativeDir?: string;
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Told before each migration runs: one that rebuilds over a million rows takes seconds, said so. */
+  onMigrate?: (migration: { version: number; name: string }) => void;
 }
 
 export interface IntegrityReport {
@@ -56,7 +58,7 @@ export function openJournal(path: string, options: OpenJournalOptions = {}): DB 
           'Update Comfy Desk to open it; the file was left untouched.',
       );
     }
-    if (!options.readonly) migrate(db, migrations, current);
+    if (!options.readonly) migrate(db, migrations, current, options.onMigrate);
     return db;
   } catch (err) {
     db.close();
@@ -68,9 +70,15 @@ export function userVersion(db: DB): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function migrate(db: DB, migrations: readonly Migration[], from: number): void {
+function migrate(
+  db: DB,
+  migrations: readonly Migration[],
+  from: number,
+  onMigrate?: OpenJournalOptions['onMigrate'],
+): void {
   for (const migration of migrations) {
     if (migration.version <= from) continue;
+    onMigrate?.({ version: migration.version, name: migration.name });
     db.transaction(() => {
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);

@@ -58,6 +58,17 @@ export class GallerySearch {
     return { jobs, tagged };
   }
 
+  /** How many shown outputs the jobs a search matches hold: for a search already known to match few. */
+  outputsOf(terms: SearchTerms): number {
+    return this.db
+      .prepare(
+        `SELECT coalesce(SUM(c.shown), 0) FROM job_search s JOIN job_outputs c ON c.job_rowid = s.rowid
+         WHERE job_search MATCH ?`,
+      )
+      .pluck()
+      .get(terms.fts) as number;
+  }
+
   /** The ids of the outputs a search matches, as a subquery: for a search that matches little. */
   gathered(terms: SearchTerms): { sql: string; params: unknown[] } {
     return {

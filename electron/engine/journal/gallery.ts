@@ -27,10 +27,16 @@ interface Where {
   params: unknown[];
 }
 
-/** A filter that matches at most this many outputs is gathered from its own index and sorted. */
-const FEW = 2000;
-/** A count under a common search is exact when the other filters leave at most this many outputs. */
-const EXACT = 20_000;
+export interface GalleryLimits {
+  /** A search that matches at most this many jobs is gathered from its indexes and sorted. */
+  few: number;
+  /** A filter's outputs are counted up to this many to weigh gathering them (more: never gathered). */
+  gather: number;
+  /** A count under a common search is exact when the other filters leave at most this many outputs. */
+  exact: number;
+}
+
+const LIMITS: GalleryLimits = { few: 2000, gather: 20_000, exact: 20_000 };
 
 /**
  * How a query finds its rows: walking an index in date order (a page stops at its end), or
@@ -122,11 +128,15 @@ function withoutSearch(filter: GalleryFilter): GalleryFilter {
 export class GalleryQueries {
   private readonly counts: GalleryCounts;
   private readonly search: GallerySearch;
+  private readonly limits: GalleryLimits;
 
+  /** `limits` for tests: small ones take the paths a big gallery takes. */
   constructor(
     private readonly db: Database,
     private readonly journal: JobJournal,
+    limits: Partial<GalleryLimits> = {},
   ) {
+    this.limits = { ...LIMITS, ...limits };
     this.counts = new GalleryCounts(db);
     this.search = new GallerySearch(db);
     // The distance between two perceptual hashes, for "similar images" in SQL.
@@ -203,10 +213,16 @@ export class GalleryQueries {
     return all;
   }
 
-  /** The cheapest driver: the smallest walk, or a gather of at most FEW outputs. */
-  private driverOf(filter: GalleryFilter, extra: Driver[] = []): Driver {
-    const usable = [...this.drivers(filter, FEW), ...extra].filter((d) => d.kind === 'walk' || d.n <= FEW);
-    return usable.reduce((best, d) => (d.n < best.n ? d : best));
+  /**
+   * The cheapest driver for a page of `limit`: a walk reads about `limit` × its size ÷ the matches
+   * (the fewest any filter leaves) before the page is full; a gather reads and sorts all it holds.
+   */
+  private driverOf(filter: GalleryFilter, limit: number, extra: Driver[] = []): Driver {
+    const all = [...this.drivers(filter, this.limits.gather), ...extra];
+    const matches = Math.max(1, Math.min(...all.map((d) => d.n)));
+    const cost = (d: Driver): number =>
+      d.kind === 'walk' ? Math.min(d.n, ((limit + 1) * d.n) / matches) : d.n > this.limits.gather ? Infinity : 2 * d.n;
+    return all.reduce((best, d) => (cost(d) < cost(best) ? d : best));
   }
 
   /**
@@ -215,11 +231,10 @@ export class GalleryQueries {
    */
   private planSearch(terms: SearchTerms | null): { driver: Driver | null; check: Where | null } {
     if (!terms) return { driver: null, check: null };
-    const probe = this.search.probe(terms, FEW);
-    if (probe.jobs <= FEW && probe.tagged <= FEW) {
+    const probe = this.search.probe(terms, this.limits.few);
+    if (probe.jobs <= this.limits.few && probe.tagged <= this.limits.few) {
       const gathered = this.search.gathered(terms);
-      // At most 5 outputs a job is typical; the walk drivers' counts are exact, so a rare search wins.
-      return { driver: { kind: 'gather', ...gathered, n: probe.jobs + probe.tagged }, check: null };
+      return { driver: { kind: 'gather', ...gathered, n: this.search.outputsOf(terms) + probe.tagged }, check: null };
     }
     this.search.load(terms);
     const check = this.search.condition(terms);
@@ -233,7 +248,7 @@ export class GalleryQueries {
     const newest = (query.sort ?? 'newest') === 'newest';
     const where = galleryWhere(query);
     const search = this.planSearch(searchTerms(query.search));
-    const driver = this.driverOf(query, search.driver ? [search.driver] : []);
+    const driver = this.driverOf(query, limit, search.driver ? [search.driver] : []);
     // The driver's own ids, and a rare search's when another driver walks.
     const gathers = new Set([driver, search.driver].filter((d): d is Gather => d?.kind === 'gather'));
     for (const d of gathers) {
@@ -308,7 +323,7 @@ export class GalleryQueries {
    * The count of a filter: from gallery_counts when it has only the filters kept there; else counted
    * through the index of its rarest filter. Under a search that matches much of the gallery, exact
    * from each matching job's count when the only other filter is `saved`; estimated (and said so)
-   * when the other filters leave more than EXACT outputs to check one by one.
+   * when the other filters leave more than `exact` outputs to check one by one.
    */
   countOf(input: GalleryFilter): GalleryCount {
     const filter = this.resolve(input);
@@ -319,15 +334,15 @@ export class GalleryQueries {
       if (kept !== null) return { count: kept, estimated: false };
       return { count: this.countBy(rest, this.cheapest(rest, Infinity), null), estimated: false };
     }
-    const probe = this.search.probe(terms, FEW);
-    if (probe.jobs <= FEW && probe.tagged <= FEW) {
+    const probe = this.search.probe(terms, this.limits.few);
+    if (probe.jobs <= this.limits.few && probe.tagged <= this.limits.few) {
       const gathered = this.search.gathered(terms);
       return { count: this.countBy(rest, { kind: 'gather', ...gathered, n: 0 }, null), estimated: false };
     }
     if (Object.entries(rest).every(([key, value]) => value === undefined || key === 'saved'))
       return { count: this.search.countShown(terms, !!rest.saved, probe.tagged), estimated: false };
-    const driver = this.cheapest(rest, EXACT);
-    if (driver.n <= EXACT) {
+    const driver = this.cheapest(rest, this.limits.exact);
+    if (driver.n <= this.limits.exact) {
       this.search.load(terms);
       const check = this.search.condition(terms);
       return { count: this.countBy(rest, driver, { sql: [check.sql], params: check.params }), estimated: false };

@@ -3,7 +3,7 @@
 // upload, a journal write or a stack trace.
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_WORKFLOW_BYTES } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
@@ -19,10 +19,14 @@ import {
 import { gridLayout } from '../engine/jobs/grid';
 import { dataPaths, defaultDataDir } from '../engine/paths';
 import { checkUploadable, limitsFrom } from '../engine/uploads';
+import { probeMedia } from '../engine/store/media-probe';
+import { embeddedFromTags, readImageMetadata } from '../engine/workflows/metadata';
 import {
   applyInputs,
   isLink,
+  isUiWorkflow,
   parseApiWorkflow,
+  resolveNodeRef,
   seedInputsOf,
   type ApiWorkflow,
   type SeedStrategy,
@@ -30,7 +34,7 @@ import {
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ['run', 'jobs', 'sync', 'check', 'import', 'search', 'queue'] as const;
+export const COMMANDS = ['run', 'jobs', 'sync', 'check', 'convert', 'import', 'search', 'queue'] as const;
 export type CommandWord = (typeof COMMANDS)[number];
 
 export const EXIT = { ok: 0, jobFailed: 1, usage: 2, server: 3 } as const;
@@ -63,6 +67,7 @@ const OPTIONS = {
   back: { type: 'boolean' },
   before: { type: 'string' },
   after: { type: 'string' },
+  'object-info': { type: 'string' },
 } as const;
 
 /** A server as a person names it: an address (found, or made into a profile by run) or a profile's name. */
@@ -95,6 +100,7 @@ const ONLY_FOR: Record<string, string> = {
   back: 'queue move',
   before: 'queue move',
   after: 'queue move',
+  'object-info': 'convert',
 };
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -122,6 +128,8 @@ export interface Args {
   grid?: string;
   /** For `queue`: what to do. */
   queue?: QueueArgs;
+  /** For `convert`: a saved object_info JSON to convert with, instead of a server's. */
+  objectInfo?: string;
   raw: { set: string[]; image: string[]; mask: string[]; sweep: string[] };
 }
 
@@ -159,6 +167,7 @@ export function parseCommandLine(argv: string[]): Args {
     ...(v.grid !== undefined ? { grid: v.grid } : {}),
     ...(command === 'queue' ? { queue: queueArgs(parsed.positionals, v) } : {}),
     ...(v.data !== undefined ? { data: v.data } : {}),
+    ...(v['object-info'] !== undefined ? { objectInfo: v['object-info'] } : {}),
     ...(v.out !== undefined ? { out: v.out } : {}),
     json: v.json === true,
     reference: v.reference === true,
@@ -274,22 +283,59 @@ export function serverUrl(text: string, flag = '--server'): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
-/** A workflow file: exists, is a file, within the contract's size limit, JSON, API format. */
+/** A workflow file: exists, is a file, within the contract's size limit, JSON. */
 export async function readWorkflowFile(file: string | undefined): Promise<unknown> {
-  if (!file) throw new UsageError('Give a workflow file (API format).');
-  const info = await stat(file).catch(() => null);
-  if (!info) throw new UsageError(`${file}: no such file.`);
-  if (!info.isFile()) throw new UsageError(`${file} is not a file.`);
+  const info = await existingFile(file);
   if (info.size > MAX_WORKFLOW_BYTES) {
     throw new UsageError(
       `${file} is ${megabytes(info.size)}; a workflow can be at most ${megabytes(MAX_WORKFLOW_BYTES)}.`,
     );
   }
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return JSON.parse(await readFile(file!, 'utf8')) as unknown;
   } catch (err) {
     throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+async function existingFile(file: string | undefined) {
+  if (!file) throw new UsageError('Give a workflow file (.json, or an image or video made by ComfyUI).');
+  const info = await stat(file).catch(() => null);
+  if (!info) throw new UsageError(`${file}: no such file.`);
+  if (!info.isFile()) throw new UsageError(`${file} is not a file.`);
+  return info;
+}
+
+/** An image is read whole to find its text chunks; a larger file is no ComfyUI output. */
+const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What a file holds: an API prompt, a UI-format workflow (saved from ComfyUI's editor), or both
+ * (an image or video ComfyUI made carries the two). JSON, PNG, WebP, MP4 or WebM.
+ */
+export async function readWorkflowSource(
+  file: string | undefined,
+): Promise<{ prompt: Record<string, unknown> | null; ui: Record<string, unknown> | null }> {
+  const ext = extname(file ?? '').toLowerCase();
+  let embedded: { prompt: Record<string, unknown> | null; workflow: Record<string, unknown> | null };
+  if (ext === '.png' || ext === '.webp') {
+    const info = await existingFile(file);
+    if (info.size > MAX_IMAGE_BYTES)
+      throw new UsageError(`${file} is ${megabytes(info.size)}: too large for an image.`);
+    embedded = readImageMetadata(await readFile(file!));
+  } else if (ext === '.mp4' || ext === '.webm' || ext === '.mov') {
+    await existingFile(file);
+    const probe = await probeMedia(file!);
+    if (!probe.ok) throw new UsageError(`${file} cannot be read as a video: ${probe.reason}`);
+    embedded = embeddedFromTags(probe.tags);
+  } else {
+    const value = await readWorkflowFile(file);
+    if (isUiWorkflow(value)) return { prompt: null, ui: value as Record<string, unknown> };
+    return { prompt: value as Record<string, unknown>, ui: null };
+  }
+  const ui = isUiWorkflow(embedded.workflow) ? embedded.workflow : null;
+  if (!embedded.prompt && !ui) throw new UsageError(`${file} carries no ComfyUI workflow.`);
+  return { prompt: embedded.prompt, ui };
 }
 
 export interface LocalImage {
@@ -302,32 +348,55 @@ export interface LocalImage {
 
 export interface RunPlan {
   name: string;
-  workflow: ApiWorkflow;
+  /** The API prompt to run; null until a UI-format workflow is converted with the server's nodes. */
+  workflow: ApiWorkflow | null;
+  /** The UI-format workflow (saved from ComfyUI's editor), kept with the jobs. */
+  ui: Record<string, unknown> | null;
   sets: Record<string, unknown>;
   images: LocalImage[];
   /** --sweep: the inputs varied, with their values (empty: no sweep). */
   sweep: SweepAxis[];
 }
 
-/** Everything `run` needs from this computer, read and checked before the engine opens. */
+/**
+ * Everything `run` needs from this computer, read and checked before the engine opens. A workflow
+ * saved from ComfyUI's editor is checked against --set, --sweep and --image once it is converted
+ * (that needs the server's nodes): see completePlan.
+ */
 export async function planRun(args: Args): Promise<RunPlan> {
   const file = args.positionals[0];
-  const base = parseWorkflow(await readWorkflowFile(file));
-  const sets = Object.fromEntries(args.raw.set.map(parseSet));
+  const source = await readWorkflowSource(file);
   const images = await readImages(args.raw.image, args.raw.mask);
-  for (const image of images) {
-    if (!base[image.node]) throw new UsageError(`--image ${image.node}=…: the workflow has no node ${image.node}.`);
+  if (args.out !== undefined) await checkOutFolder(args.out);
+  const name = (file ?? 'workflow')
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\.(json|png|webp|mp4|webm)$/i, '');
+  const plan: RunPlan = { name: name || 'workflow', workflow: null, ui: source.ui, sets: {}, images, sweep: [] };
+  return source.prompt ? completePlan(args, plan, parseWorkflow(source.prompt)) : plan;
+}
+
+/** The checks that need the prompt: --set and --sweep name inputs it has, --image a node it has. */
+export async function completePlan(args: Args, plan: RunPlan, base: ApiWorkflow): Promise<RunPlan> {
+  const sets = Object.fromEntries(args.raw.set.map(parseSet));
+  for (const image of plan.images) {
+    const id = resolveRef(base, image.node);
+    if (id === null) throw new UsageError(`--image ${image.node}=…: the workflow has no node ${image.node}.`);
+    image.node = id;
   }
   // The values are applied once now, so a --set naming a missing node is refused before anything else.
   const workflow = tryApply(base, sets);
   const sweep = parseSweeps(args.raw.sweep, workflow, sets, args.count, args.seed);
-  if (args.out !== undefined) await checkOutFolder(args.out);
   if (args.grid !== undefined) await checkGridFile(args.grid, sweep);
-  const name = (file ?? 'workflow')
-    .split(/[\\/]/)
-    .pop()!
-    .replace(/\.json$/i, '');
-  return { name: name || 'workflow', workflow, sets, images, sweep };
+  return { ...plan, workflow, sets, sweep };
+}
+
+function resolveRef(workflow: ApiWorkflow, ref: string): string | null {
+  try {
+    return resolveNodeRef(workflow, ref);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /**
@@ -348,14 +417,16 @@ export function parseSweeps(
     );
   const axes = texts.map((text): SweepAxis => {
     const shown = text.length > 80 ? `${text.slice(0, 79)}…` : text;
-    const m = /^([^.=\s]+)\.([^=]+)=([\s\S]*)$/.exec(text);
+    const m = /^([^.=]+)\.([^.=]+)=([\s\S]*)$/.exec(text);
     if (!m)
       throw new UsageError(
         `--sweep ${shown}: expected NODE.INPUT=VALUES, e.g. 3.cfg=4,6,8 or 3.seed=1..4 or 3.denoise=0.5..1:0.25`,
       );
-    const [, nodeId, input, valuesText] = m as unknown as [string, string, string, string];
-    const node = workflow[nodeId];
-    if (!node) throw new UsageError(`--sweep ${shown}: the workflow has no node ${nodeId}.`);
+    const [, ref, input, valuesText] = m as unknown as [string, string, string, string];
+    const nodeId = resolveRef(workflow, ref);
+    const node = nodeId === null ? undefined : workflow[nodeId];
+    if (nodeId === null || !node)
+      throw new UsageError(`--sweep ${shown}: the workflow has no node ${ref} (by id or title).`);
     const label = `node ${nodeId} (${node._meta?.title ?? node.class_type})`;
     if (!Object.hasOwn(node.inputs, input)) {
       const values = Object.keys(node.inputs).filter((k) => !isLink(node.inputs[k]));

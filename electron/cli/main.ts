@@ -1,11 +1,12 @@
 // `comfy-desk`: scripting over the same engine and journal as the app.
-//   comfy-desk run <workflow_api.json> [--server S | --servers S1,S2,…] [--kind cloud|local]
+//   comfy-desk run <workflow> [--server S | --servers S1,S2,…] [--kind cloud|local]
 //                  [--set NODE.INPUT=VALUE …] [--sweep NODE.INPUT=VALUES …] [--batch-name NAME]
 //                  [--count N] [--seed fixed|random|increment] [--out DIR] [--grid FILE] [--wait]
 //                  [--timeout S] [--data DIR]
 //   comfy-desk jobs [--limit N] [--json]
 //   comfy-desk sync [--server S]
 //   comfy-desk check <workflow.json> [--server S]
+//   comfy-desk convert <workflow.json|image|video> [--server S | --object-info FILE] [--out api.json]
 //   comfy-desk import <folder>
 //   comfy-desk search <text> [--json]
 //   comfy-desk queue [list|pause|resume|move|window] …
@@ -27,12 +28,14 @@ import {
   DEFAULT_TIMEOUT_S,
   EXIT,
   parseCommandLine,
+  completePlan,
   planRun,
-  readWorkflowFile,
+  readWorkflowSource,
   UsageError,
   type Args,
   type RunPlan,
 } from './args';
+import { convertCommand, convertForRun, readObjectInfoFile, serverObjectInfo } from './convert';
 import { helpWanted, RUN_USAGE } from './help';
 import { safeOutputName } from './names';
 import { downloadTimingsFromEnv, followDownloads, writeStored } from './outputs';
@@ -42,13 +45,16 @@ import { queueCommand } from './queue';
 import { watchJobs, type SetAside } from './watch';
 
 const USAGE = `Usage:
-  comfy-desk run <workflow_api.json> [--server S | --servers S1,S2,...] [--kind cloud|local]
+  comfy-desk run <workflow> [--server S | --servers S1,S2,...] [--kind cloud|local]
                  [--set NODE.INPUT=VALUE ...] [--sweep NODE.INPUT=VALUES ...] [--batch-name NAME]
                  [--count N] [--seed fixed|random|increment] [--out DIR] [--grid FILE.png] [--wait]
                  [--timeout SECONDS] [--data DIR]
   comfy-desk jobs [--limit N] [--json] [--data DIR]
   comfy-desk sync [--server S] [--kind cloud|local] [--data DIR]
-  comfy-desk check <workflow.json> [--server S]      validate against the server's nodes (cached offline)
+  comfy-desk check <workflow> [--server S]           validate against the server's nodes (cached offline)
+  comfy-desk convert <file> [--server S | --object-info FILE] [--out api.json]
+                                                     a workflow saved from ComfyUI (UI format) as the
+                                                     API prompt ComfyUI's frontend would send
   comfy-desk import <folder> [--reference]           add a folder of ComfyUI outputs to the gallery
                                                      (copied into the store, or --reference: left in place)
   comfy-desk search <text> [--json]                  the gallery's full-text search
@@ -58,6 +64,9 @@ const USAGE = `Usage:
   comfy-desk queue move <job-id...> --front|--back|--before ID|--after ID
   comfy-desk queue window --server S <N|default>     how many of ours may be on S at once
 A server S is an address (http://127.0.0.1:8188, https://cloud.comfy.org) or a profile's name.
+run, check and convert take a workflow in API format or as saved from ComfyUI's editor (UI format:
+converted with the server's nodes, as ComfyUI's frontend does), or an image or video ComfyUI made.
+A NODE is its id (3, or 75:3 inside a subgraph) or its title (KSampler, "Upscale pass").
 run also takes --image NODE=FILE and --mask NODE=FILE (a mask needs --image on the same node).
 --sweep NODE.INPUT=VALUES (at most twice) makes a run for every value, or every combination:
   3.cfg=4,6,8   3.seed=1..4   3.denoise=0.5..1:0.25 (numbers where the workflow has a number);
@@ -91,6 +100,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     args = parseCommandLine(argv);
     checkServerNames(args);
     if (args.command === 'run') plan = await planRun(args);
+    // With a saved node list, convert needs no journal and no server.
+    if (args.command === 'convert' && args.objectInfo !== undefined) {
+      if (args.server) throw new UsageError('Give --server or --object-info, not both.');
+      const file = args.objectInfo;
+      return await convertCommand(args, () => readObjectInfoFile(file), out);
+    }
     if (args.command === 'import') await checkFolder(args.positionals[0]);
     if (args.command === 'search' && !args.positionals.join(' ').trim())
       throw new UsageError('search needs some text.');
@@ -131,6 +146,10 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       }
       case 'check':
         return await check(engine, args, out, err);
+      case 'convert': {
+        const profileId = await chooseProfile(engine, args);
+        return await convertCommand(args, () => serverObjectInfo(engine, profileId), out);
+      }
       case 'import':
         return await importCommand(engine, args, out, err);
       case 'search':
@@ -185,11 +204,15 @@ async function run(
   // behind a full server is sent when this process hears the place is free.
   for (const id of profileIds) engine.jobs.session(id);
   if (spread) await connections(engine, profileIds, 3000);
+  // A workflow saved from ComfyUI's editor is converted with the (first) server's nodes.
+  if (!plan.workflow && plan.ui)
+    plan = await completePlan(args, plan, convertForRun(plan.ui, await serverObjectInfo(engine, profileId)));
   const sets: Record<string, unknown> = { ...plan.sets, ...(await uploadInputs(engine, profileId, plan, out)) };
   const submitted = await engine.invoke('jobs.submit', {
     profileId,
     ...(spread ? { profileIds } : {}),
-    workflow: applyInputs(plan.workflow, sets),
+    workflow: applyInputs(plan.workflow!, sets),
+    ...(plan.ui ? { uiWorkflow: plan.ui } : {}),
     name: plan.name,
     count: args.count,
     seed: args.seed,
@@ -489,15 +512,16 @@ async function check(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const parsed = await readWorkflowFile(args.positionals[0]);
+  const source = await readWorkflowSource(args.positionals[0]);
   const profileId = args.server ? await chooseProfile(engine, args) : engine.settings.getSettings().activeProfileId;
   await engine.jobs.start({ watchOthers: false, indexImages: false });
   // Fresh node definitions when the server answers; the cached ones otherwise.
   await engine.jobs.refreshObjectInfo(profileId).catch(() => undefined);
-  const report = await engine.invoke('workflows.inspect', { workflow: parsed, profileId });
-  if (report.format !== 'api') {
+  const report = await engine.invoke('workflows.inspect', { workflow: source.prompt ?? source.ui, profileId });
+  if (report.format === 'invalid' || (report.format === 'ui' && !report.prompt)) {
     err.write(`${report.message}\n`);
-    return EXIT.usage;
+    // A UI workflow waits for the server's node list (never reached): that is not the file's fault.
+    return report.format === 'ui' && !report.checkedAgainstServer ? EXIT.server : EXIT.usage;
   }
   if (!report.checkedAgainstServer) {
     err.write(

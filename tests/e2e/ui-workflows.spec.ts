@@ -66,12 +66,17 @@ test('a workflow saved from ComfyUI opens with its titles and groups, runs, and 
   await expect(canvas.getByLabel('color')).toHaveValue('#ff8800');
   const soften = make.getByRole('region', { name: 'Soften (node 2)' });
   await expect(soften.getByLabel('Mode of Soften')).toHaveValue('always');
+  await expect(soften.getByLabel('Mode of Soften').locator('option:checked')).toHaveText('On');
+  // Nothing is wrong with it: no alert is shown.
+  await expect(app.getByRole('alert')).toHaveCount(0);
   // The subgraph shows as one node with its promoted widget, inside the group it sits in.
   const sub = keep.getByRole('region', { name: /New Subgraph \(node 8\)/ });
   await expect(sub.getByLabel('filename_prefix')).toHaveValue('peer_blur');
   const order = await app.locator('.section-heading').allTextContents();
   expect(order.slice(0, 2)).toEqual(['Make it', 'Keep it']);
   await shots(app, 'ui-workflow-form');
+  await keep.scrollIntoViewIfNeeded();
+  await shots(app, 'ui-workflow-form-lower');
 
   await soften.getByLabel('blur_radius').fill('7');
   await app.getByRole('button', { name: 'Run', exact: true }).click();

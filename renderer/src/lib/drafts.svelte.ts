@@ -184,8 +184,9 @@ class Drafts {
     await this.load();
     // A plain copy: what the gallery hands over is reactive state, which cannot be cloned.
     const plain = $state.snapshot(json) as Record<string, unknown>;
+    const ran = $state.snapshot(values ?? {}) as Record<string, unknown>;
     const tab = report.prompt
-      ? new OpenWorkflow(crypto.randomUUID(), name, keepValues(report.prompt, values ?? {}), undefined, plain)
+      ? new OpenWorkflow(crypto.randomUUID(), name, keepValues($state.snapshot(report.prompt), ran), undefined, plain)
       : new OpenWorkflow(crypto.randomUUID(), name, plain);
     tab.report = report;
     tab.libraryId = libraryId;
@@ -248,11 +249,12 @@ class Drafts {
   /** A UI workflow's form from its conversion, keeping the values edited so far. */
   private applyLayout(tab: OpenWorkflow, report: WorkflowReport, info: Record<string, unknown> | null): void {
     const edited = tab.groups.length > 0 ? tab.edited() : tab.json;
-    tab.json = keepValues(report.prompt!, edited);
+    // The report is the window's state (a proxy): a plain copy is what can be cloned and sent.
+    tab.json = keepValues($state.snapshot(report.prompt!) as Record<string, unknown>, edited);
     tab.inspected = JSON.stringify(tab.json);
-    const form = formOfLayout(tab.json, report.layout!, info);
-    tab.sections = form.sections;
-    tab.groups = form.groups;
+    tab.sections = formOfLayout(tab.json, report.layout!, info);
+    // The same (reactive) groups the sections show: what is typed in the form is what runs.
+    tab.groups = tab.sections.flatMap((s) => s.groups).filter((g) => g.fields.length > 0);
   }
 
   /** Bypasses, mutes or runs a node of a UI workflow again: converted anew, the edited values kept. */

@@ -72,13 +72,13 @@ export function fieldsOf(workflow: Record<string, unknown>, objectInfo: Record<s
 /**
  * The form of a workflow saved from ComfyUI's editor, as its layout says: sections in canvas order,
  * each node with its widgets in display order. A value shown on a subgraph's node (promoted) is not
- * shown again on the node inside it. `groups` is every node with fields, for the sweep and the run.
+ * shown again on the node inside it.
  */
 export function formOfLayout(
   workflow: Record<string, unknown>,
   layout: WorkflowLayout,
   objectInfo: Record<string, unknown> | null,
-): { sections: FormSection[]; groups: FieldGroup[] } {
+): FormSection[] {
   const shown = new Set<string>();
   const sections = layout.sections.map((section) => ({
     title: section.title,
@@ -106,7 +106,7 @@ export function formOfLayout(
       };
     }),
   }));
-  return { sections, groups: sections.flatMap((s) => s.groups).filter((g) => g.fields.length > 0) };
+  return sections;
 }
 
 function specOf(classType: string, input: string, objectInfo: Record<string, unknown> | null): Spec | undefined {

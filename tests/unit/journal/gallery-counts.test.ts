@@ -215,17 +215,16 @@ describe('gallery counts', () => {
     dir = mkdtempSync(join(tmpdir(), 'gallery-counts-'));
     const path = join(dir, 'journal.sqlite3');
     const old = openJournal(path, { migrations: migrations.filter((m) => m.version < 12) });
-    const journal = new JobJournal(old);
-    const workflowId = journal.saveWorkflow({ '1': { class_type: 'SaveImage' } }, 'before');
-    journal.createJob({ id: 'a', profileId: 'cloud', workflowId, prompt: {}, state: 'running', cause: 'test' });
-    for (let i = 0; i < 5; i++)
-      journal.addOutput('a', {
-        nodeId: '1',
-        kind: 'image',
-        filename: `${i}.png`,
-        subfolder: '',
-        type: i ? 'output' : 'temp',
-      });
+    // Rows as the version before wrote them (its JobJournal is gone; the SQL it ran is not).
+    old.exec(`
+      INSERT INTO workflows (id, name, api_json, created_at) VALUES ('w', 'before', '{}', 1);
+      INSERT INTO jobs (id, profile_id, workflow_id, prompt_json, state, created_at, updated_at)
+        VALUES ('a', 'cloud', 'w', '{}', 'running', 1, 1);
+      INSERT INTO outputs (job_id, node_id, kind, filename, type, created_at) VALUES
+        ('a', '1', 'image', '0.png', 'temp', 1), ('a', '1', 'image', '1.png', 'output', 2),
+        ('a', '1', 'image', '2.png', 'output', 3), ('a', '1', 'image', '3.png', 'output', 4),
+        ('a', '1', 'image', '4.png', 'output', 5);
+    `);
     old.close();
     const told: string[] = [];
     const db = openJournal(path, { onMigrate: (m) => told.push(m.name) });

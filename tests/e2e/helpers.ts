@@ -116,3 +116,18 @@ export async function storedOutputs(
     .toBe(count);
   return items;
 }
+
+/** Playwright dispatches a real drop with a file, as the OS would. */
+export async function dropFile(app: Page, target: string, path: string, name: string, type: string): Promise<void> {
+  const data = readFileSync(path).toString('base64');
+  const transfer = await app.evaluateHandle(
+    ({ data, name, type }) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      return dt;
+    },
+    { data, name, type },
+  );
+  await app.getByRole('region', { name: target }).dispatchEvent('drop', { dataTransfer: transfer });
+}

@@ -4,12 +4,11 @@
 // bypassed, the run completes, and the output's PNG carries the graph with the values that ran.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { readImageMetadata } from '../../electron/engine/workflows/metadata';
 import { makePng } from '../fake-cloud/png';
 import { test, expect } from './fixtures';
 import type { CommandOutput } from '../../shared/contract';
-import { addLocalServer, FIXTURES, invoke, shots } from './helpers';
+import { addLocalServer, dropFile, FIXTURES, invoke, shots } from './helpers';
 
 test.use({ cloudOptions: { mode: 'local', stepMs: 10, steps: 2 } });
 
@@ -28,20 +27,6 @@ function namedWorkflow(): Ui {
     { id: 2, title: 'Keep it', bounding: [820, 100, 850, 300], color: '#8A8', flags: {} },
   ];
   return ui;
-}
-
-async function dropFile(app: Page, path: string, name: string, type: string): Promise<void> {
-  const data = readFileSync(path).toString('base64');
-  const transfer = await app.evaluateHandle(
-    ({ data, name, type }) => {
-      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], name, { type }));
-      return dt;
-    },
-    { data, name, type },
-  );
-  await app.getByRole('region', { name: 'Drop a workflow file' }).dispatchEvent('drop', { dataTransfer: transfer });
 }
 
 test('a workflow saved from ComfyUI opens with its titles and groups, runs, and its output carries the graph', async ({
@@ -114,7 +99,7 @@ test('a PNG that carries only the graph opens as its form; a bypassed node is le
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
   const png = test.info().outputPath('graph-only.png');
   writeFileSync(png, makePng(48, 32, 5, { workflow: JSON.stringify(namedWorkflow()) }));
-  await dropFile(app, png, 'graph-only.png', 'image/png');
+  await dropFile(app, 'Drop a workflow file', png, 'graph-only.png', 'image/png');
   await expect(app.getByRole('heading', { name: 'graph-only' })).toBeVisible({ timeout: 15_000 });
   const soften = app.getByRole('region', { name: 'Soften (node 2)' });
   await expect(soften).toBeVisible();

@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, signIn } from './fixtures';
+import { dropFile } from './helpers';
 import type { FakeCloud } from '../fake-cloud/index';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
@@ -11,21 +12,6 @@ const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
 async function online(app: Page, cloud: FakeCloud): Promise<void> {
   await signIn(app, cloud);
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
-}
-
-/** Playwright dispatches a real drop with a file, as the OS would. */
-async function dropFile(app: Page, target: string, path: string, name: string, type: string): Promise<void> {
-  const data = readFileSync(path).toString('base64');
-  const transfer = await app.evaluateHandle(
-    ({ data, name, type }) => {
-      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], name, { type }));
-      return dt;
-    },
-    { data, name, type },
-  );
-  await app.getByRole('region', { name: target }).dispatchEvent('drop', { dataTransfer: transfer });
 }
 
 test('an API workflow becomes a form; bad values are caught before sending; it runs', async ({ app, cloud }) => {
@@ -53,7 +39,10 @@ test('an API workflow becomes a form; bad values are caught before sending; it r
   await expect(app.getByText('1 item')).toBeVisible();
 });
 
-test('a workflow saved from ComfyUI (UI format) opens as its form; a broken file is refused', async ({ app, cloud }) => {
+test('a workflow saved from ComfyUI (UI format) opens as its form; a broken file is refused', async ({
+  app,
+  cloud,
+}) => {
   await online(app, cloud);
   await app
     .getByLabel('Workflow file', { exact: true })

@@ -163,29 +163,34 @@ test('2. a sweep with a PreviewImage and a SaveImage: the grid, its image and th
   expect(shown.some((src) => [...saved].some((h) => src.includes(h!)))).toBe(true);
 });
 
-test('3a. the queue header and the server chip count the same jobs, and the chip follows a job that ends', async ({
-  app,
-  cloud,
-  host,
-}) => {
-  test.setTimeout(90_000);
-  await addLocalServer(app, cloud);
-  cloud.holdQueue(true);
-  await invoke(host, 'jobs.submit', { workflow: loadInvertSave(64, 64), name: 'held-on-server' });
-  await app
-    .getByRole('navigation')
-    .getByRole('button', { name: /^Queue/ })
-    .click();
-  const chip = app.getByRole('list', { name: 'Servers' }).getByRole('listitem', { name: 'Studio PC' });
-  const header = app.locator('.head p');
-  await expect(chip).toContainText('1 of 2 on server');
-  await expect(header).toContainText('1 on the server');
-  await shots(app, 'queue-header-one');
-  cloud.holdQueue(false);
-  await expect(app.getByRole('region', { name: 'Finished' })).toContainText('held-on-server');
-  // The chip follows at once, not seconds later.
-  await expect(chip).toContainText('0 of 2 on server', { timeout: 800 });
-  await expect(header).toContainText('0 on the server', { timeout: 800 });
+test.describe('with a job that runs a while', () => {
+  test.use({ cloudOptions: { mode: 'local', stepMs: 700, steps: 3 } });
+
+  test('3a. the queue header and the server chip count the same jobs, and the chip follows a job that ends', async ({
+    app,
+    cloud,
+    host,
+  }) => {
+    test.setTimeout(90_000);
+    await addLocalServer(app, cloud);
+    // Three nodes of 0.7 s each: running for about two seconds.
+    await invoke(host, 'jobs.submit', { workflow: loadInvertSave(64, 64), name: 'runs-a-while' });
+    await app
+      .getByRole('navigation')
+      .getByRole('button', { name: /^Queue/ })
+      .click();
+    await expect(app.getByRole('article', { name: 'Running job runs-a-while' })).toBeVisible();
+    const chip = app.getByRole('list', { name: 'Servers' }).getByRole('listitem', { name: 'Studio PC' });
+    const header = app.locator('.head p');
+    // One job, running on Studio PC: "1 on the server" in both.
+    await expect(chip).toContainText('1 of 2 on server');
+    await expect(header).toContainText('1 on the server');
+    await shots(app, 'queue-header-running');
+    await expect(app.getByRole('region', { name: 'Finished' })).toContainText('runs-a-while', { timeout: 30_000 });
+    // The chip follows at once, not seconds later.
+    await expect(chip).toContainText('0 of 2 on server', { timeout: 800 });
+    await expect(header).toContainText('0 on the server', { timeout: 800 });
+  });
 });
 
 test('3b. the workflow filter counts what it shows', async ({ app, cloud, host }) => {

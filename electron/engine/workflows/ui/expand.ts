@@ -18,22 +18,14 @@ import {
   type UiGraph,
   type UiNode,
 } from './graph';
-import { schemaOf, type NodeSchema, type NodeValues } from './widgets';
+import { schemaOf, type NodeSchema, type NodeValues, type Source } from './widgets';
 
 /** Node types the frontend itself provides; they are never sent (isVirtualNode). */
 export const VIRTUAL_TYPES = new Set(['Note', 'MarkdownNote', 'Reroute', 'PrimitiveNode']);
 
 export type ExecKind = 'real' | 'virtual' | 'instance' | 'group' | 'groupChild';
 
-/** Where a value the prompt holds came from in the file, to write it back there. */
-export interface Source {
-  raw: Record<string, unknown>;
-  /** Index in the array form of `widgets_values`, or key of its object form. */
-  index?: number;
-  key?: string;
-  /** The node's default for every slot: fills the array when the file's is shorter than the index. */
-  pad?: unknown[];
-}
+export type { Source };
 
 export interface Promoted {
   /** The widget's name on the instance: the subgraph input's name, or the inner widget's for proxies. */
@@ -64,7 +56,8 @@ export interface ExecNode {
   excluded: boolean;
   /** Widget values (real nodes), after primitives and group nodes applied theirs. */
   values: NodeValues | null;
-  valueSources: Map<string, Source>;
+  /** For a PrimitiveNode: where its value is (the layout shows it where it first arrives). */
+  primitiveSource: Source | null;
   /** A subgraph instance's widgets, in display order. */
   widgets: Promoted[];
   depth: number;
@@ -125,7 +118,7 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     index: -1,
     excluded,
     values: null,
-    valueSources: new Map(),
+    primitiveSource: null,
     widgets: [],
     depth,
   });

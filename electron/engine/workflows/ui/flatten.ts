@@ -23,7 +23,7 @@ import {
 } from './graph';
 import type { ExecNode, Expansion, Promoted, Source } from './expand';
 import { compileGroup, type CompiledGroup } from './group-node';
-import { defaultOf, nodeValues, type NodeSchema } from './widgets';
+import { defaultOf, NodeValues } from './widgets';
 
 export interface Flat {
   prompt: ApiWorkflow;
@@ -33,8 +33,8 @@ export interface Flat {
   keyOfSource: Map<Source, { apiId: string; input: string }>;
   /** Whether the prompt holds this exec's id. */
   sent: Set<string>;
-  /** `apiId\0input` of widget inputs fed by a link or a PrimitiveNode (the form shows them elsewhere or not at all). */
-  fed: Set<string>;
+  /** Per sent node, its inputs fed by a link or a promoted widget (the form shows them elsewhere or not at all). */
+  fed: Map<ExecNode, Set<string>>;
 }
 
 type Resolved =
@@ -48,6 +48,8 @@ type State =
 
 const NONE: Resolved = { kind: 'none' };
 const DROP: Resolved = { kind: 'drop' };
+/** A state being walked (in the memo until its answer is known). */
+const OPEN: Resolved = { kind: 'none' };
 
 /** litegraph's isValidConnection: "*", "" and 0 match anything; "A,B" lists match any member; case-insensitive. */
 export function validConnection(a: string, b: string): boolean {
@@ -79,32 +81,31 @@ function wrap(value: unknown, exec: ExecNode, input: string): unknown {
   return Array.isArray(value) ? { __value__: value } : value;
 }
 
-function savedInputs(node: UiNode): Map<string, UiInput> {
-  const out = new Map<string, UiInput>();
-  for (const input of node.inputs) if (!out.has(input.name) || input.link !== null) out.set(input.name, input);
-  return out;
+/** The saved input of this name, the linked one if the file has it twice. */
+function savedInput(node: UiNode, name: string): UiInput | undefined {
+  let found: UiInput | undefined;
+  for (const input of node.inputs) {
+    if (input.name !== name) continue;
+    if (input.link !== null) return input;
+    found ??= input;
+  }
+  return found;
 }
 
-export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
+export interface FlattenOptions {
+  /** Note where every sent value is in the file (for writing values back), not only the shared ones. */
+  trackOwn?: boolean;
+}
+
+export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: FlattenOptions = {}): Flat {
   const { execs, byId } = expansion;
-  const inputsOf = new Map<ExecNode, Map<string, UiInput>>();
-  const saved = (e: ExecNode) => {
-    let m = inputsOf.get(e);
-    if (!m) inputsOf.set(e, (m = savedInputs(e.node)));
-    return m;
-  };
   const lookup = (e: ExecNode, id: string): ExecNode | undefined =>
     byId.get(e.instance ? `${e.instance.id}:${id}` : id);
 
   // 1. Widget values of every real node, from its own widgets_values.
   for (const e of execs) {
     if (!e.schema) continue;
-    e.values = nodeValues(e.schema, e.node.widgetsValues);
-    const pad = padOf(e.schema);
-    for (const [input, at] of e.values.slotIndex) {
-      const src = e.values.sources.get(input);
-      e.valueSources.set(input, { raw: e.node.raw, ...(src ?? { index: at }), pad });
-    }
+    e.values = new NodeValues(e.schema, e.node.widgetsValues, e.node.raw);
   }
 
   // 2. Subgraph instances' widgets, innermost first (an inner instance's widget can be promoted again).
@@ -140,7 +141,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
       fail(
         `${at()} comes from input ${k + 1} of subgraph “${shown(inst.def!.name)}”, which has only ${inst.def!.inputs.length} inputs.`,
       );
-    const outer = saved(inst).get(sgInput.name);
+    const outer = savedInput(inst.node, sgInput.name);
     if (outer?.link != null) return { t: 'in', exec: inst, link: outer.link, type: sgInput.type };
     const widget = inst.widgets.find((w) => w.name === sgInput.name && !w.proxy);
     return widget ? { kind: 'value', value: widget.value, source: widget.source } : NONE;
@@ -209,7 +210,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
       const input = idx === -1 ? undefined : inputs[idx];
       if (!input) return NONE;
       if (e.kind === 'groupChild') return groupChildInput(e, input.name, input.type);
-      const link = saved(e).get(input.name)?.link;
+      const link = savedInput(e.node, input.name)?.link;
       return link != null ? { t: 'in', exec: e, link, type: input.type } : NONE;
     }
     if (e.kind === 'instance') {
@@ -258,23 +259,41 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
   };
 
   const resolve = (start: State, at: () => string): Resolved => {
+    // Most links go straight to a node that runs, in the same graph: answered without the memo.
+    if (start.t === 'in') {
+      const link = start.exec.node.scope.links.get(start.link);
+      if (link && link.originId !== SUBGRAPH_INPUT_ID) {
+        const origin = lookup(start.exec, link.originId);
+        if (
+          origin &&
+          origin.kind === 'real' &&
+          !origin.excluded &&
+          origin.node.mode !== MODE_NEVER &&
+          origin.node.mode !== MODE_BYPASS &&
+          link.originSlot >= 0 &&
+          link.originSlot < (origin.schema?.outputs.length ?? 0)
+        ) {
+          return { kind: 'link', origin: origin.id, slot: link.originSlot };
+        }
+      }
+    }
+    // The states of one walk are marked as open in the memo itself: meeting one again is a loop.
     const chain: string[] = [];
-    const open = new Set<string>();
     let state: State = start;
     let result: Resolved;
     for (;;) {
       const key = keyOf(state);
       const known = memo.get(key);
-      if (known) {
-        result = known;
-        break;
-      }
-      if (open.has(key)) {
+      if (known === OPEN) {
         fail(
           `${at()}: its links go round in a loop (through ${placeOf(state.exec.node, state.exec.id)}), so it never reaches a node that makes a value.`,
         );
       }
-      open.add(key);
+      if (known) {
+        result = known;
+        break;
+      }
+      memo.set(key, OPEN);
       chain.push(key);
       const next = step(state, at);
       if ('t' in next) state = next;
@@ -288,12 +307,13 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
   };
 
   // 6. The prompt: every sent node's widgets, then its links.
-  // Without a prototype: an id or input named "__proto__" stays data (JSON.stringify and spreading work the same).
-  const prompt: ApiWorkflow = Object.create(null) as ApiWorkflow;
+  const prompt: ApiWorkflow = {};
   const writeBack = new Map<string, Source>();
   const keyOfSource = new Map<Source, { apiId: string; input: string }>();
-  const fed = new Set<string>();
+  const fed = new Map<ExecNode, Set<string>>();
   const sent = new Set<string>();
+  const sentNodes: ApiNode[] = [];
+  const sentIds: string[] = [];
   const claim = (apiId: string, input: string, source: Source | null | undefined) => {
     if (!source) return;
     if (keyOfSource.has(source)) return;
@@ -304,25 +324,26 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
     if ((e.kind !== 'real' && e.kind !== 'groupChild') || e.excluded) continue;
     if (e.node.mode === MODE_NEVER || e.node.mode === MODE_BYPASS) continue;
     const schema = e.schema!;
-    const inputs: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const inputs: Record<string, unknown> = {};
     for (const slot of schema.slots) {
       if (slot.kind !== 'value') continue;
-      const value = e.values!.values.get(slot.input);
+      const value = e.values!.get(slot.input);
       if (value === undefined) continue;
-      inputs[slot.input] = wrap(value, e, slot.input);
+      setOwn(inputs, slot.input, wrap(value, e, slot.input));
     }
-    const linked: { name: string; type: string }[] = [];
+    const linked: { name: string; type: string; link?: string }[] = [];
     if (e.kind === 'groupChild') {
       for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
         linked.push({ name, type: schema.inputs.get(name)?.type ?? '*' });
       }
     } else {
-      for (const input of saved(e).values()) {
+      for (const input of e.node.inputs) {
         if (input.link !== null)
-          linked.push({ name: input.name, type: schema.inputs.get(input.name)?.type ?? input.type });
+          linked.push({ name: input.name, type: schema.inputs.get(input.name)?.type ?? input.type, link: input.link });
       }
     }
     const deleted = new Set<string>();
+    const fedHere = new Set<string>();
     for (const input of linked) {
       const at = () => `Input “${shown(input.name)}” of ${placeOf(e.node, e.id)}`;
       let r: Resolved;
@@ -330,44 +351,56 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo): Flat {
         const first = groupChildInput(e, input.name, input.type);
         r = 't' in first ? resolve(first, at) : first;
       } else {
-        r = resolve({ t: 'in', exec: e, link: saved(e).get(input.name)!.link!, type: input.type }, at);
+        r = resolve({ t: 'in', exec: e, link: input.link!, type: input.type }, at);
       }
       if (r.kind === 'none') continue;
       if (r.kind === 'drop') {
         delete inputs[input.name];
         deleted.add(input.name);
       } else if (r.kind === 'value') {
-        inputs[input.name] = wrap(r.value, e, input.name);
+        setOwn(inputs, input.name, wrap(r.value, e, input.name));
         claim(e.id, input.name, r.source);
-        fed.add(`${e.id}\u0000${input.name}`);
+        fedHere.add(input.name);
       } else {
-        inputs[input.name] = [r.origin, r.slot];
-        fed.add(`${e.id}\u0000${input.name}`);
+        setOwn(inputs, input.name, [r.origin, r.slot]);
+        fedHere.add(input.name);
       }
     }
     // Widgets that kept their value: it came from the node itself, a PrimitiveNode or the group node.
-    for (const [input, source] of e.valueSources) {
-      if (!deleted.has(input) && !fed.has(`${e.id}\u0000${input}`) && Object.hasOwn(inputs, input))
-        claim(e.id, input, source);
+    for (const slot of schema.slots) {
+      if (slot.kind !== 'value' || deleted.has(slot.input) || !Object.hasOwn(inputs, slot.input)) continue;
+      if (fedHere.has(slot.input)) continue;
+      const shared = e.values!.override(slot.input);
+      if (shared) claim(e.id, slot.input, shared);
+      else if (options.trackOwn) claim(e.id, slot.input, e.values!.ownSource(slot.input));
     }
     const node: ApiNode = { inputs, class_type: schema.type, _meta: { title: e.node.title ?? schema.displayName } };
-    prompt[e.id] = node;
+    setOwn(prompt, e.id, node);
     sent.add(e.id);
+    sentIds.push(e.id);
+    sentNodes.push(node);
+    if (fedHere.size > 0) fed.set(e, fedHere);
   }
   // Links to nodes that are not sent (muted) are removed with them, as the frontend does last.
-  for (const id of Object.keys(prompt)) {
-    const inputs = prompt[id]!.inputs;
+  for (const { inputs } of sentNodes) {
     for (const name of Object.keys(inputs)) {
       const v = inputs[name];
       if (Array.isArray(v) && v.length === 2 && !sent.has(String(v[0]))) delete inputs[name];
     }
   }
-  checkAcyclic(prompt, byId);
+  checkAcyclic(sentIds, sentNodes, byId);
   return { prompt, writeBack, keyOfSource, sent, fed };
 }
 
-function padOf(schema: NodeSchema): unknown[] {
-  return schema.slots.map((slot) => defaultOf(schema.inputs.get(slot.input), slot.kind));
+/**
+ * Sets an own property, also one named "__proto__" (which plain assignment would take as the
+ * prototype). Plain objects rather than prototype-less ones: V8 keeps them fast, and callers get
+ * ordinary objects.
+ */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function runtimeInputs(e: ExecNode): { name: string; type: string }[] {
@@ -405,8 +438,8 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
       if (!target?.widget) continue;
       let value: unknown;
       let has = false;
-      if (node.values?.values.has(target.widget)) {
-        value = node.values.values.get(target.widget);
+      if (node.values?.has(target.widget)) {
+        value = node.values.get(target.widget);
         has = true;
       } else if (node.kind === 'instance') {
         const w = node.widgets.find((x) => x.name === target.widget && !x.proxy);
@@ -441,9 +474,9 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
         const target = inner(nodeId);
         let value: unknown;
         let source: Source | null = null;
-        if (target?.values?.values.has(widget)) {
-          value = target.values.values.get(widget);
-          source = target.valueSources.get(widget) ?? null;
+        if (target?.values?.has(widget)) {
+          value = target.values.get(widget);
+          source = target.values.source(widget) ?? null;
         } else if (target?.kind === 'instance') {
           const w = target.widgets.find((x) => x.name === widget);
           value = w?.value;
@@ -482,9 +515,8 @@ function applyGroupWidgets(e: ExecNode, compiled: CompiledGroup, byId: Map<strin
     const targets = compiled.primitiveTargets.get(slot.child) ?? [{ child: slot.child, input: slot.input }];
     for (const t of targets) {
       const child = byId.get(`${e.id}:${t.child}`);
-      if (!child?.values || !child.values.values.has(t.input)) continue;
-      child.values.values.set(t.input, value);
-      child.valueSources.set(t.input, source);
+      if (!child?.values?.has(t.input)) continue;
+      child.values.set(t.input, value, source);
     }
   });
 }
@@ -494,7 +526,7 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
   if (!Array.isArray(wv) || wv.length === 0) return;
   const value = wv[0];
   const source: Source = { raw: e.node.raw, index: 0 };
-  e.valueSources.set('value', source); // the layout shows the PrimitiveNode's value where it first arrives
+  e.primitiveSource = source;
   const links = e.node.outputs[0]?.links ?? [];
   for (const linkId of links) {
     const link = e.node.scope.links.get(linkId);
@@ -504,9 +536,8 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
     const input = target.node.inputs.find((i) => i.link === linkId);
     const widget = input?.widget;
     if (!widget) continue;
-    if (target.values?.values.has(widget)) {
-      target.values.values.set(widget, value);
-      target.valueSources.set(widget, source);
+    if (target.values?.has(widget)) {
+      target.values.set(widget, value, source);
     } else if (target.kind === 'instance') {
       const w = target.widgets.find((x) => x.name === widget && !x.proxy);
       if (w) {
@@ -518,35 +549,42 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
 }
 
 /** A prompt whose links go round in a loop never runs; say where, before the server refuses it. */
-function checkAcyclic(prompt: ApiWorkflow, byId: Map<string, ExecNode>): void {
-  const ids = Object.keys(prompt);
-  const indegree = new Map<string, number>();
-  const consumers = new Map<string, string[]>();
-  for (const id of ids) indegree.set(id, 0);
-  for (const id of ids) {
-    for (const v of Object.values(prompt[id]!.inputs)) {
+function checkAcyclic(ids: string[], nodes: ApiNode[], byId: Map<string, ExecNode>): void {
+  const index = new Map<string, number>();
+  ids.forEach((id, i) => index.set(id, i));
+  // Edges origin → consumer, as arrays: how many links each node waits for, and who waits for it.
+  const indegree = new Int32Array(ids.length);
+  const from: number[] = [];
+  const to: number[] = [];
+  nodes.forEach((node, i) => {
+    for (const v of Object.values(node.inputs)) {
       if (!Array.isArray(v) || v.length !== 2) continue;
-      const origin = String(v[0]);
-      if (!indegree.has(origin)) continue;
-      indegree.set(id, indegree.get(id)! + 1);
-      let list = consumers.get(origin);
-      if (!list) consumers.set(origin, (list = []));
-      list.push(id);
+      const origin = index.get(String(v[0]));
+      if (origin === undefined) continue;
+      from.push(origin);
+      to.push(i);
+      indegree[i]!++;
     }
-  }
-  const ready = ids.filter((id) => indegree.get(id) === 0);
+  });
+  const start = new Int32Array(ids.length + 1);
+  for (const f of from) start[f + 1]!++;
+  for (let i = 0; i < ids.length; i++) start[i + 1]! += start[i]!;
+  const next = start.slice(0, ids.length);
+  const consumers = new Int32Array(from.length);
+  from.forEach((f, k) => (consumers[next[f]!++] = to[k]!));
+  const ready: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (indegree[i] === 0) ready.push(i);
   let done = 0;
   while (ready.length > 0) {
-    const id = ready.pop()!;
+    const i = ready.pop()!;
     done++;
-    for (const c of consumers.get(id) ?? []) {
-      const n = indegree.get(c)! - 1;
-      indegree.set(c, n);
-      if (n === 0) ready.push(c);
+    for (let k = start[i]!; k < start[i + 1]!; k++) {
+      const c = consumers[k]!;
+      if (--indegree[c]! === 0) ready.push(c);
     }
   }
   if (done === ids.length) return;
-  const stuck = ids.find((id) => indegree.get(id)! > 0)!;
+  const stuck = ids[indegree.findIndex((n) => n > 0)]!;
   const e = byId.get(stuck);
   fail(
     `The links of this workflow go round in a loop (through ${e ? placeOf(e.node, e.id) : `node ${shown(stuck, 60)}`}): ComfyUI cannot run a node that waits for its own result.`,

@@ -57,7 +57,7 @@ export function writeValuesToUi(
   const expansion = expand(graph, objectInfo);
   const missing = missingTypes(graph, objectInfo, expansion);
   if (missing.length > 0) fail(missingMessage(missing), { missingNodes: missing });
-  const flat = flatten(expansion, objectInfo);
+  const flat = flatten(expansion, objectInfo, { trackOwn: true });
   if (isObject(prompt)) applyValues(prompt, flat.writeBack);
   return copy;
 }

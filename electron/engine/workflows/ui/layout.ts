@@ -68,8 +68,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     const inactive = e.excluded || e.node.mode === MODE_NEVER || e.node.mode === MODE_BYPASS;
     if (e.kind === 'virtual') {
       if (e.node.type !== 'PrimitiveNode') return null;
-      const source = e.valueSources.get('value');
-      const at = source && flat.keyOfSource.get(source);
+      const at = e.primitiveSource && flat.keyOfSource.get(e.primitiveSource);
       if (!at) return null;
       node.widgets.push(widget(at.apiId, at.input, e.node.title));
       return node;
@@ -78,9 +77,9 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     if (e.kind === 'real' && sent && e.schema) {
       for (const slot of e.schema.slots) {
         if (slot.kind !== 'value') continue;
-        const source = e.valueSources.get(slot.input);
-        const at = source && flat.keyOfSource.get(source);
-        if (!at || at.apiId !== e.id || at.input !== slot.input || source.raw !== e.node.raw) continue;
+        // Its own value, sent, not fed by a link, a PrimitiveNode or a promoted widget.
+        if (e.values!.override(slot.input) || flat.fed.get(e)?.has(slot.input)) continue;
+        if (!Object.hasOwn(flat.prompt[e.id]!.inputs, slot.input)) continue;
         if (shownByInstance.has(`${e.id}\u0000${slot.input}`)) continue;
         node.widgets.push(widget(e.id, slot.input, null));
       }
@@ -88,7 +87,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       for (const w of e.widgets) {
         if (w.proxy) {
           const inner = byId.get(`${e.id}:${w.proxy.nodeId}`);
-          if (inner && flat.sent.has(inner.id) && inner.values?.values.has(w.proxy.widget)) {
+          if (inner && flat.sent.has(inner.id) && inner.values?.has(w.proxy.widget)) {
             node.widgets.push(widget(inner.id, w.proxy.widget, null));
           }
         } else {
@@ -102,7 +101,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
         if (slot.kind !== 'value') return;
         const child = byId.get(`${e.id}:${slot.child}`);
         if (!child || !flat.sent.has(child.id)) return;
-        const source = child.valueSources.get(slot.input);
+        const source = child.values?.override(slot.input);
         const at = source && flat.keyOfSource.get(source);
         if (at && source.raw === e.node.raw && source.index === i) node.widgets.push(widget(at.apiId, at.input, null));
       });
@@ -126,8 +125,9 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     fail(`The workflow has more than ${MAX_GROUPS} groups, more than Comfy Desk lays out.`);
   const groups = [...graph.groups].sort((a, b) => a.bounding[1] - b.bounding[1] || a.bounding[0] - b.bounding[0]);
   const members = new Map<UiGroup | null, ExecNode[]>();
+  const groupOf = groupIndex(groups);
   for (const e of [...(children.get(null) ?? [])].sort(byPosition)) {
-    const g = groupOf(e, groups);
+    const g = groupOf(e);
     const list = members.get(g) ?? [];
     if (list.length === 0) members.set(g, list);
     list.push(e);
@@ -146,19 +146,41 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   return { sections };
 }
 
-function groupOf(e: ExecNode, groups: UiGroup[]): UiGroup | null {
-  const [x, y] = e.node.pos;
-  const [w, h] = e.node.size;
-  const cx = x + w / 2;
-  const cy = y - TITLE_HEIGHT + (h + TITLE_HEIGHT) / 2;
-  let best: UiGroup | null = null;
-  let bestArea = Infinity;
+/**
+ * Groups by horizontal band of the canvas, so a node is tested only against the groups that cross
+ * its height: linear in practice, where testing every node against every group is not.
+ */
+function groupIndex(groups: UiGroup[]): (e: ExecNode) => UiGroup | null {
+  if (groups.length === 0) return () => null;
+  let top = Infinity;
+  let bottom = -Infinity;
   for (const g of groups) {
-    const [gx, gy, gw, gh] = g.bounding;
-    if (cx >= gx && cx < gx + gw && cy >= gy && cy < gy + gh && gw * gh < bestArea) {
-      best = g;
-      bestArea = gw * gh;
-    }
+    top = Math.min(top, g.bounding[1]);
+    bottom = Math.max(bottom, g.bounding[1] + g.bounding[3]);
   }
-  return best;
+  const bands = Math.min(4_096, groups.length * 4);
+  const height = Math.max((bottom - top) / bands, 1e-9);
+  const band = (y: number) => Math.min(bands - 1, Math.max(0, Math.floor((y - top) / height)));
+  const byBand: UiGroup[][] = Array.from({ length: bands }, () => []);
+  for (const g of groups) {
+    const last = band(g.bounding[1] + g.bounding[3]);
+    for (let b = band(g.bounding[1]); b <= last; b++) byBand[b]!.push(g);
+  }
+  return (e) => {
+    const [x, y] = e.node.pos;
+    const [w, h] = e.node.size;
+    const cx = x + w / 2;
+    const cy = y - TITLE_HEIGHT + (h + TITLE_HEIGHT) / 2;
+    if (!(cy >= top && cy < bottom)) return null;
+    let best: UiGroup | null = null;
+    let bestArea = Infinity;
+    for (const g of byBand[band(cy)]!) {
+      const [gx, gy, gw, gh] = g.bounding;
+      if (cx >= gx && cx < gx + gw && cy >= gy && cy < gy + gh && gw * gh < bestArea) {
+        best = g;
+        bestArea = gw * gh;
+      }
+    }
+    return best;
+  };
 }

@@ -299,53 +299,112 @@ export function defaultOf(def: InputDef | undefined, kind: SlotKind = 'value'): 
   }
 }
 
-/** Where a widget's value sits in the saved node: an index of the array form, or a key of the object form. */
-export type ValueSource = { index: number } | { key: string };
-
-export interface NodeValues {
-  /** Input name → the value the node holds (from the file, else the default). */
-  values: Map<string, unknown>;
-  /** Input name → where the file keeps it (absent when the file has no slot for it yet). */
-  sources: Map<string, ValueSource>;
-  /** Input name → the slot index it would take in the array form (for writing a value the file lacks). */
-  slotIndex: Map<string, number>;
+/** Where a value the prompt holds came from in the file, to write it back there. */
+export interface Source {
+  raw: Record<string, unknown>;
+  /** Index in the array form of `widgets_values`, or key of its object form. */
+  index?: number;
+  key?: string;
+  /** The node's default for every slot: fills the array when the file's is shorter than the index. */
+  pad?: unknown[];
 }
 
 /**
- * The widget values of a saved node. Array form: slot by slot in widget order (LGraphNode.configure;
- * extra values are ignored, missing ones keep their defaults), after dropping the pre-1.16 slots of
- * forceInput inputs when the count says the file has them (migrateWidgetsValues). Object form: by name.
+ * The widget values of a saved node, by slot. Array form: slot by slot in widget order
+ * (LGraphNode.configure; extra values are ignored, missing ones keep their defaults), after dropping
+ * the pre-1.16 slots of forceInput inputs when the count says the file has them
+ * (migrateWidgetsValues). Object form: by name. A value set by a PrimitiveNode or a group node
+ * remembers where it came from; the node's own sources are made only when asked for (writing back).
  */
-export function nodeValues(schema: NodeSchema, saved: unknown[] | Record<string, unknown> | null): NodeValues {
-  const values = new Map<string, unknown>();
-  const sources = new Map<string, ValueSource>();
-  const slotIndex = new Map<string, number>();
-  schema.slots.forEach((slot, i) => {
-    if (slot.kind === 'value') {
-      slotIndex.set(slot.input, i);
-      values.set(slot.input, defaultOf(schema.inputs.get(slot.input)));
-    }
-  });
-  if (Array.isArray(saved)) {
-    let indices: number[] | null = null;
-    if (schema.hasForceInput && saved.length === schema.legacyCount && saved.length !== schema.slots.length) {
-      indices = legacyIndices(schema);
-    }
-    schema.slots.forEach((slot, i) => {
-      const at = indices ? indices[i]! : i;
-      if (slot.kind !== 'value' || at >= saved.length) return;
-      values.set(slot.input, saved[at]);
-      sources.set(slot.input, { index: at });
-    });
-  } else if (saved) {
-    for (const slot of schema.slots) {
-      if (slot.kind === 'value' && Object.hasOwn(saved, slot.input)) {
-        values.set(slot.input, saved[slot.input]);
-        sources.set(slot.input, { key: slot.input });
+export class NodeValues {
+  private readonly values: unknown[];
+  private overrides: (Source | undefined)[] | null = null;
+  private readonly indices: number[] | null;
+
+  constructor(
+    readonly schema: NodeSchema,
+    private readonly saved: unknown[] | Record<string, unknown> | null,
+    private readonly raw: Record<string, unknown>,
+  ) {
+    const slots = schema.slots;
+    const isArray = Array.isArray(saved);
+    this.indices =
+      isArray && schema.hasForceInput && saved.length === schema.legacyCount && saved.length !== slots.length
+        ? legacyIndices(schema)
+        : null;
+    this.values = new Array<unknown>(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      if (slot.kind !== 'value') continue;
+      if (isArray) {
+        const at = this.indices ? this.indices[i]! : i;
+        this.values[i] = at < saved.length ? saved[at] : defaultOf(schema.inputs.get(slot.input));
+      } else if (saved && Object.hasOwn(saved, slot.input)) {
+        this.values[i] = saved[slot.input];
+      } else {
+        this.values[i] = defaultOf(schema.inputs.get(slot.input));
       }
     }
   }
-  return { values, sources, slotIndex };
+
+  has(input: string): boolean {
+    return valueSlots(this.schema).has(input);
+  }
+
+  get(input: string): unknown {
+    const i = valueSlots(this.schema).get(input);
+    return i === undefined ? undefined : this.values[i];
+  }
+
+  /** Sets a value that came from elsewhere (a PrimitiveNode, a group node): `source` says where. */
+  set(input: string, value: unknown, source: Source): void {
+    const i = valueSlots(this.schema).get(input);
+    if (i === undefined) return;
+    this.values[i] = value;
+    (this.overrides ??= [])[i] = source;
+  }
+
+  /** Where a value set from elsewhere came from; undefined when it is the node's own. */
+  override(input: string): Source | undefined {
+    const i = valueSlots(this.schema).get(input);
+    return i === undefined || !this.overrides ? undefined : this.overrides[i];
+  }
+
+  /** Where the value is, or would go, in the node's own widgets_values. */
+  ownSource(input: string): Source | undefined {
+    const i = valueSlots(this.schema).get(input);
+    if (i === undefined) return undefined;
+    if (this.saved && !Array.isArray(this.saved)) return { raw: this.raw, key: input };
+    return { raw: this.raw, index: this.indices ? this.indices[i]! : i, pad: padOf(this.schema) };
+  }
+
+  source(input: string): Source | undefined {
+    return this.override(input) ?? this.ownSource(input);
+  }
+}
+
+const valueSlotCache = new WeakMap<NodeSchema, Map<string, number>>();
+
+/** Input name → its value slot's index, per node type. */
+function valueSlots(schema: NodeSchema): Map<string, number> {
+  let map = valueSlotCache.get(schema);
+  if (!map) {
+    map = new Map();
+    schema.slots.forEach((slot, i) => {
+      if (slot.kind === 'value' && !map!.has(slot.input)) map!.set(slot.input, i);
+    });
+    valueSlotCache.set(schema, map);
+  }
+  return map;
+}
+
+const pads = new WeakMap<NodeSchema, unknown[]>();
+
+/** The defaults of every slot of a node type (one array per type: nodes share it, nobody writes to it). */
+export function padOf(schema: NodeSchema): unknown[] {
+  let pad = pads.get(schema);
+  if (!pad) pads.set(schema, (pad = schema.slots.map((slot) => defaultOf(schema.inputs.get(slot.input), slot.kind))));
+  return pad;
 }
 
 /**

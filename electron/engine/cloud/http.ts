@@ -140,7 +140,7 @@ export class ComfyHttp {
       },
     );
     if (first.statusCode >= 300 && first.statusCode < 400) {
-      first.body.resume();
+      discard(first.body);
       const location = first.headers.location;
       if (typeof location !== 'string')
         throw new DeskError('bad_response', 'The server redirected without a location.');
@@ -203,11 +203,20 @@ async function sendTo(
   }
 }
 
+/**
+ * Drops a body nobody reads (a redirect's, a refusal's). Its error is handled here: a server that
+ * closes the socket before the body ends would otherwise crash the process (undici's SocketError,
+ * "other side closed", on a stream with no listener).
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+}
+
 function opened(response: Dispatcher.ResponseData, from: 'server' | 'storage'): OpenedBody {
   const status = response.statusCode;
   if (status !== 200 && status !== 206) {
     const failure = statusError(status, null, `download from ${from}`, retryAfterOf(response.headers['retry-after']));
-    response.body.resume();
+    discard(response.body);
     throw failure;
   }
   const lengthHeader = response.headers['content-length'];

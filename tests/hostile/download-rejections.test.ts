@@ -14,7 +14,7 @@ import { hostile, newTempDir } from './harness';
 const FILE = Buffer.alloc(256 * 1024, 7);
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-let close: (() => Promise<void>)[] = [];
+const close: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of close.splice(0)) await fn().catch(() => undefined);
 });

@@ -9,6 +9,7 @@ import { benchJournalIngest } from './journal-ingest';
 import { benchPipeline } from './pipeline';
 import { benchQueue } from './queue';
 import { benchQueueRenderer } from './queue-renderer';
+import { benchUiConvert } from './ui-convert';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -22,9 +23,10 @@ const benches: Record<string, () => void | Promise<void>> = {
   pipeline: benchPipeline,
   queue: benchQueue,
   'queue-renderer': benchQueueRenderer,
+  'ui-convert': benchUiConvert,
   'video-posters': async () => (await import('./video-posters')).benchVideoPosters(),
 };
-const QUICK = ['gallery-queries'];
+const QUICK = ['gallery-queries', 'ui-convert'];
 
 // An error nobody awaited (a socket closing under a library) fails the benchmark that runs, not the run.
 let crash: ((err: unknown) => void) | null = null;

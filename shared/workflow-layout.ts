@@ -13,6 +13,11 @@ export interface LayoutWidget {
   key: string;
   /** The name the person sees when it differs from `input` (a promoted widget's label). */
   label?: string;
+  /**
+   * Other prompt inputs that take the same value (`API_NODE_ID.INPUT`): a PrimitiveNode or a
+   * subgraph's widget feeds several. An edit sets them all, as ComfyUI's editor does.
+   */
+  also?: string[];
 }
 
 export interface LayoutNode {

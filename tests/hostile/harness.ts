@@ -14,7 +14,16 @@ import { openEngine } from '../unit/jobs/cloud-harness';
 export { basicWorkflow, collect, waitFor } from '../unit/jobs/cloud-harness';
 
 export type HostileClass =
-  'ws-messages' | 'binary-frames' | 'http-answers' | 'downloads' | 'cli' | 'key' | 'files' | 'bridge' | 'queue';
+  | 'ws-messages'
+  | 'binary-frames'
+  | 'http-answers'
+  | 'downloads'
+  | 'cli'
+  | 'key'
+  | 'files'
+  | 'bridge'
+  | 'queue'
+  | 'ui-workflow';
 
 const counts = new Map<HostileClass, number>();
 

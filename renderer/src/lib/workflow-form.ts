@@ -19,6 +19,8 @@ export interface Field {
   options?: string[];
   /** A choice the server offers nothing for (no model installed): still editable as text. */
   noOptions?: boolean;
+  /** Other inputs (NODE.INPUT) that take this value too: a PrimitiveNode or a subgraph's widget feeds several. */
+  also?: string[];
 }
 
 export interface FieldGroup {
@@ -93,7 +95,8 @@ export function formOfLayout(
         const value = target.inputs[widget.input];
         if (isLink(value)) continue;
         shown.add(widget.key);
-        fields.push(fieldOf(nodeId, widget.input, value, specOf(target.class_type, widget.input, objectInfo)));
+        const field = fieldOf(nodeId, widget.input, value, specOf(target.class_type, widget.input, objectInfo));
+        fields.push(widget.also ? { ...field, also: widget.also } : field);
       }
       return {
         nodeId: node.apiId ?? node.uiId,
@@ -198,7 +201,15 @@ export function hexToColor(hex: string): number {
 /** The workflow with the edited values applied (a copy). */
 export function applyFields(workflow: Record<string, unknown>, groups: FieldGroup[]): Record<string, unknown> {
   const copy = structuredClone(workflow) as Record<string, ApiNode>;
-  for (const group of groups) for (const f of group.fields) copy[f.nodeId]!.inputs[f.input] = f.value;
+  for (const group of groups)
+    for (const f of group.fields) {
+      copy[f.nodeId]!.inputs[f.input] = f.value;
+      for (const key of f.also ?? []) {
+        const dot = key.lastIndexOf('.');
+        const node = copy[key.slice(0, dot)];
+        if (node) node.inputs[key.slice(dot + 1)] = f.value;
+      }
+    }
   return copy;
 }
 

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyFields, fieldProblem, fieldsOf } from '../../../renderer/src/lib/workflow-form';
+import { convertUiWorkflow } from '../../../electron/engine/workflows/ui';
+import { applyFields, fieldProblem, fieldsOf, formOfLayout, keepValues } from '../../../renderer/src/lib/workflow-form';
 import { FIXTURES, TRACES } from '../jobs/journal-helpers';
 
 const objectInfo = JSON.parse(readFileSync(join(TRACES, 'object_info.full.json'), 'utf8')) as Record<string, unknown>;
@@ -50,5 +51,40 @@ describe('workflow form', () => {
     const groups = fieldsOf(workflow('comfyui-basic_api_example.api.json'), null);
     const seed = groups.flatMap((g) => g.fields).find((f) => f.key === '3.seed')!;
     expect(seed.kind).toBe('float');
+  });
+});
+
+describe('the form of a workflow saved from ComfyUI', () => {
+  const ui = JSON.parse(
+    readFileSync(join(FIXTURES, 'ui-to-api', 'sdxl__sdxl_simple_example.workflow.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  const { prompt, layout } = convertUiWorkflow(ui, objectInfo);
+
+  it("follows the layout: sections, the person's titles, and a shared value edited once sets every input it feeds", () => {
+    const sections = formOfLayout(prompt, layout, objectInfo);
+    expect(sections.map((s) => s.title)).toEqual(layout.sections.map((s) => s.title));
+    const groups = sections.flatMap((s) => s.groups);
+    const shared = groups.flatMap((g) => g.fields).find((f) => (f.also?.length ?? 0) > 0)!;
+    expect(shared).toBeDefined();
+    shared.value = typeof shared.value === 'number' ? shared.value + 1 : `${String(shared.value)} edited`;
+    const edited = applyFields(prompt, groups) as Record<string, { inputs: Record<string, unknown> }>;
+    for (const key of [shared.key, ...shared.also!]) {
+      const dot = key.lastIndexOf('.');
+      expect(edited[key.slice(0, dot)]!.inputs[key.slice(dot + 1)], key).toEqual(shared.value);
+    }
+    // Each input shows once in the whole form.
+    const keys = groups.flatMap((g) => g.fields.map((f) => f.key));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('keepValues carries edits into a new conversion, where both have the input as a value', () => {
+    const edited = structuredClone(prompt) as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+    const [id, node] = Object.entries(edited).find(([, n]) => typeof n.inputs.steps === 'number')!;
+    node.inputs.steps = 77;
+    const kept = keepValues(prompt, edited) as typeof edited;
+    expect(kept[id]!.inputs.steps).toBe(77);
+    const retyped = structuredClone(edited);
+    retyped[id]!.class_type = 'SomethingElse';
+    expect((keepValues(prompt, retyped) as typeof edited)[id]!.inputs.steps).toBe(prompt[id]!.inputs.steps);
   });
 });

@@ -1,8 +1,11 @@
 // The form's layout: groups as sections in canvas order, nodes by position, widgets keyed to the prompt.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertUiWorkflow } from '../../../electron/engine/workflows/ui/index';
 import { Graph, realObjectInfo as objectInfo, subgraph, workflow } from './ui-builder';
 
+const FIXTURES_DIR = join(import.meta.dirname, '../../../../shared/fixtures');
 const layoutOf = (ui: unknown) => convertUiWorkflow(ui, objectInfo).layout;
 
 describe('layout', () => {
@@ -65,7 +68,7 @@ describe('layout', () => {
     ]);
   });
 
-  it('a widget fed by a link is not shown; one fed by a PrimitiveNode shows once, on the PrimitiveNode, keyed to the first it feeds', () => {
+  it('a widget fed by a link is not shown; one fed by a PrimitiveNode shows once, on the PrimitiveNode, keyed to the first it feeds and naming the rest', () => {
     const g = new Graph();
     g.add(1, 'PrimitiveNode', {
       title: 'Size',
@@ -79,7 +82,8 @@ describe('layout', () => {
     g.connect(3, 0, 2, 'batch_size', 'INT', true);
     const nodes = layoutOf(workflow(g)).sections[0]!.nodes;
     expect(nodes.map((n) => [n.uiId, n.apiId, n.widgets])).toEqual([
-      ['1', null, [{ input: 'width', key: '2.width', label: 'Size' }]],
+      // Shown once, and it names the other input it sets: one edit sets both, as in ComfyUI's editor.
+      ['1', null, [{ input: 'width', key: '2.width', label: 'Size', also: ['2.height'] }]],
       ['2', '2', []],
       ['3', '3', [{ input: 'value', key: '3.value' }]],
     ]);
@@ -129,5 +133,28 @@ describe('layout', () => {
       ],
       ['7:1', '7:1', 'ImageBlur', '7', [['7:1.sigma', undefined]]],
     ]);
+  });
+});
+
+describe('a value that feeds several inputs', () => {
+  it('shows once and names every input it sets (a PrimitiveNode, a subgraph widget), each holding the same value', () => {
+    const dir = join(FIXTURES_DIR, 'ui-to-api');
+    let shared = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.workflow.json'))) {
+      const { prompt, layout } = convertUiWorkflow(JSON.parse(readFileSync(join(dir, file), 'utf8')), objectInfo);
+      const valueAt = (key: string) => {
+        const dot = key.lastIndexOf('.');
+        return prompt[key.slice(0, dot)]?.inputs[key.slice(dot + 1)];
+      };
+      for (const w of layout.sections.flatMap((s) => s.nodes).flatMap((n) => n.widgets)) {
+        for (const other of w.also ?? []) {
+          shared += 1;
+          expect(other).not.toBe(w.key);
+          expect(valueAt(other), `${file}: ${other} takes ${w.key}'s value`).toEqual(valueAt(w.key));
+        }
+      }
+    }
+    // sdxl_simple_example's Primitive nodes feed the base and the refiner (width, height, steps…).
+    expect(shared).toBeGreaterThan(5);
   });
 });

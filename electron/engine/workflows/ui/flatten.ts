@@ -31,6 +31,8 @@ export interface Flat {
   writeBack: Map<string, Source>;
   /** A value's source → the prompt input it shows through (the first one fed from it). */
   keyOfSource: Map<Source, { apiId: string; input: string }>;
+  /** The other prompt inputs (`apiId.input`) a value feeds past its first: a PrimitiveNode's, a promoted widget's. */
+  alsoOfSource: Map<Source, string[]>;
   /** Whether the prompt holds this exec's id. */
   sent: Set<string>;
   /** Per sent node, its inputs fed by a link or a promoted widget (the form shows them elsewhere or not at all). */
@@ -310,13 +312,19 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const prompt: ApiWorkflow = {};
   const writeBack = new Map<string, Source>();
   const keyOfSource = new Map<Source, { apiId: string; input: string }>();
+  const alsoOfSource = new Map<Source, string[]>();
   const fed = new Map<ExecNode, Set<string>>();
   const sent = new Set<string>();
   const sentNodes: ApiNode[] = [];
   const sentIds: string[] = [];
   const claim = (apiId: string, input: string, source: Source | null | undefined) => {
     if (!source) return;
-    if (keyOfSource.has(source)) return;
+    if (keyOfSource.has(source)) {
+      const also = alsoOfSource.get(source);
+      if (also) also.push(`${apiId}.${input}`);
+      else alsoOfSource.set(source, [`${apiId}.${input}`]);
+      return;
+    }
     keyOfSource.set(source, { apiId, input });
     writeBack.set(`${apiId}\u0000${input}`, source);
   };
@@ -389,7 +397,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     }
   }
   checkAcyclic(sentIds, sentNodes, byId);
-  return { prompt, writeBack, keyOfSource, sent, fed };
+  return { prompt, writeBack, keyOfSource, alsoOfSource, sent, fed };
 }
 
 /**

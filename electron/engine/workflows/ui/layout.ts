@@ -18,6 +18,7 @@ import type {
 } from '../../../../shared/workflow-layout';
 import type { ExecNode, Expansion } from './expand';
 import type { Flat } from './flatten';
+import type { Source } from './widgets';
 import { compileGroup } from './group-node';
 import { fail, MODE_BYPASS, MODE_NEVER, type UiGraph, type UiGroup } from './graph';
 import type { ObjectInfo } from '../validate';
@@ -48,9 +49,11 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     for (const w of e.widgets) if (w.proxy) shownByInstance.add(`${e.id}:${w.proxy.nodeId}\u0000${w.proxy.widget}`);
   }
 
-  const widget = (apiId: string, input: string, label: string | null): LayoutWidget => {
+  const widget = (apiId: string, input: string, label: string | null, source?: Source): LayoutWidget => {
     const w: LayoutWidget = { input, key: `${apiId}.${input}` };
     if (label && label !== input) w.label = label;
+    const also = source && flat.alsoOfSource.get(source);
+    if (also) w.also = [...also];
     return w;
   };
 
@@ -70,7 +73,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       if (e.node.type !== 'PrimitiveNode') return null;
       const at = e.primitiveSource && flat.keyOfSource.get(e.primitiveSource);
       if (!at) return null;
-      node.widgets.push(widget(at.apiId, at.input, e.node.title));
+      node.widgets.push(widget(at.apiId, at.input, e.node.title, e.primitiveSource!));
       return node;
     }
     if (inactive) return node;
@@ -92,7 +95,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
           }
         } else {
           const at = w.source && flat.keyOfSource.get(w.source);
-          if (at) node.widgets.push(widget(at.apiId, at.input, w.label ?? w.name));
+          if (at) node.widgets.push(widget(at.apiId, at.input, w.label ?? w.name, w.source!));
         }
       }
     } else if (e.kind === 'group' && e.groupDef) {
@@ -103,7 +106,8 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
         if (!child || !flat.sent.has(child.id)) return;
         const source = child.values?.override(slot.input);
         const at = source && flat.keyOfSource.get(source);
-        if (at && source.raw === e.node.raw && source.index === i) node.widgets.push(widget(at.apiId, at.input, null));
+        if (at && source.raw === e.node.raw && source.index === i)
+          node.widgets.push(widget(at.apiId, at.input, null, source));
       });
     }
     return node;

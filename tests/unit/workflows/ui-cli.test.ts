@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseSweeps } from '../../../electron/cli/args';
+import { applyInputs, type ApiWorkflow } from '../../../electron/engine/workflows/api-format';
 import { readImageMetadata } from '../../../electron/engine/workflows/metadata';
 import { makePng } from '../../fake-cloud/png';
 import { startFakeCloud } from '../../fake-cloud/index';
@@ -178,4 +180,26 @@ describe('check and run with a workflow saved from ComfyUI', () => {
     expect(ambiguous.stderr).toMatch(/"Step" is the title of 2 nodes \(1, 2\)/);
     expect(cloud.acceptedCount()).toBe(sentBefore);
   }, 90_000);
+});
+
+describe('nodes named by id inside a subgraph or by title', () => {
+  const prompt = read('peer_empty_blur_scale_save_subgraph.prompt.json') as ApiWorkflow;
+  const args = (sweep: string[]) => ({ count: 1, seed: 'fixed' as const, sweep });
+
+  it('a sweep names a node by its id (8:3) or its title (ImageBlur); the axis is its id in the prompt', () => {
+    const a = args(['8:3.width=64,96', 'ImageBlur.blur_radius=1..3']);
+    const axes = parseSweeps(a.sweep, prompt, {}, a.count, a.seed);
+    expect(axes).toEqual([
+      { nodeId: '8:3', input: 'width', values: [64, 96] },
+      { nodeId: '2', input: 'blur_radius', values: [1, 2, 3] },
+    ]);
+  });
+
+  it('--set by title, and a title nobody has, are said as such', () => {
+    expect(applyInputs(prompt, { 'Upscale Image.crop': 'center' })['8:3']!.inputs.crop).toBe('center');
+    expect(() => applyInputs(prompt, { 'No Such Node.width': 1 })).toThrow(/no node No Such Node \(by id or title\)/);
+    expect(() => parseSweeps(['No Such Node.width=1,2'], prompt, {}, 1, 'fixed')).toThrow(
+      /no node No Such Node \(by id or title\)/,
+    );
+  });
 });

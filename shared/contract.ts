@@ -14,6 +14,15 @@ import {
   type BatchSummary,
   type QueueState,
 } from './queue';
+import {
+  MAX_SAVED_BYTES,
+  savedWorkflowPath,
+  type SavedWorkflowEntry,
+  type SavedWorkflowFile,
+  type SavedWorkflowList,
+  type SavedWorkflowSaveResult,
+  type TemplatePack,
+} from './saved-workflows';
 
 // ---------- types that travel over the contract ----------
 
@@ -458,6 +467,41 @@ export const commands = {
   'library.rename': command<LibraryEntry>()(v.object({ id: libraryId, name: v.string({ min: 1, max: 200 }) })),
   'library.duplicate': command<LibraryEntry>()(v.object({ id: libraryId })),
   'library.delete': command<void>()(v.object({ id: libraryId })),
+  /** A server's saved workflows (its workflows/ user data) as the journal keeps them; `refresh` asks the server first. */
+  'saved.list': command<SavedWorkflowList>()(v.object({ profileId, refresh: v.optional(v.boolean) })),
+  /** A saved workflow: the server's newest, or the copy kept here when the server is out of reach. */
+  'saved.open': command<SavedWorkflowFile>()(v.object({ profileId, path: savedWorkflowPath })),
+  /**
+   * Saves a workflow to a server: a graph (`uiWorkflow`) with the form's values (`workflow`, API) written in,
+   * or a workflow as it is. `base`: the server's modified time it was opened at (null: a new name).
+   */
+  'saved.save': command<SavedWorkflowSaveResult>()(
+    v.object({
+      profileId,
+      path: savedWorkflowPath,
+      base: v.nullable(v.number({ min: 0 })),
+      workflow: v.json({ maxBytes: MAX_SAVED_BYTES }),
+      uiWorkflow: v.optional(uiWorkflowJson),
+    }),
+  ),
+  /** Renames or moves (to another folder) a saved workflow. */
+  'saved.rename': command<SavedWorkflowEntry>()(
+    v.object({ profileId, from: savedWorkflowPath, to: savedWorkflowPath }),
+  ),
+  'saved.delete': command<void>()(v.object({ profileId, path: savedWorkflowPath })),
+  /** Copies a saved workflow to another server's saved workflows. */
+  'saved.copy': command<SavedWorkflowSaveResult>()(
+    v.object({ from: profileId, path: savedWorkflowPath, to: profileId, as: v.optional(savedWorkflowPath) }),
+  ),
+  /** The template packs a server offers (custom node templates); none is an empty list. */
+  'saved.templates': command<TemplatePack[]>()(v.object({ profileId })),
+  'saved.template': command<{ workflow: Record<string, unknown> }>()(
+    v.object({
+      profileId,
+      pack: v.string({ min: 1, max: 200, pattern: /^(?!\.\.?$)[^\x00-\x1f/\\]+$/ }),
+      name: v.string({ min: 1, max: 200, pattern: /^(?!\.\.?$)[^\x00-\x1f/\\]+$/ }),
+    }),
+  ),
   /** Rates outputs 1 to 5, or clears their rating (null). */
   'outputs.rate': command<void>()(v.object({ ids: outputIds, rating: v.nullable(v.integer({ min: 1, max: 5 })) })),
   /** Adds and removes tags on outputs. */

@@ -28,6 +28,9 @@ import { jobCommands } from './commands/jobs';
 import { queueCommands } from './commands/queue';
 import { organizeCommands } from './commands/organize';
 import { libraryCommands } from './commands/library';
+import { savedWorkflowCommands } from './commands/saved-workflows';
+import { SavedWorkflows } from './jobs/saved-workflows';
+import { SavedWorkflowsJournal } from './journal/saved-workflows';
 import { outputCommands } from './commands/outputs';
 import type { DesktopActions, Emit } from './commands/types';
 import { workflowCommands } from './commands/workflows';
@@ -285,6 +288,15 @@ export class Engine {
       ...organizeCommands(this.jobs, emit),
       ...workflowCommands({ jobs: this.jobs, uploads: this.jobs.uploads, activeProfileId, emit }),
       ...libraryCommands(this.jobs, activeProfileId),
+      ...savedWorkflowCommands(
+        this.jobs,
+        new SavedWorkflows({
+          journal: new SavedWorkflowsJournal(this.journal),
+          http: (id) => this.jobs.session(id).http,
+          serverName: (id) => this.jobs.profileName(id),
+          log: this.log,
+        }),
+      ),
     } satisfies CommandHandlers;
   }
 }

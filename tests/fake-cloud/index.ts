@@ -28,6 +28,14 @@ export interface FakeCloudOptions {
    * has the common ones (CLOUD_MODELS); a local server has none listed and accepts any name.
    */
   models?: string[];
+  /** Custom node templates a local server offers ({pack: [name, …]}), served at /workflow_templates/PACK/NAME.json. */
+  templates?: Record<string, Record<string, unknown>>;
+}
+
+/** A file in the user's data (workflows/…): its bytes and its modified time (seconds, as ComfyUI says it). */
+export interface UserFile {
+  bytes: Buffer;
+  modified: number;
 }
 
 export interface RequestRecord {
@@ -155,6 +163,12 @@ export interface FakeCloud {
   misbehave(how: Misbehaviour): void;
   /** The bytes /api/view serves for an output (tests compare stored files with them). */
   fileBytes(ref: OutputRef): Buffer | null;
+  /** The user's data files by path ("workflows/fox.json"): what the web UI saved, and what we saved. */
+  userdata: Map<string, UserFile>;
+  /** Saves a file as the web UI would (another client): a newer modified time. */
+  putUserdata(path: string, content: string | Buffer): UserFile;
+  /** A hostile listing: GET /userdata answers exactly these entries (null: the real files again). */
+  userdataListing(entries: unknown[] | null): void;
   /** Runs a job from "another client" (the web UI), for sync tests. */
   runForeignJob(prompt: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -264,6 +278,16 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let held = false;
   let refuseSockets = false;
   let hostile = false;
+  const userdata = new Map<string, UserFile>();
+  let listingOverride: unknown[] | null = null;
+  let lastModified = 0;
+  /** A modified time that always moves forward (two saves in one millisecond still differ). */
+  const nextModified = (): number => (lastModified = Math.max(Date.now() / 1000, lastModified + 0.001));
+  const putUserdata = (path: string, content: string | Buffer): UserFile => {
+    const file = { bytes: Buffer.isBuffer(content) ? content : Buffer.from(content), modified: nextModified() };
+    userdata.set(path, file);
+    return file;
+  };
   let fixedOutput: { bytes: Buffer; ext: string } | null = null;
   let misbehaviour: Misbehaviour = {};
   /** Jobs executing now (Cloud runs several at once, up to the plan's limit: `parallel`). */
@@ -758,6 +782,78 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       );
       return;
     }
+    if (route === 'GET /userdata') {
+      const dir = url.searchParams.get('dir') ?? '';
+      if (!dir) return text(res, 400, 'Directory not provided');
+      if (listingOverride) return json(res, 200, listingOverride);
+      const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+      const recurse = url.searchParams.get('recurse') === 'true';
+      const fullInfo = mode === 'cloud' || url.searchParams.get('full_info') === 'true';
+      const inside = [...userdata].filter(
+        ([p]) => p.startsWith(prefix) && (recurse || !p.slice(prefix.length).includes('/')),
+      );
+      if (mode === 'local' && inside.length === 0) return text(res, 404, 'Directory not found');
+      return json(
+        res,
+        200,
+        inside.map(([p, f]) =>
+          fullInfo
+            ? { path: p.slice(prefix.length), size: f.bytes.length, modified: f.modified, created: f.modified }
+            : p.slice(prefix.length),
+        ),
+      );
+    }
+    if (
+      (m = /^(GET|POST|DELETE) \/userdata\/([^/]+)$/.exec(route)) ||
+      (m = /^(POST) \/userdata\/([^/]+)\/move\/([^/]+)$/.exec(route))
+    ) {
+      const file = userPath(m[2]!);
+      const dest = m[3] !== undefined ? userPath(m[3]) : undefined;
+      if (file === null || dest === null) return text(res, 403, 'Forbidden');
+      const overwrite = url.searchParams.get('overwrite') !== 'false';
+      const fullInfo = url.searchParams.get('full_info') === 'true';
+      const info = (p: string) => {
+        const f = userdata.get(p)!;
+        return fullInfo ? { path: p, size: f.bytes.length, modified: f.modified, created: f.modified } : p;
+      };
+      if (method === 'GET') {
+        const f = userdata.get(file);
+        if (!f) return text(res, 404, 'Not found');
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': f.bytes.length });
+        res.end(f.bytes);
+        return;
+      }
+      if (method === 'DELETE') {
+        if (!userdata.delete(file)) return text(res, 404, 'Not found');
+        res.writeHead(204).end();
+        return;
+      }
+      if (dest !== undefined) {
+        const f = userdata.get(file);
+        if (!f) return text(res, 404, 'Not found');
+        if (!overwrite && userdata.has(dest)) return text(res, 409, 'File already exists');
+        userdata.delete(file);
+        userdata.set(dest, f);
+        return json(res, 200, info(dest));
+      }
+      if (!overwrite && userdata.has(file)) return text(res, 409, 'File already exists');
+      const body = await readBody(req, 20 * 1024 * 1024);
+      if (!body) return text(res, 413, 'Too large');
+      putUserdata(file, body);
+      return json(res, 200, info(file));
+    }
+    if (route === 'GET /workflow_templates')
+      return json(
+        res,
+        200,
+        mode === 'cloud'
+          ? {}
+          : Object.fromEntries(Object.entries(options.templates ?? {}).map(([pack, t]) => [pack, Object.keys(t)])),
+      );
+    if ((m = /^GET \/workflow_templates\/([^/]+)\/([^/]+)\.json$/.exec(route))) {
+      const t = options.templates?.[decodeURIComponent(m[1]!)]?.[decodeURIComponent(m[2]!)];
+      return t ? json(res, 200, t) : text(res, 404, 'Not found');
+    }
     if (route === 'POST /upload/image' || route === 'POST /upload/mask')
       return upload(req, res, path === '/upload/mask');
     if (route === 'GET /view') {
@@ -1119,6 +1215,11 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       files.set(fileKey(ref), typeof content === 'number' ? { size: content, seed } : { bytes: content });
       return ref;
     },
+    userdata,
+    putUserdata,
+    userdataListing(entries) {
+      listingOverride = entries;
+    },
     async runForeignJob(prompt) {
       const job = accept(prompt as Job['prompt'], { client_id: 'web-ui' }, 'web-ui', randomUUID());
       while (!job.endTime) await sleep(stepMs);
@@ -1158,4 +1259,20 @@ function pattern(seed: number, offset: number, size: number): Buffer {
     done += n;
   }
   return out;
+}
+
+/** A user-data path from the route (URL-encoded, slashes as %2F); null when it would leave the user's folder. */
+function userPath(encoded: string): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
+  if (path.startsWith('/') || path.split('/').some((p) => p === '..') || path.includes('\\')) return null;
+  return path;
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(body);
 }

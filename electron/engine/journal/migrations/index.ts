@@ -14,6 +14,7 @@ import m0010 from './0010-organize';
 import m0011 from './0011-ui-workflows';
 import m0012 from './0012-gallery-scale';
 import m0013 from './0013-same-as';
+import m0014 from './0014-saved-workflows';
 
 export interface Migration {
   readonly version: number;
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   m0011,
   m0012,
   m0013,
+  m0014,
 ];

@@ -282,6 +282,10 @@ const profileIds = v.array(profileId, { min: 1, max: 16 });
 /** A UI-format workflow (what ComfyUI's Save writes): a JSON object, bounded here, read by the engine. */
 const uiWorkflowJson = v.jsonObject({ maxBytes: MAX_WORKFLOW_BYTES });
 
+/** A template pack's or template's name: one path segment, no control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const templatePart = v.string({ min: 1, max: 200, pattern: /^(?!\.\.?$)[^\x00-\x1f/\\]+$/ });
+
 const submitInput = v.object({
   profileId: v.optional(profileId),
   /** Spread the runs over these servers too: each goes where it would finish first. */
@@ -498,8 +502,8 @@ export const commands = {
   'saved.template': command<{ workflow: Record<string, unknown> }>()(
     v.object({
       profileId,
-      pack: v.string({ min: 1, max: 200, pattern: /^(?!\.\.?$)[^\x00-\x1f/\\]+$/ }),
-      name: v.string({ min: 1, max: 200, pattern: /^(?!\.\.?$)[^\x00-\x1f/\\]+$/ }),
+      pack: templatePart,
+      name: templatePart,
     }),
   ),
   /** Rates outputs 1 to 5, or clears their rating (null). */

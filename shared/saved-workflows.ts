@@ -60,6 +60,7 @@ export interface TemplatePack {
   templates: string[];
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 const RESERVED = /[\\:*?"<>|]/;
 

@@ -7,6 +7,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_WORKFLOW_BYTES } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
+import { savedPathProblem, toSavedPath } from '../../shared/saved-workflows';
 import {
   MAX_BATCH_RUNS,
   MAX_SWEEP_AXES,
@@ -34,7 +35,7 @@ import {
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ['run', 'jobs', 'sync', 'check', 'convert', 'import', 'search', 'queue'] as const;
+export const COMMANDS = ['run', 'jobs', 'sync', 'check', 'convert', 'import', 'search', 'queue', 'workflows'] as const;
 export type CommandWord = (typeof COMMANDS)[number];
 
 export const EXIT = { ok: 0, jobFailed: 1, usage: 2, server: 3 } as const;
@@ -68,6 +69,7 @@ const OPTIONS = {
   before: { type: 'string' },
   after: { type: 'string' },
   'object-info': { type: 'string' },
+  as: { type: 'string' },
 } as const;
 
 /** A server as a person names it: an address (found, or made into a profile by run) or a profile's name. */
@@ -101,6 +103,7 @@ const ONLY_FOR: Record<string, string> = {
   before: 'queue move',
   after: 'queue move',
   'object-info': 'convert',
+  as: 'workflows put',
 };
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -128,6 +131,8 @@ export interface Args {
   grid?: string;
   /** For `queue`: what to do. */
   queue?: QueueArgs;
+  /** For `workflows`: list, get NAME, put FILE [--as NAME]. */
+  workflows?: WorkflowsArgs;
   /** For `convert`: a saved object_info JSON to convert with, instead of a server's. */
   objectInfo?: string;
   raw: { set: string[]; image: string[]; mask: string[]; sweep: string[] };
@@ -146,7 +151,12 @@ export function parseCommandLine(argv: string[]): Args {
   }
   const v = parsed.values;
   const kind = v.kind === undefined ? undefined : oneOf(v.kind, ['cloud', 'local'] as const, '--kind');
-  const word = command === 'queue' ? `queue ${parsed.positionals[0] ?? 'list'}` : command;
+  const word =
+    command === 'queue'
+      ? `queue ${parsed.positionals[0] ?? 'list'}`
+      : command === 'workflows'
+        ? `workflows ${parsed.positionals[0] ?? 'list'}`
+        : command;
   for (const [flag, owner] of Object.entries(ONLY_FOR)) {
     if (v[flag as keyof typeof v] !== undefined && word !== owner)
       throw new UsageError(`--${flag} goes with \`${owner}\`, not \`${word}\`.`);
@@ -159,7 +169,8 @@ export function parseCommandLine(argv: string[]): Args {
   if (v.grid !== undefined && !v.grid.trim()) throw new UsageError('--grid needs a file name (a .png).');
   return {
     command: command as CommandWord,
-    positionals: command === 'queue' ? parsed.positionals.slice(1) : parsed.positionals,
+    positionals: command === 'queue' || command === 'workflows' ? parsed.positionals.slice(1) : parsed.positionals,
+    ...(command === 'workflows' ? { workflows: workflowsArgs(parsed.positionals, v.as) } : {}),
     ...(v.server !== undefined ? { server: serverRef(v.server, '--server') } : {}),
     servers,
     ...(kind ? { kind } : {}),
@@ -178,6 +189,40 @@ export function parseCommandLine(argv: string[]): Args {
     timeoutMs: v.timeout === undefined ? null : wholeNumber(v.timeout, 0, 1, 86_400, '--timeout') * 1000,
     raw: { set: v.set ?? [], image: v.image ?? [], mask: v.mask ?? [], sweep: v.sweep ?? [] },
   };
+}
+
+export type WorkflowsArgs =
+  { action: 'list' } | { action: 'get'; path: string } | { action: 'put'; file: string; path: string };
+
+/** A saved workflow's name on the command line ("fox", "portraits/fox.json") as its path, or a usage error. */
+export function savedPathArg(name: string, what: string): string {
+  const path = toSavedPath(name);
+  const problem = savedPathProblem(path);
+  if (problem) throw new UsageError(`${what} "${name.slice(0, 80)}": ${problem}`);
+  return path;
+}
+
+/** `workflows [list] | get NAME | put FILE [--as NAME]`. */
+function workflowsArgs(positionals: string[], as: string | undefined): WorkflowsArgs {
+  const [action = 'list', ...rest] = positionals;
+  if (action === 'list') {
+    if (rest.length > 0) throw new UsageError(`workflows list takes no more words (got "${rest[0]}").`);
+    return { action };
+  }
+  if (action === 'get') {
+    if (rest.length !== 1) throw new UsageError('workflows get needs one name (see comfy-desk workflows list).');
+    return { action, path: savedPathArg(rest[0]!, 'workflows get') };
+  }
+  if (action === 'put') {
+    if (rest.length !== 1) throw new UsageError('workflows put needs one file (a workflow .json).');
+    const file = rest[0]!;
+    const base = file
+      .split(/[\\/]/)
+      .pop()!
+      .replace(/\.json$/i, '');
+    return { action, file, path: savedPathArg(as ?? base, as !== undefined ? '--as' : 'workflows put') };
+  }
+  throw new UsageError(`Unknown workflows command "${action}": give list, get or put.`);
 }
 
 /** `queue [list|pause|resume|move|window] …`: the words and flags each one takes. */
@@ -348,6 +393,8 @@ export interface LocalImage {
 
 export interface RunPlan {
   name: string;
+  /** `run server:NAME`: the saved workflow on the server, read once it is chosen. */
+  savedPath?: string;
   /** The API prompt to run; null until a UI-format workflow is converted with the server's nodes. */
   workflow: ApiWorkflow | null;
   /** The UI-format workflow (saved from ComfyUI's editor), kept with the jobs. */
@@ -365,6 +412,17 @@ export interface RunPlan {
  */
 export async function planRun(args: Args): Promise<RunPlan> {
   const file = args.positionals[0];
+  // server:NAME — a workflow saved on the server: read (and converted) once the server is chosen.
+  if (file?.startsWith('server:')) {
+    const savedPath = savedPathArg(file.slice('server:'.length), 'run');
+    const images = await readImages(args.raw.image, args.raw.mask);
+    if (args.out !== undefined) await checkOutFolder(args.out);
+    const name = savedPath
+      .replace(/\.json$/i, '')
+      .split('/')
+      .pop()!;
+    return { name, workflow: null, ui: null, sets: {}, images, sweep: [], savedPath };
+  }
   const source = await readWorkflowSource(file);
   const images = await readImages(args.raw.image, args.raw.mask);
   if (args.out !== undefined) await checkOutFolder(args.out);
@@ -495,7 +553,7 @@ async function checkGridFile(file: string, sweep: SweepAxis[]): Promise<void> {
   }
 }
 
-function parseWorkflow(value: unknown): ApiWorkflow {
+export function parseWorkflow(value: unknown): ApiWorkflow {
   try {
     return parseApiWorkflow(value);
   } catch (err) {

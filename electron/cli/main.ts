@@ -20,7 +20,7 @@ import { DeskError } from '../../shared/errors';
 import type { JobSummary } from '../../shared/jobs';
 import { sweepLabel, type SweepAxis } from '../../shared/queue';
 import { Engine } from '../engine/engine';
-import { applyInputs } from '../engine/workflows/api-format';
+import { applyInputs, isUiWorkflow } from '../engine/workflows/api-format';
 import {
   checkFolder,
   checkServerNames,
@@ -29,6 +29,7 @@ import {
   EXIT,
   parseCommandLine,
   completePlan,
+  parseWorkflow,
   planRun,
   readWorkflowSource,
   UsageError,
@@ -41,6 +42,7 @@ import { safeOutputName } from './names';
 import { downloadTimingsFromEnv, followDownloads, writeStored } from './outputs';
 import { ProgressLine } from './progress';
 import { countByServer, resolveServers, serverName } from './servers';
+import { workflowsCommand } from './saved';
 import { queueCommand } from './queue';
 import { watchJobs, type SetAside } from './watch';
 
@@ -63,6 +65,10 @@ const USAGE = `Usage:
   comfy-desk queue resume [--server S]               sending goes on; what has room is sent now
   comfy-desk queue move <job-id...> --front|--back|--before ID|--after ID
   comfy-desk queue window --server S <N|default>     how many of ours may be on S at once
+  comfy-desk workflows [list] [--server S] [--json]  the workflows saved on the server (its folders, sizes, times)
+  comfy-desk workflows get NAME [--server S] [--out FILE]   a saved workflow (the copy kept here when offline)
+  comfy-desk workflows put FILE [--as NAME] [--server S]    saves a workflow file there (replaces one of that name)
+  comfy-desk run server:NAME [options]              runs a workflow saved on the server, by its name
 A server S is an address (http://127.0.0.1:8188, https://cloud.comfy.org) or a profile's name.
 run, check and convert take a workflow in API format or as saved from ComfyUI's editor (UI format:
 converted with the server's nodes, as ComfyUI's frontend does), or an image or video ComfyUI made.
@@ -156,6 +162,13 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         return await search(engine, args, out);
       case 'queue':
         return await queueCommand(engine, args, out, err);
+      case 'workflows': {
+        const profileId = await chooseProfile(engine, args);
+        return await workflowsCommand(engine, args.workflows!, profileId, out, err, {
+          json: args.json,
+          ...(args.out !== undefined ? { out: args.out } : {}),
+        });
+      }
     }
   } catch (e) {
     if (e instanceof UsageError) {
@@ -204,6 +217,14 @@ async function run(
   // behind a full server is sent when this process hears the place is free.
   for (const id of profileIds) engine.jobs.session(id);
   if (spread) await connections(engine, profileIds, 3000);
+  // server:NAME: the workflow saved there (or the copy kept here when it cannot be reached).
+  if (plan.savedPath) {
+    const saved = await engine.invoke('saved.open', { profileId, path: plan.savedPath });
+    if (saved.offline)
+      err.write(`${engine.jobs.profileName(profileId)} cannot be reached: running the copy kept here.\n`);
+    if (isUiWorkflow(saved.workflow)) plan = { ...plan, ui: saved.workflow };
+    else plan = await completePlan(args, plan, parseWorkflow(saved.workflow));
+  }
   // A workflow saved from ComfyUI's editor is converted with the (first) server's nodes.
   if (!plan.workflow && plan.ui)
     plan = await completePlan(args, plan, convertForRun(plan.ui, await serverObjectInfo(engine, profileId)));

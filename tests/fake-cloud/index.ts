@@ -30,6 +30,8 @@ export interface FakeCloudOptions {
   models?: string[];
   /** Custom node templates a local server offers ({pack: [name, …]}), served at /workflow_templates/PACK/NAME.json. */
   templates?: Record<string, Record<string, unknown>>;
+  /** Refuse WebSockets from the start (503), as an unreachable socket endpoint would (see refuseWebSockets). */
+  refuseWebSockets?: boolean;
 }
 
 /** A file in the user's data (workflows/…): its bytes and its modified time (seconds, as ComfyUI says it). */
@@ -276,7 +278,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const clients = new Set<Client>();
   let faults: (FaultRule & { left: number })[] = [];
   let held = false;
-  let refuseSockets = false;
+  let refuseSockets = options.refuseWebSockets ?? false;
   let hostile = false;
   const userdata = new Map<string, UserFile>();
   let listingOverride: unknown[] | null = null;

@@ -464,10 +464,15 @@ export class JobsModule {
     } else if (state === 'closed' && detail !== 'stopped') {
       // Its spread jobs go elsewhere; what it has of ours is reconciled when it returns.
       this.service.dispatcher.wake();
-      this.deps.reportConnection({
-        profileId,
-        state: 'offline',
-        message: 'The connection to the server was lost; reconnecting.',
+      // Comfy Cloud without a key is not "offline": what is missing is the key, whatever the socket did.
+      const cloud = this.profileKind(profileId) === 'cloud';
+      void (cloud ? this.keyFor(profileId).catch(() => '') : Promise.resolve('')).then((key) => {
+        if (this.sessions.get(profileId)?.socket.state === 'open') return; // back already
+        this.deps.reportConnection(
+          key === null
+            ? { profileId, state: 'no_key', message: 'Set your API key in Settings to connect.' }
+            : { profileId, state: 'offline', message: 'The connection to the server was lost; reconnecting.' },
+        );
       });
     }
     this.queueChanged();

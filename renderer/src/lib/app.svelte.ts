@@ -26,6 +26,10 @@ class AppState {
   droppedFile = $state<File | null>(null);
   /** An image for the open workflow's first image input (dropped on the window). */
   imageForInput = $state<File | null>(null);
+  /** Bumped to open Settings on the active server's API key field ("Add your key"). */
+  focusKey = $state(0);
+  /** The last focusKey that Settings acted on. */
+  focusKeyDone = 0;
   /** Bumped to move the focus to the gallery's search box (the Search menu command). */
   searchFocus = $state(0);
   /** A workflow handed to the workflows view to open (e.g. the one that made a gallery image). */

@@ -32,9 +32,17 @@ export interface ImageChoice {
   blob?: Blob;
 }
 
+/** Where an open workflow is saved on a server, and the server's modified time of the version opened. */
+export interface SavedSource {
+  profileId: string;
+  path: string;
+  modified: number;
+}
+
 interface SavedState {
   version: 1;
   libraryId?: string;
+  saved?: SavedSource;
   count: number;
   seed: SeedMode;
   images: Record<string, ImageChoice>;
@@ -54,6 +62,8 @@ export class OpenWorkflow {
   readonly id: string;
   name = $state('');
   libraryId = $state<string | undefined>(undefined);
+  /** Saved on a server (opened from there, or saved there): where, and the version it was opened at. */
+  saved = $state<SavedSource | null>(null);
   /**
    * The API prompt as opened or restored (for a UI workflow: as converted, with the values edited so
    * far): the form's values are applied to it to save or run it.
@@ -100,6 +110,7 @@ export class OpenWorkflow {
     this.ui = ui;
     if (state?.version === 1) {
       this.libraryId = state.libraryId;
+      this.saved = state.saved ?? null;
       this.count = state.count ?? 1;
       this.seed = state.seed ?? 'random';
       this.images = state.images ?? {};
@@ -133,6 +144,7 @@ export class OpenWorkflow {
       images,
       activeAt: this.activeAt,
       ...(this.libraryId ? { libraryId: this.libraryId } : {}),
+      ...(this.saved ? { saved: { ...this.saved } } : {}),
       ...(this.sweep ? { sweep: $state.snapshot(this.sweep) } : {}),
       ...(this.servers ? { servers: [...this.servers] } : {}),
     };

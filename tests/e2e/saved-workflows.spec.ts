@@ -70,7 +70,7 @@ test('saved workflows: list, open, run, save back, conflict, rename, delete, off
   cloud.putUserdata('workflows/Blur and scale.json', JSON.stringify(elsewhere));
   await app.getByRole('region', { name: 'Soften (node 2)' }).getByLabel('blur_radius').fill('9');
   await app.getByRole('button', { name: 'Save to Studio PC' }).click();
-  await expect(app.getByRole('status').filter({ hasText: /since you opened it.*Both are kept/ })).toBeVisible();
+  await expect(app.getByRole('alert').filter({ hasText: /since you opened it.*Both are kept/ })).toBeVisible();
   expect(onServer(cloud, 'Blur and scale.json')).toEqual(elsewhere);
   const conflict = [...cloud.userdata.keys()].find((k) => k.includes('(conflict '))!;
   expect(conflict).toMatch(/^workflows\/Blur and scale \(conflict .*\)\.json$/);

@@ -23,7 +23,8 @@ export type HostileClass =
   | 'files'
   | 'bridge'
   | 'queue'
-  | 'ui-workflow';
+  | 'ui-workflow'
+  | 'saved-workflows';
 
 const counts = new Map<HostileClass, number>();
 

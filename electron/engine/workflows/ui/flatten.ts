@@ -19,6 +19,7 @@ import {
   shown,
   SUBGRAPH_INPUT_ID,
   type UiInput,
+  type UiLink,
   type UiNode,
 } from './graph';
 import type { ExecNode, Expansion, Promoted, Source } from './expand';
@@ -33,16 +34,14 @@ export interface Flat {
   keyOfSource: Map<Source, { apiId: string; input: string }>;
   /** The other prompt inputs (`apiId.input`) a value feeds past its first: a PrimitiveNode's, a promoted widget's. */
   alsoOfSource: Map<Source, string[]>;
-  /** Whether the prompt holds this exec's id. */
-  sent: Set<string>;
   /** Per sent node, its inputs fed by a link or a promoted widget (the form shows them elsewhere or not at all). */
-  fed: Map<ExecNode, Set<string>>;
+  fed: Map<ExecNode, string[]>;
 }
 
 type Resolved =
   | { kind: 'none' }
   | { kind: 'value'; value: unknown; source: Source | null }
-  | { kind: 'link'; origin: string; slot: number }
+  | { kind: 'link'; origin: ExecNode; slot: number }
   | { kind: 'drop' };
 
 type State =
@@ -71,6 +70,16 @@ export function bypassIndex(inputs: { type: string }[], slot: number, outputType
   const exact = inputs.findIndex((i) => i.type === type);
   if (exact !== -1) return exact;
   return inputs.findIndex((i) => validConnection(i.type, outputType) && validConnection(i.type, type));
+}
+
+/** Whether the prompt holds this node: one that runs, not muted or bypassed, nor inside a muted or bypassed instance or group. */
+export function sends(e: ExecNode): boolean {
+  return (
+    (e.kind === 'real' || e.kind === 'groupChild') &&
+    !e.excluded &&
+    e.node.mode !== MODE_NEVER &&
+    e.node.mode !== MODE_BYPASS
+  );
 }
 
 function wrap(value: unknown, exec: ExecNode, input: string): unknown {
@@ -257,27 +266,30 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     ) {
       fail(`${at()} uses output ${s.slot + 1} of ${placeOf(e.node, e.id)}, which has only ${outputs.length} outputs.`);
     }
-    return { kind: 'link', origin: e.id, slot: s.slot };
+    return { kind: 'link', origin: e, slot: s.slot };
+  };
+
+  /** The node link `link` into `e` comes straight from when that node runs, in the same graph (most links). */
+  const direct = (e: ExecNode, link: UiLink): ExecNode | undefined => {
+    if (link.originId === SUBGRAPH_INPUT_ID) return undefined;
+    const origin = lookup(e, link.originId);
+    return origin &&
+      origin.kind === 'real' &&
+      !origin.excluded &&
+      origin.node.mode !== MODE_NEVER &&
+      origin.node.mode !== MODE_BYPASS &&
+      link.originSlot >= 0 &&
+      link.originSlot < (origin.schema?.outputs.length ?? 0)
+      ? origin
+      : undefined;
   };
 
   const resolve = (start: State, at: () => string): Resolved => {
     // Most links go straight to a node that runs, in the same graph: answered without the memo.
     if (start.t === 'in') {
       const link = start.exec.node.scope.links.get(start.link);
-      if (link && link.originId !== SUBGRAPH_INPUT_ID) {
-        const origin = lookup(start.exec, link.originId);
-        if (
-          origin &&
-          origin.kind === 'real' &&
-          !origin.excluded &&
-          origin.node.mode !== MODE_NEVER &&
-          origin.node.mode !== MODE_BYPASS &&
-          link.originSlot >= 0 &&
-          link.originSlot < (origin.schema?.outputs.length ?? 0)
-        ) {
-          return { kind: 'link', origin: origin.id, slot: link.originSlot };
-        }
-      }
+      const origin = link && direct(start.exec, link);
+      if (origin) return { kind: 'link', origin, slot: link.originSlot };
     }
     // The states of one walk are marked as open in the memo itself: meeting one again is a loop.
     const chain: string[] = [];
@@ -313,10 +325,16 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const writeBack = new Map<string, Source>();
   const keyOfSource = new Map<Source, { apiId: string; input: string }>();
   const alsoOfSource = new Map<Source, string[]>();
-  const fed = new Map<ExecNode, Set<string>>();
-  const sent = new Set<string>();
+  const fed = new Map<ExecNode, string[]>();
   const sentNodes: ApiNode[] = [];
   const sentIds: string[] = [];
+  // Links to a node that is not sent, removed at the end as the frontend does last (none so far:
+  // resolution drops muted nodes itself), so the prompt is not walked again for them.
+  const unsent: { inputs: Record<string, unknown>; name: string; link: unknown[] }[] = [];
+  // The node being built: inputs a link dropped, inputs fed by a link or a shared value. Lists
+  // reused from node to node, as nodes have a few inputs and a Set each would be garbage.
+  const dropped: string[] = [];
+  const fedHere: string[] = [];
   const claim = (apiId: string, input: string, source: Source | null | undefined) => {
     if (!source) return;
     if (keyOfSource.has(source)) {
@@ -328,9 +346,27 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     keyOfSource.set(source, { apiId, input });
     writeBack.set(`${apiId}\u0000${input}`, source);
   };
+  const putLink = (inputs: Record<string, unknown>, name: string, origin: ExecNode, slot: number) => {
+    const link = [origin.id, slot];
+    setOwn(inputs, name, link);
+    fedHere.push(name);
+    if (!sends(origin)) unsent.push({ inputs, name, link });
+  };
+  const put = (e: ExecNode, inputs: Record<string, unknown>, name: string, r: Resolved) => {
+    if (r.kind === 'none') return;
+    if (r.kind === 'drop') {
+      delete inputs[name];
+      dropped.push(name);
+    } else if (r.kind === 'value') {
+      setOwn(inputs, name, wrap(r.value, e, name));
+      claim(e.id, name, r.source);
+      fedHere.push(name);
+    } else putLink(inputs, name, r.origin, r.slot);
+  };
+  // Made only for a link that is not direct: a closure per input would be garbage.
+  const inputAt = (e: ExecNode, name: string) => () => `Input “${shown(name)}” of ${placeOf(e.node, e.id)}`;
   for (const e of execs) {
-    if ((e.kind !== 'real' && e.kind !== 'groupChild') || e.excluded) continue;
-    if (e.node.mode === MODE_NEVER || e.node.mode === MODE_BYPASS) continue;
+    if (!sends(e)) continue;
     const schema = e.schema!;
     const inputs: Record<string, unknown> = {};
     for (const slot of schema.slots) {
@@ -339,65 +375,43 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       if (value === undefined) continue;
       setOwn(inputs, slot.input, wrap(value, e, slot.input));
     }
-    const linked: { name: string; type: string; link?: string }[] = [];
+    dropped.length = 0;
+    fedHere.length = 0;
     if (e.kind === 'groupChild') {
       for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
-        linked.push({ name, type: schema.inputs.get(name)?.type ?? '*' });
+        const first = groupChildInput(e, name, schema.inputs.get(name)?.type ?? '*');
+        put(e, inputs, name, 't' in first ? resolve(first, inputAt(e, name)) : first);
       }
     } else {
       for (const input of e.node.inputs) {
-        if (input.link !== null)
-          linked.push({ name: input.name, type: schema.inputs.get(input.name)?.type ?? input.type, link: input.link });
-      }
-    }
-    const deleted = new Set<string>();
-    const fedHere = new Set<string>();
-    for (const input of linked) {
-      const at = () => `Input “${shown(input.name)}” of ${placeOf(e.node, e.id)}`;
-      let r: Resolved;
-      if (e.kind === 'groupChild') {
-        const first = groupChildInput(e, input.name, input.type);
-        r = 't' in first ? resolve(first, at) : first;
-      } else {
-        r = resolve({ t: 'in', exec: e, link: input.link!, type: input.type }, at);
-      }
-      if (r.kind === 'none') continue;
-      if (r.kind === 'drop') {
-        delete inputs[input.name];
-        deleted.add(input.name);
-      } else if (r.kind === 'value') {
-        setOwn(inputs, input.name, wrap(r.value, e, input.name));
-        claim(e.id, input.name, r.source);
-        fedHere.add(input.name);
-      } else {
-        setOwn(inputs, input.name, [r.origin, r.slot]);
-        fedHere.add(input.name);
+        if (input.link === null) continue;
+        const link = e.node.scope.links.get(input.link);
+        const origin = link && direct(e, link);
+        if (origin) {
+          putLink(inputs, input.name, origin, link.originSlot);
+          continue;
+        }
+        const type = schema.inputs.get(input.name)?.type ?? input.type;
+        put(e, inputs, input.name, resolve({ t: 'in', exec: e, link: input.link, type }, inputAt(e, input.name)));
       }
     }
     // Widgets that kept their value: it came from the node itself, a PrimitiveNode or the group node.
     for (const slot of schema.slots) {
-      if (slot.kind !== 'value' || deleted.has(slot.input) || !Object.hasOwn(inputs, slot.input)) continue;
-      if (fedHere.has(slot.input)) continue;
+      if (slot.kind !== 'value' || !Object.hasOwn(inputs, slot.input) || dropped.includes(slot.input)) continue;
+      if (fedHere.includes(slot.input)) continue;
       const shared = e.values!.override(slot.input);
       if (shared) claim(e.id, slot.input, shared);
       else if (options.trackOwn) claim(e.id, slot.input, e.values!.ownSource(slot.input));
     }
     const node: ApiNode = { inputs, class_type: schema.type, _meta: { title: e.node.title ?? schema.displayName } };
     setOwn(prompt, e.id, node);
-    sent.add(e.id);
     sentIds.push(e.id);
     sentNodes.push(node);
-    if (fedHere.size > 0) fed.set(e, fedHere);
+    if (fedHere.length > 0) fed.set(e, fedHere.slice());
   }
-  // Links to nodes that are not sent (muted) are removed with them, as the frontend does last.
-  for (const { inputs } of sentNodes) {
-    for (const name of Object.keys(inputs)) {
-      const v = inputs[name];
-      if (Array.isArray(v) && v.length === 2 && !sent.has(String(v[0]))) delete inputs[name];
-    }
-  }
+  for (const { inputs, name, link } of unsent) if (inputs[name] === link) delete inputs[name];
   checkAcyclic(sentIds, sentNodes, byId);
-  return { prompt, writeBack, keyOfSource, alsoOfSource, sent, fed };
+  return { prompt, writeBack, keyOfSource, alsoOfSource, fed };
 }
 
 /**
@@ -565,8 +579,11 @@ function checkAcyclic(ids: string[], nodes: ApiNode[], byId: Map<string, ExecNod
   const from: number[] = [];
   const to: number[] = [];
   nodes.forEach((node, i) => {
-    for (const v of Object.values(node.inputs)) {
-      if (!Array.isArray(v) || v.length !== 2) continue;
+    const inputs = node.inputs;
+    // for-in, not Object.values: no array per node.
+    for (const name in inputs) {
+      const v = inputs[name];
+      if (!Array.isArray(v) || v.length !== 2 || !Object.hasOwn(inputs, name)) continue;
       const origin = index.get(String(v[0]));
       if (origin === undefined) continue;
       from.push(origin);

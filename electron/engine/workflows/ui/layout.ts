@@ -17,7 +17,7 @@ import type {
   WorkflowLayout,
 } from '../../../../shared/workflow-layout';
 import type { ExecNode, Expansion } from './expand';
-import type { Flat } from './flatten';
+import { sends, type Flat } from './flatten';
 import type { Source } from './widgets';
 import { compileGroup } from './group-node';
 import { fail, MODE_BYPASS, MODE_NEVER, type UiGraph, type UiGroup } from './graph';
@@ -58,7 +58,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   };
 
   const entry = (e: ExecNode): LayoutNode | null => {
-    const sent = flat.sent.has(e.id);
+    const sent = sends(e);
     const node: LayoutNode = {
       uiId: e.id,
       apiId: sent ? e.id : null,
@@ -81,7 +81,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       for (const slot of e.schema.slots) {
         if (slot.kind !== 'value') continue;
         // Its own value, sent, not fed by a link, a PrimitiveNode or a promoted widget.
-        if (e.values!.override(slot.input) || flat.fed.get(e)?.has(slot.input)) continue;
+        if (e.values!.override(slot.input) || flat.fed.get(e)?.includes(slot.input)) continue;
         if (!Object.hasOwn(flat.prompt[e.id]!.inputs, slot.input)) continue;
         if (shownByInstance.has(`${e.id}\u0000${slot.input}`)) continue;
         node.widgets.push(widget(e.id, slot.input, null));
@@ -90,7 +90,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       for (const w of e.widgets) {
         if (w.proxy) {
           const inner = byId.get(`${e.id}:${w.proxy.nodeId}`);
-          if (inner && flat.sent.has(inner.id) && inner.values?.has(w.proxy.widget)) {
+          if (inner && sends(inner) && inner.values?.has(w.proxy.widget)) {
             node.widgets.push(widget(inner.id, w.proxy.widget, null));
           }
         } else {
@@ -103,7 +103,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       compiled.widgets.forEach((slot, i) => {
         if (slot.kind !== 'value') return;
         const child = byId.get(`${e.id}:${slot.child}`);
-        if (!child || !flat.sent.has(child.id)) return;
+        if (!child || !sends(child)) return;
         const source = child.values?.override(slot.input);
         const at = source && flat.keyOfSource.get(source);
         if (at && source.raw === e.node.raw && source.index === i)

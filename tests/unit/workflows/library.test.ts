@@ -20,7 +20,12 @@ describe('workflow library', () => {
 
     const saved = await h['library.save']({ name: 'Portrait', workflow: basicWorkflow() });
     expect(saved).toMatchObject({ name: 'Portrait', nodeCount: 7, lastUsedAt: null, coverHash: null });
-    expect(() => h['library.save']({ name: 'UI', workflow: { nodes: [], links: [] } })).toThrow(/Export \(API\)/);
+    // A graph saved from ComfyUI's editor is kept as the graph; what is neither format is refused.
+    const graph = await h['library.save']({ name: 'UI', workflow: { nodes: [{ id: 1 }, { id: 2 }], links: [] } });
+    expect(graph.nodeCount).toBe(2);
+    expect((await h['library.get']({ id: graph.id })).workflow).toEqual({ nodes: [{ id: 1 }, { id: 2 }], links: [] });
+    await h['library.delete']({ id: graph.id });
+    expect(() => h['library.save']({ name: 'Bad', workflow: { '1': { inputs: {} } } })).toThrow(/no class_type/);
     expect((await h['library.rename']({ id: saved.id, name: 'Portraits' })).name).toBe('Portraits');
     const copy = await h['library.duplicate']({ id: saved.id });
     expect(copy.name).toBe('Portraits copy');

@@ -61,7 +61,11 @@ test('profiles: add a local server, make it active, the indicator follows', asyn
   await expect(app.getByRole('radio', { name: /Studio PC/ })).toHaveAttribute('aria-checked', 'true');
   await expect(app.getByText('No key needed for a local server.')).toBeVisible();
   await expect(app.getByRole('status', { name: /Connection: Offline to Studio PC/ })).toBeVisible({ timeout: 20_000 });
-  await expect(app.getByRole('alert').filter({ hasText: "You're offline" })).toBeVisible();
+  // A local server that does not answer is named, with its address: not "You're offline".
+  await expect(
+    app.getByRole('alert').filter({ hasText: "Studio PC isn't answering at http://127.0.0.1:9" }),
+  ).toBeVisible();
+  await expect(app.getByRole('alert').filter({ hasText: "You're offline" })).toHaveCount(0);
 });
 
 test('theme switches between light and dark', async ({ app }) => {

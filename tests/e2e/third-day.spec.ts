@@ -41,3 +41,45 @@ test.describe('first start', () => {
     await shots(app, 'server-down-900');
   });
 });
+
+test.describe('servers', () => {
+  test.use({ cloudOptions: { mode: 'local', stepMs: 20, steps: 2 } });
+
+  test('2. a server just added is offered with "Use it now", and every server says whether it answers', async ({
+    app,
+    cloud,
+  }) => {
+    await app.setViewportSize({ width: 1400, height: 900 });
+    await app.getByRole('button', { name: 'Settings', exact: true }).click();
+    const row = (name: RegExp) => app.getByRole('radio', { name });
+    await expect(row(/Comfy Cloud/).getByTestId('reach')).toHaveText('No key');
+
+    // One that does not answer: said, and not made active.
+    await app.getByRole('button', { name: 'Add server' }).click();
+    await app.getByLabel('Name').fill('Attic');
+    await app.getByLabel('Address').fill('http://127.0.0.1:9');
+    await app.getByRole('button', { name: 'Save server' }).click();
+    await expect(row(/Attic/).getByTestId('reach')).toHaveText('Not reachable', { timeout: 15_000 });
+    await app.getByRole('status', { name: 'Attic added' }).getByRole('button', { name: 'Not now' }).click();
+    await expect(app.getByRole('status', { name: 'Attic added' })).toHaveCount(0);
+
+    // One that answers: said, offered, and used at once.
+    await app.getByRole('button', { name: 'Add server' }).click();
+    await app.getByLabel('Name').fill('Studio PC');
+    await app.getByLabel('Address').fill(cloud.url);
+    await app.getByRole('button', { name: 'Save server' }).click();
+    await expect(row(/Studio PC/).getByTestId('reach')).toHaveText('Online', { timeout: 15_000 });
+    const added = app.getByRole('status', { name: 'Studio PC added' });
+    await expect(added).toContainText('New runs still go to Comfy Cloud');
+    await shots(app, 'server-added-1400');
+    await added.getByRole('button', { name: 'Use it now' }).click();
+    await expect(row(/Studio PC/)).toHaveAttribute('aria-checked', 'true');
+    await expect(app.getByRole('status', { name: /Connection: Online to Studio PC/ })).toBeVisible({ timeout: 20_000 });
+    await expect(row(/Studio PC/).getByTestId('reach')).toHaveText('Online');
+    await expect(row(/Comfy Cloud/).getByTestId('reach')).toHaveText('No key');
+    await expect(row(/Attic/).getByTestId('reach')).toHaveText('Not reachable');
+    await expect(added).toHaveCount(0);
+    await app.setViewportSize({ width: 900, height: 900 });
+    await shots(app, 'servers-900');
+  });
+});

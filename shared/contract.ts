@@ -183,6 +183,8 @@ export interface WorkflowEntry {
   lastUsedAt: number | null;
   /** Outputs in the gallery made by any version of it. */
   outputCount: number;
+  /** Of those, the saved ones (not ComfyUI's temporary previews): what the gallery shows by default. */
+  savedCount: number;
 }
 
 export interface LibraryEntry {

@@ -41,12 +41,18 @@ export class GalleryCounts {
     return (
       this.db
         .prepare(
-          `SELECT c.workflow_name AS name, w.last_used_at, SUM(c.n) AS output_count
+          `SELECT c.workflow_name AS name, w.last_used_at, SUM(c.n) AS output_count,
+             SUM(CASE WHEN c.temp = 0 THEN c.n ELSE 0 END) AS saved_count
            FROM gallery_counts c JOIN gallery_workflows w ON w.name = c.workflow_name
            GROUP BY c.workflow_name HAVING SUM(c.n) > 0 ORDER BY w.last_used_at DESC`,
         )
-        .all() as { name: string; last_used_at: number | null; output_count: number }[]
-    ).map((r) => ({ name: r.name, lastUsedAt: r.last_used_at, outputCount: r.output_count }));
+        .all() as { name: string; last_used_at: number | null; output_count: number; saved_count: number }[]
+    ).map((r) => ({
+      name: r.name,
+      lastUsedAt: r.last_used_at,
+      outputCount: r.output_count,
+      savedCount: r.saved_count,
+    }));
   }
 }
 

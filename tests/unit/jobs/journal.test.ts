@@ -183,7 +183,9 @@ describe('gallery queries', () => {
     job('a', 'load_invert_save', 1, 2);
     job('b', 'load_invert_save', 2, 2); // another seed: another version, the same name
     job('c', 'always_fails', 3, 0);
-    expect(gallery.workflows()).toEqual([{ name: 'load_invert_save', lastUsedAt: expect.any(Number), outputCount: 4 }]);
+    expect(gallery.workflows()).toEqual([
+      { name: 'load_invert_save', lastUsedAt: expect.any(Number), outputCount: 4, savedCount: 4 },
+    ]);
     expect(gallery.count({ workflowName: 'load_invert_save' })).toBe(4);
     expect(gallery.page({ workflowName: 'load_invert_save' }).items).toHaveLength(4);
     expect(gallery.count({ workflowName: 'always_fails' })).toBe(0);

@@ -6,12 +6,13 @@ import { test, expect, signIn } from './fixtures';
 import {
   addLocalServer,
   BASIC,
-  FIXTURES,
   basicWith,
+  FIXTURES,
   gallery,
   loadInvertSave,
   openWorkflow,
   run,
+  runToQueue,
   shots,
   workflowFile,
 } from './helpers';
@@ -193,7 +194,7 @@ test('numbers in the form have the precision of their step', async ({ app, cloud
   // What is typed is left as typed ("0.50" is not redrawn), and it is what runs.
   await sampler.getByLabel('denoise').fill('0.50');
   await expect(sampler.getByLabel('denoise')).toHaveValue('0.50');
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
   await app.getByRole('button', { name: 'Open job img2img_tuned' }).click();
   const inputs = app.getByRole('dialog', { name: /Job details/ }).getByRole('tabpanel');
@@ -261,12 +262,12 @@ test('seed choices appear only for workflows that have a seed', async ({ app, cl
   await expect(runBar.getByLabel('Runs')).toBeVisible();
   await expect(runBar.getByLabel('Seed')).toHaveCount(0);
   await shots(app, 'workflow-no-seed');
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
 
   await openWorkflow(app, BASIC);
   await expect(app.getByRole('region', { name: /^Run comfyui-basic/ }).getByLabel('Seed')).toHaveValue('random');
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
 
   await gallery(app);

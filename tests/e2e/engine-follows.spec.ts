@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { startFakeCloud, type FakeCloud } from '../fake-cloud/index';
 import { startHostProcess, signIn, test } from './fixtures';
+import { runToQueue } from './helpers';
 
 const WORKFLOW = join(import.meta.dirname, '../../../shared/fixtures/workflows/comfyui-basic_api_example.api.json');
 
@@ -22,8 +23,7 @@ function freePort(): Promise<number> {
 async function run(app: Page): Promise<void> {
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
   await app.getByLabel('Workflow file', { exact: true }).setInputFiles(WORKFLOW);
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toBeVisible();
+  await runToQueue(app);
 }
 
 base(

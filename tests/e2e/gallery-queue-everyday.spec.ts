@@ -11,7 +11,7 @@ import { openJournal } from '../../electron/engine/journal/db';
 import { OutputStore, makeThumbnail } from '../../electron/engine/store';
 import { seedGallery } from '../unit/jobs/journal-helpers';
 import { test, expect, signIn, startHostProcess, type RunningHost } from './fixtures';
-import { basicWith, FIXTURES, gallery, loadInvertSave, run, shot, shots, workflowFile } from './helpers';
+import { basicWith, FIXTURES, gallery, loadInvertSave, run, runToQueue, shot, shots, workflowFile } from './helpers';
 
 // ---------- the background service stops, and comes back ----------
 
@@ -380,7 +380,7 @@ test.describe('with jobs slow enough to watch', () => {
     // Run the open workflow again (opening the same file again would race the form's reset).
     await app.getByRole('button', { name: 'Workflows', exact: true }).click();
     await app.getByLabel('Runs').fill('3');
-    await app.getByRole('button', { name: 'Run', exact: true }).click();
+    await runToQueue(app);
     const waiting = app.getByRole('region', { name: 'Waiting' });
     await expect(waiting.getByText(/ in line$/)).toHaveText(['1st in line', '2nd in line', '3rd in line']);
     await expect(waiting.getByText(/^runs about \d+ s$/)).toHaveCount(3);

@@ -50,8 +50,25 @@ export async function openWorkflow(app: Page, file: string): Promise<void> {
 export async function run(app: Page, file: string, runs = 1): Promise<void> {
   await openWorkflow(app, file);
   await app.getByLabel('Runs').fill(String(runs));
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(app.getByRole('heading', { name: 'Queue' })).toBeVisible();
+  await runToQueue(app);
+}
+
+/**
+ * Presses Run (the form's, or `button`) and follows the runs to the queue: Run keeps the person on
+ * the form, whose run bar says how the runs are doing and links to them ("Show in the queue").
+ */
+export async function runToQueue(
+  app: Page,
+  button = app.getByRole('button', { name: 'Run', exact: true }),
+): Promise<void> {
+  await button.click();
+  await showInQueue(app);
+}
+
+/** From the run bar's line about the last runs to the queue. */
+export async function showInQueue(app: Page): Promise<void> {
+  await app.getByRole('status', { name: 'Last run' }).getByRole('button', { name: 'Show in the queue' }).click();
+  await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toBeVisible();
 }
 
 export async function gallery(app: Page): Promise<void> {

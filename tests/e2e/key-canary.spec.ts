@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, signIn } from './fixtures';
+import { runToQueue } from './helpers';
 
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
@@ -59,7 +60,7 @@ test('a canary key goes through every flow and is found nowhere it must not be',
   cloud.injectWs(`not json ${key}`);
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
   await app.getByLabel('Workflow file', { exact: true }).setInputFiles(WORKFLOW);
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toHaveCount(1, { timeout: 30_000 });
 
   // The command line beside the open window, on the same data folder: a run with an image upload,

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, signIn } from './fixtures';
+import { runToQueue } from './helpers';
 
 const WORKFLOW = join(import.meta.dirname, '../../../shared/fixtures/workflows/comfyui-basic_api_example.api.json');
 
@@ -10,8 +11,7 @@ async function run(app: Page, file: string, runs = 1): Promise<void> {
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
   await app.getByLabel('Workflow file', { exact: true }).setInputFiles(file);
   await app.getByLabel('Runs').fill(String(runs));
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(app.getByRole('heading', { name: 'Queue' })).toBeVisible();
+  await runToQueue(app);
 }
 
 function variant(edit: (wf: Record<string, { inputs: Record<string, unknown> }>) => void, name: string): string {
@@ -191,6 +191,6 @@ test('filter by workflow; a gallery image becomes the input of another workflow;
   await app.getByRole('button', { name: /^Use ComfyUI_\d+_\.png$/ }).click();
   await expect(app.getByText('Uploaded.')).toBeVisible();
   expect(cloud.requests.filter((r) => r.url.endsWith('/upload/image'))).toHaveLength(1);
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toHaveCount(2, { timeout: 30_000 });
 });

@@ -6,7 +6,7 @@
 import type { Page } from '@playwright/test';
 import { startFakeCloud, type FakeCloud } from '../fake-cloud/index';
 import { test, expect, signIn } from './fixtures';
-import { BASIC, gallery, invoke, openWorkflow, shots } from './helpers';
+import { BASIC, gallery, invoke, openWorkflow, runToQueue, shots } from './helpers';
 
 type Prompt = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
 
@@ -223,8 +223,7 @@ test('runs spread over two servers reach both', async ({ app, cloud, host }) => 
     await expect(runBar.getByText("can't run this")).toHaveCount(0);
     await app.getByLabel('Runs').fill('6');
     await shots(app, 'run-on-several');
-    await runBar.getByRole('button', { name: 'Run', exact: true }).click();
-    await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toBeVisible();
+    await runToQueue(app, runBar.getByRole('button', { name: 'Run', exact: true }));
 
     await expect.poll(() => cloud.acceptedCount() + studio.acceptedCount(), { timeout: 30_000 }).toBe(6);
     expect(cloud.acceptedCount()).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
 // of more; a grid image and a ZIP download in one click. In Debian's Chromium through the headless host,
 // against the fake cloud. Screenshots at 1400 and 900 px, light and dark, go to test-results.
 import { test, expect } from './fixtures';
-import { shots } from './helpers';
+import { addLocalServer, loadInvertSave, openWorkflow, shots, workflowFile } from './helpers';
 
 test.describe('first start', () => {
   // A closed network, as in the trial: the socket cannot be had, whatever the key.
@@ -81,5 +81,43 @@ test.describe('servers', () => {
     await expect(added).toHaveCount(0);
     await app.setViewportSize({ width: 900, height: 900 });
     await shots(app, 'servers-900');
+  });
+});
+
+test.describe('run bar', () => {
+  test.use({ cloudOptions: { mode: 'local', stepMs: 150, steps: 3 } });
+
+  test('3. Run stays on the form and shows the runs there: how far they got, the newest image, the way to the queue', async ({
+    app,
+    cloud,
+  }) => {
+    await app.setViewportSize({ width: 1400, height: 900 });
+    await addLocalServer(app, cloud);
+    await openWorkflow(app, workflowFile('tweak_me', loadInvertSave(64, 64)));
+    await app.getByLabel('Runs').fill('3');
+    await app.getByRole('button', { name: 'Run', exact: true }).click();
+
+    // Still on the form, which keeps its values for the next tweak.
+    const status = app.getByRole('status', { name: 'Last run' });
+    await expect(status).toContainText('Queued 3 runs');
+    await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toHaveCount(0);
+    await expect(app.getByLabel('Runs')).toHaveValue('3');
+    await expect(status).toContainText(/\d done · 1 running|1 running/, { timeout: 15_000 });
+    await shots(app, 'run-bar-progress-1400');
+    await expect(status).toContainText('3 runs done', { timeout: 30_000 });
+    await expect(status.getByRole('img', { name: 'The newest output of this run' })).toBeVisible();
+    await shots(app, 'run-bar-done-1400');
+
+    // Tweak and run again: the line follows the new run.
+    await app.getByLabel('Runs').fill('1');
+    await app.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(status).toContainText(/Queued 1 run\b/);
+    await expect(status).toContainText('1 run done', { timeout: 30_000 });
+    await app.setViewportSize({ width: 900, height: 900 });
+    await shots(app, 'run-bar-done-900');
+
+    await status.getByRole('button', { name: 'Show in the queue' }).click();
+    await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toBeVisible();
+    await expect(app.getByText('Completed')).toHaveCount(4, { timeout: 30_000 });
   });
 });

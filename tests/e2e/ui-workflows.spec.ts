@@ -8,7 +8,7 @@ import { readImageMetadata } from '../../electron/engine/workflows/metadata';
 import { makePng } from '../fake-cloud/png';
 import { test, expect } from './fixtures';
 import type { CommandOutput } from '../../shared/contract';
-import { addLocalServer, dropFile, FIXTURES, invoke, shots } from './helpers';
+import { addLocalServer, dropFile, FIXTURES, invoke, runToQueue, shots } from './helpers';
 
 test.use({ cloudOptions: { mode: 'local', stepMs: 10, steps: 2 } });
 
@@ -64,7 +64,7 @@ test('a workflow saved from ComfyUI opens with its titles and groups, runs, and 
   await shots(app, 'ui-workflow-form-lower');
 
   await soften.getByLabel('blur_radius').fill('7');
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed').first()).toBeVisible({ timeout: 30_000 });
 
   // The server got the API prompt, and the saved output carries the graph with the value that ran.

@@ -9,11 +9,12 @@ import { test, expect, signIn, startHostProcess } from './fixtures';
 import {
   addLocalServer,
   BASIC,
-  FIXTURES,
   basicWith,
+  FIXTURES,
   gallery,
   loadInvertSave,
   openWorkflow,
+  runToQueue,
   shots,
   workflowFile,
   type ApiWorkflow,
@@ -281,7 +282,7 @@ test('a failed job folds its traceback, copies its details, and names the node a
   const failing = basicWith((wf) => (wf['9']!.inputs.filename_prefix = 'FAIL'));
   await openWorkflow(app, workflowFile('always_fails', failing));
   await expect(app.getByRole('region', { name: 'Save Image (node 9)' })).toBeVisible();
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   const error = app.getByRole('alert').filter({ hasText: 'A node failed while running' });
   await expect(error).toBeVisible({ timeout: 30_000 });
   await expect(error.getByText('Save Image', { exact: true })).toBeVisible();
@@ -315,7 +316,7 @@ test('a colour is chosen with a colour picker and runs as the integer ComfyUI ke
   await shots(app, 'form-colour');
   await colour.fill('#00ff00');
   await expect(app.getByText('#00FF00')).toBeVisible();
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
   await app.getByRole('button', { name: 'Open job orange' }).click();
   const inputs = app.getByRole('dialog', { name: /Job details/ }).getByRole('tabpanel');
@@ -340,7 +341,7 @@ test.describe('on a local server', () => {
 
     // An output in the gallery, handed to the workflows view with "Use as input".
     await openWorkflow(app, workflowFile('inverted', colourImage(0)));
-    await app.getByRole('button', { name: 'Run', exact: true }).click();
+    await runToQueue(app);
     await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
     await gallery(app);
     await app.getByRole('gridcell').first().click();

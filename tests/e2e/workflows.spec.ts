@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, signIn } from './fixtures';
-import { dropFile } from './helpers';
+import { dropFile, runToQueue } from './helpers';
 import type { FakeCloud } from '../fake-cloud/index';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
@@ -32,7 +32,7 @@ test('an API workflow becomes a form; bad values are caught before sending; it r
     .getByLabel('text')
     .fill('a lighthouse at dusk');
   await app.screenshot({ path: test.info().outputPath('workflow-form.png') });
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
   await app.getByRole('button', { name: 'Gallery', exact: true }).click();
   await app.getByRole('searchbox', { name: 'Search the gallery' }).fill('lighthouse');
@@ -161,7 +161,7 @@ test('the library keeps workflows: save, rename, duplicate, delete, open and run
   await portrait.getByRole('button', { name: 'Open Portrait' }).click();
   await expect(app.getByRole('heading', { name: 'Portrait', exact: true })).toBeVisible();
   await expect(app.getByRole('button', { name: 'Save changes' })).toBeVisible();
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
   await app.getByRole('button', { name: 'Workflows', exact: true }).click();
   await expect(portrait).toContainText('ran just now');
@@ -217,7 +217,7 @@ test('the workflow behind a gallery image opens in the form; a mask file can be 
     .getByLabel('Workflow file', { exact: true })
     .setInputFiles(join(FIXTURES, 'workflows', 'comfyui-basic_api_example.api.json'));
   await app.getByRole('region', { name: 'KSampler (node 3)' }).getByLabel('steps').fill('9');
-  await app.getByRole('button', { name: 'Run', exact: true }).click();
+  await runToQueue(app);
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
   await app.getByRole('button', { name: 'Gallery', exact: true }).click();
   await app.getByRole('gridcell').first().click();

@@ -30,7 +30,7 @@ import { organizeCommands } from './commands/organize';
 import { libraryCommands } from './commands/library';
 import { savedWorkflowCommands } from './commands/saved-workflows';
 import { SavedWorkflows } from './jobs/saved-workflows';
-import { SavedWorkflowsJournal } from './journal/saved-workflows';
+import { buildParts, type EngineParts } from './parts';
 import { outputCommands } from './commands/outputs';
 import type { DesktopActions, Emit } from './commands/types';
 import { workflowCommands } from './commands/workflows';
@@ -89,13 +89,18 @@ export class Engine {
     desktop: EngineOptions['desktop'],
   ) {
     this.redact = redactor.redact;
+    this.parts = buildParts(journal, {
+      storeDir: paths.storeDir,
+      // What the journal keeps is redacted (keys the engine has seen, token= values).
+      redact: (value) => redactor.redactValue(value),
+      log,
+    });
     this.jobs = new JobsModule({
       db: journal,
-      storeDir: paths.storeDir,
+      parts: this.parts,
       settings,
       keys,
       log,
-      redactor,
       emit: (name, payload) => this.emit(name, payload),
       reportConnection: (update) => {
         if (update.profileId === this.activeId) this.monitor.report(update);
@@ -105,7 +110,9 @@ export class Engine {
     this.handlers = this.makeHandlers(desktop);
   }
 
-  /** Jobs, outputs, downloads and the gallery. */
+  /** The journal's parts and the store, built once here. */
+  readonly parts: EngineParts;
+  /** Sessions with each server, the job service, downloads and sync. */
   readonly jobs: JobsModule;
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -282,16 +289,16 @@ export class Engine {
         emit,
         activeProfileId,
       }),
-      ...jobCommands(this.jobs, profiles),
+      ...jobCommands(this.parts, this.jobs, profiles),
       ...queueCommands(this.jobs, profiles),
-      ...outputCommands(this.jobs, emit, desktop),
-      ...organizeCommands(this.jobs, emit),
-      ...workflowCommands({ jobs: this.jobs, uploads: this.jobs.uploads, activeProfileId, emit }),
-      ...libraryCommands(this.jobs, activeProfileId),
+      ...outputCommands(this.parts, this.jobs, emit, desktop),
+      ...organizeCommands(this.parts, emit),
+      ...workflowCommands({ parts: this.parts, jobs: this.jobs, activeProfileId, emit }),
+      ...libraryCommands(this.parts, (id) => this.jobs.objectInfo(id), activeProfileId),
       ...savedWorkflowCommands(
         this.jobs,
         new SavedWorkflows({
-          journal: new SavedWorkflowsJournal(this.journal),
+          journal: this.parts.savedWorkflows,
           http: (id) => this.jobs.session(id).http,
           serverName: (id) => this.jobs.profileName(id),
           log: this.log,

@@ -1,11 +1,13 @@
 // The contract's jobs and sync commands (the app's own queue and batches: queue.ts).
 import { DeskError } from '../../../shared/errors';
 import type { JobsModule } from '../jobs/module';
+import type { EngineParts } from '../parts';
 import { toSummary } from '../journal/jobs';
 import { parseApiWorkflow } from '../workflows/api-format';
 import type { HandlersOf } from './types';
 
 export function jobCommands(
+  parts: Pick<EngineParts, 'library' | 'gallery' | 'uiWorkflows'>,
   jobs: JobsModule,
   profiles: { active(): string; exists(id: string): boolean },
 ): HandlersOf<'jobs' | 'sync'> {
@@ -35,20 +37,20 @@ export function jobCommands(
           : {}),
       });
       if (input.libraryId)
-        jobs.library.used(
+        parts.library.used(
           input.libraryId,
           submitted.map((j) => j.id),
         );
       return submitted;
     },
-    'jobs.list': (query) => jobs.gallery.jobs(query),
+    'jobs.list': (query) => parts.gallery.jobs(query),
     'jobs.get': ({ id }) => {
       const job = jobs.journal.get(id);
       if (!job) throw new DeskError('not_found', `There is no job ${id}.`);
       return {
         job: toSummary(job),
         prompt: job.prompt,
-        uiWorkflow: jobs.uiWorkflows.get(job.uiWorkflowId),
+        uiWorkflow: parts.uiWorkflows.get(job.uiWorkflowId),
         inputs: (job.inputs ?? {}) as Record<string, unknown>,
         events: jobs.journal.events(id),
         outputs: jobs.journal.outputs(id),

@@ -7,7 +7,8 @@ import { DeskError } from '../../../shared/errors';
 import { importFolder } from '../import-folder';
 import type { JobsModule } from '../jobs/module';
 import { downloadTo, makeThumbnail, probeMedia, sniffMime, verifyMediaFile, type OutputStore } from '../store';
-import { limitsFrom, type UploadService } from '../uploads';
+import type { EngineParts } from '../parts';
+import { limitsFrom } from '../uploads';
 import { embeddedFromTags, readImageMetadata } from '../workflows/metadata';
 import { inspectWorkflow } from '../workflows/report';
 import { setNodeMode } from '../workflows/ui';
@@ -15,7 +16,7 @@ import type { Emit, HandlersOf } from './types';
 
 export function workflowCommands(deps: {
   jobs: JobsModule;
-  uploads: UploadService;
+  parts: Pick<EngineParts, 'gallery' | 'journal' | 'store' | 'uploads' | 'uiWorkflows'>;
   activeProfileId: () => string;
   emit: Emit;
 }): HandlersOf<'workflows' | 'objectInfo' | 'uploads' | 'import'> {
@@ -23,7 +24,7 @@ export function workflowCommands(deps: {
   const inspect = (workflow: unknown, profile: string) =>
     inspectWorkflow(workflow, jobs.objectInfo(profile), {
       serverName: jobs.profileName(profile),
-      uploaded: (name) => deps.uploads.has(profile, name),
+      uploaded: (name) => deps.parts.uploads.has(profile, name),
       listsInputFiles: jobs.profileKind(profile) === 'local',
     });
   const upload = async (
@@ -35,7 +36,7 @@ export function workflowCommands(deps: {
   ) => {
     const session = jobs.session(profileId);
     const features = await session.api.features().catch(() => null);
-    return deps.uploads.upload(
+    return deps.parts.uploads.upload(
       session.http,
       profileId,
       { name, bytes },
@@ -53,7 +54,7 @@ export function workflowCommands(deps: {
       const changed = setNodeMode(workflow, uiId, mode);
       return { workflow: changed, report: inspect(changed, profileId ?? deps.activeProfileId()) };
     },
-    'workflows.list': () => jobs.gallery.workflows(),
+    'workflows.list': () => deps.parts.gallery.workflows(),
     'workflows.fromImage': async ({ data }) => {
       const bytes = Buffer.from(data, 'base64');
       const meta = readImageMetadata(bytes);
@@ -63,14 +64,19 @@ export function workflowCommands(deps: {
       // A video or audio file (MP4, WebM, FLAC…) carries its workflow in its container tags.
       if (!/^(video|audio)\//.test(sniffMime(bytes.subarray(0, 16))))
         throw new DeskError('invalid_input', 'This file is not a PNG, WebP, JPEG or GIF image, nor a video.');
-      return embeddedOfMediaBytes(jobs.store, bytes);
+      return embeddedOfMediaBytes(deps.parts.store, bytes);
     },
     'import.folder': async ({ path, mode }) => {
       const info = await stat(path).catch(() => null);
       if (!info?.isDirectory()) throw new DeskError('not_found', `${path} is not a folder on this computer.`);
       return importFolder(
         path,
-        { journal: jobs.journal, store: jobs.store, uiWorkflows: jobs.uiWorkflows, profileId: deps.activeProfileId() },
+        {
+          journal: deps.parts.journal,
+          store: deps.parts.store,
+          uiWorkflows: deps.parts.uiWorkflows,
+          profileId: deps.activeProfileId(),
+        },
         (done, total) => deps.emit('import.progress', { done, total }),
         mode ?? 'copy',
       );
@@ -89,23 +95,23 @@ export function workflowCommands(deps: {
         type: 'input',
       };
       const key = `input-${createHash('sha256').update(`${profile}\0${ref.subfolder}\0${ref.filename}`).digest('hex').slice(0, 32)}`;
-      const stored = await downloadTo(jobs.store, key, (offset) => session.http.openView(ref, offset), {
+      const stored = await downloadTo(deps.parts.store, key, (offset) => session.http.openView(ref, offset), {
         attempts: 2,
         verify: (path) => verifyMediaFile(path, { filename: ref.filename }),
       });
       if (!stored.mime.startsWith('image/')) {
         throw new DeskError('invalid_input', `${ref.filename} on the server is not an image.`);
       }
-      const { width, height } = await makeThumbnail(jobs.store, stored.hash).catch(() => ({
+      const { width, height } = await makeThumbnail(deps.parts.store, stored.hash).catch(() => ({
         width: null,
         height: null,
       }));
       return { hash: stored.hash, width, height };
     },
     'uploads.fromOutput': async ({ id, profileId }) => {
-      const output = jobs.journal.output(id);
+      const output = deps.parts.journal.output(id);
       if (!output?.hash) throw new DeskError('not_found', 'This output is not on this computer yet.');
-      const path = await jobs.store.locate(output.hash);
+      const path = await deps.parts.store.locate(output.hash);
       if (!path) throw new DeskError('not_found', 'The file of this output is no longer on this computer.');
       const bytes = await readFile(path);
       const name = output.filename.split(/[\\/]/).pop() || `output-${id}.png`;

@@ -6,20 +6,15 @@ import { DeskError } from '../../../shared/errors';
 import { isFinalJobState, type JobState, type JobSummary } from '../../../shared/jobs';
 import type { SocketState } from '../cloud/socket';
 import { ChangeLog } from '../journal/changes';
-import { GalleryQueries } from '../journal/gallery';
-import { JobJournal, toSummary } from '../journal/jobs';
-import { Drafts } from '../journal/drafts';
-import { UiWorkflows } from '../journal/ui-workflows';
-import { QueueJournal } from '../journal/queue';
-import { Organizer, type LineageLink } from '../journal/organize';
-import { UploadService } from '../uploads';
+import { toSummary, type JobJournal } from '../journal/jobs';
+import type { QueueJournal } from '../journal/queue';
+import type { LineageLink } from '../journal/organize';
+import type { EngineParts } from '../parts';
 import { Router } from './routing';
-import { ImageIndexer } from './image-index';
 import type { QueueState } from '../../../shared/queue';
-import { Library } from '../journal/library';
 import type { SettingsStore } from '../journal/settings';
-import type { Logger, Redactor } from '../log';
-import { makeThumbnail, OutputStore, type MediaFile } from '../store';
+import type { Logger } from '../log';
+import { makeThumbnail, type MediaFile, type OutputStore } from '../store';
 import type { KeyVault } from '../secrets';
 import { Downloader, type DownloaderDeps } from './downloads';
 import { JobService } from './service';
@@ -44,12 +39,11 @@ export interface JobsTimings {
 
 export interface JobsModuleDeps {
   db: Database;
-  storeDir: string;
+  /** The journal's parts and the store, built once by the engine (parts.ts). */
+  parts: EngineParts;
   settings: SettingsStore;
   keys: KeyVault;
   log: Logger;
-  /** What the journal keeps is redacted with it (keys the engine has seen, token= values). */
-  redactor: Redactor;
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
   reportConnection(update: {
     profileId: string;
@@ -60,19 +54,13 @@ export interface JobsModuleDeps {
 }
 
 export class JobsModule {
+  /** The parts of the engine's data the job machinery works on (the same objects as EngineParts). */
   readonly journal: JobJournal;
-  readonly gallery: GalleryQueries;
   readonly store: OutputStore;
+  readonly queue: QueueJournal;
   readonly downloads: Downloader;
   readonly service: JobService;
-  readonly library: Library;
-  readonly drafts: Drafts;
-  readonly uiWorkflows: UiWorkflows;
-  readonly queue: QueueJournal;
-  readonly organizer: Organizer;
-  readonly uploads: UploadService;
   readonly router: Router;
-  readonly images: ImageIndexer;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly objectInfos = new Map<string, Record<string, unknown>>();
   private readonly lastState = new Map<string, JobState>();
@@ -94,18 +82,12 @@ export class JobsModule {
 
   constructor(private readonly deps: JobsModuleDeps) {
     const t = deps.timings ?? {};
-    this.journal = new JobJournal(deps.db, (value) => deps.redactor.redactValue(value));
-    this.gallery = new GalleryQueries(deps.db, this.journal);
-    this.library = new Library(deps.db);
-    this.drafts = new Drafts(deps.db);
-    this.uiWorkflows = new UiWorkflows(deps.db);
-    this.store = new OutputStore(deps.storeDir, (hash) => this.journal.referencedPath(hash));
-    this.queue = new QueueJournal(deps.db);
-    this.organizer = new Organizer(deps.db);
-    this.images = new ImageIndexer(deps.db, this.store, deps.log);
-    this.uploads = new UploadService(deps.db, this.store);
+    const { parts } = deps;
+    this.journal = parts.journal;
+    this.store = parts.store;
+    this.queue = parts.queue;
     this.router = new Router({
-      uploads: this.uploads,
+      uploads: parts.uploads,
       store: this.store,
       objectInfo: (id) => this.objectInfo(id),
       kind: (id) => this.profileKind(id),
@@ -119,7 +101,7 @@ export class JobsModule {
       concurrency: deps.settings.getSettings().downloadConcurrency,
       wanted: (output) => output.source !== 'sync' || deps.settings.getSettings().syncDownloads,
       outputChanged: (item) => {
-        const tile = this.gallery.tile(item.id);
+        const tile = this.deps.parts.gallery.tile(item.id);
         if (tile) deps.emit('output.changed', tile);
         // The job's cover and output count follow its outputs.
         const job = this.journal.get(item.jobId);
@@ -143,7 +125,7 @@ export class JobsModule {
       linkInputs: (jobId, prompt) => this.linkInputs(jobId, prompt),
       apiKey: (id) => this.keyFor(id),
       objectInfo: (id) => this.objectInfo(id),
-      uiWorkflows: this.uiWorkflows,
+      uiWorkflows: this.deps.parts.uiWorkflows,
       jobChanged: (job) => this.jobChanged(job),
       log: deps.log,
       ...(t.retryBaseMs !== undefined ? { retryBaseMs: t.retryBaseMs } : {}),
@@ -159,7 +141,7 @@ export class JobsModule {
     this.started = true;
     if (options.watchOthers !== false) this.watchOthers();
     // The window's process hashes older images for "similar images" in the background.
-    if (options.indexImages !== false) void this.images.run();
+    if (options.indexImages !== false) void this.deps.parts.images.run();
     await this.store.removeTemp();
     for (const job of this.journal.openJobs()) this.lastState.set(job.id, job.state);
     this.downloads.resumeAll();
@@ -253,11 +235,11 @@ export class JobsModule {
     for (const [nodeId, node] of Object.entries(prompt)) {
       for (const [input, value] of Object.entries(node.inputs ?? {})) {
         if (typeof value !== 'string' || value.length > 512) continue;
-        for (const hash of this.uploads.hashesOf(value))
+        for (const hash of this.deps.parts.uploads.hashesOf(value))
           for (const outputId of this.journal.outputIdsByHash(hash)) links.push({ outputId, nodeId, input });
       }
     }
-    if (links.length > 0) this.organizer.link(jobId, links);
+    if (links.length > 0) this.deps.parts.organizer.link(jobId, links);
   }
 
   /**
@@ -330,7 +312,7 @@ export class JobsModule {
       session: this.session(profileId),
       downloadOutputs: this.deps.settings.getSettings().syncDownloads,
       enqueueDownload: (item, id) => this.downloads.enqueue(item, id),
-      uiWorkflows: this.uiWorkflows,
+      uiWorkflows: this.deps.parts.uiWorkflows,
       log: this.deps.log,
     });
     this.deps.log.info('sync done', { profileId, imported });
@@ -354,7 +336,7 @@ export class JobsModule {
           if (job) this.deps.emit('job.changed', toSummary(job));
         }
         for (const id of changes.outputIds) {
-          const tile = this.gallery.tile(id);
+          const tile = this.deps.parts.gallery.tile(id);
           if (tile) this.deps.emit('output.changed', tile);
         }
         for (const id of changes.batchIds) this.batchChanged(id);
@@ -372,7 +354,7 @@ export class JobsModule {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.images.stop();
+    this.deps.parts.images.stop();
     if (this.changeTimer) clearInterval(this.changeTimer);
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     if (this.queueNotice) clearTimeout(this.queueNotice);

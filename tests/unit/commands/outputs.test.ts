@@ -33,12 +33,17 @@ async function withOutputs(desktop?: DesktopActions) {
   copyFileSync(join(FIXTURES, 'comfyui-png', 'sdxl__sdxl_simple_example.png'), join(folder, 'sdxl.png'));
   const summary = await importFolder(
     folder,
-    { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' },
+    {
+      journal: engine.jobs.journal,
+      store: engine.jobs.store,
+      uiWorkflows: engine.parts.uiWorkflows,
+      profileId: 'cloud',
+    },
     undefined,
     'reference',
   );
   expect(summary).toMatchObject({ added: 2, unreadable: [] });
-  const items = engine.jobs.gallery.page({ sort: 'oldest' }).items;
+  const items = engine.parts.gallery.page({ sort: 'oldest' }).items;
   return { engine, folder, ids: items.map((i) => i.id) };
 }
 

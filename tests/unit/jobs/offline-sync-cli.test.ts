@@ -106,7 +106,7 @@ describe('sync', () => {
         engine.jobs.journal.outputs(job.id).length > 0,
       'outputs',
     );
-    expect(engine.jobs.gallery.count({ search: 'masterpiece' })).toBe(1);
+    expect(engine.parts.gallery.count({ search: 'masterpiece' })).toBe(1);
   });
 
   it('with the setting off, imported jobs are listed but their files are not downloaded', async () => {

@@ -39,7 +39,7 @@ describe('ratings and tags', () => {
     await engine.invoke('outputs.rate', { ids: [c], rating: 2 });
     await engine.invoke('outputs.tag', { ids: [a, b, c], add: ['  Portfolio   shot ', 'fox'] });
     await engine.invoke('outputs.tag', { ids: [c], remove: ['FOX'] });
-    const tile = engine.jobs.gallery.tile(a)!;
+    const tile = engine.parts.gallery.tile(a)!;
     expect(tile).toMatchObject({ rating: 4, tags: ['fox', 'Portfolio shot'] });
     expect(await idsOf(engine, { minRating: 3 })).toEqual([a, b]);
     expect(await idsOf(engine, { tags: ['fox', 'portfolio shot'] })).toEqual([a, b]);

@@ -84,11 +84,11 @@ describe('similar images', () => {
     const other = openJournal(join(dataDir, 'journal.sqlite3'));
     other.prepare('UPDATE outputs SET phash = NULL').run();
     other.close();
-    await engine.jobs.images.run();
-    expect(engine.jobs.images.indexed).toBe(5);
-    expect(engine.jobs.gallery.tile(item.id)?.phash).toBeNull();
-    await engine.jobs.images.run();
-    expect(engine.jobs.images.indexed).toBe(5);
+    await engine.parts.images.run();
+    expect(engine.parts.images.indexed).toBe(5);
+    expect(engine.parts.gallery.tile(item.id)?.phash).toBeNull();
+    await engine.parts.images.run();
+    expect(engine.parts.images.indexed).toBe(5);
     const similar = await engine.invoke('outputs.similar', { id: byName.get(names[0]!)!.id });
     expect(similar[0]).toMatchObject({ filename: 'copy.png' });
     expect(similar[0]!.distance).toBeLessThanOrEqual(6);

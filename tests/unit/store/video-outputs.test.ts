@@ -75,7 +75,7 @@ describe('video and audio outputs from a server', () => {
     expect(thumb).toMatchObject({ mime: 'image/webp' });
     expect(await sharp(thumb!.path).metadata()).toMatchObject({ format: 'webp', width: 96, height: 64 });
     // The gallery sees the same.
-    const [tile] = engine.jobs.gallery.page({}).items;
+    const [tile] = engine.parts.gallery.page({}).items;
     expect(tile).toMatchObject({ kind: 'video', durationMs: output!.durationMs, fps: 24 });
     // No preview until one is asked for; then a small silent H.264 clip, the same one after.
     expect(await engine.jobs.media(output!.hash!, 'preview')).toBeNull();
@@ -130,11 +130,16 @@ describe('folder import of videos', () => {
     copyFileSync(join(media, 'clip.webm'), join(folder, 'video', 'ComfyUI_00002_.webm'));
     copyFileSync(join(media, 'tone.flac'), join(folder, 'ComfyUI_00003_.flac'));
     copyFileSync(join(media, 'broken.mp4'), join(folder, 'broken.mp4'));
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
+    const deps = {
+      journal: engine.jobs.journal,
+      store: engine.jobs.store,
+      uiWorkflows: engine.parts.uiWorkflows,
+      profileId: 'cloud',
+    };
     const summary = await importFolder(folder, deps);
     expect(summary.added).toBe(3);
     expect(summary.unreadable).toEqual([{ file: 'broken.mp4', reason: expect.stringMatching(/ffprobe/) }]);
-    const items = engine.jobs.gallery.page({}).items;
+    const items = engine.parts.gallery.page({}).items;
     const byName = new Map(items.map((i) => [i.filename, i]));
     expect(byName.get(join('video', 'ComfyUI_00001_.mp4'))).toMatchObject({
       kind: 'video',
@@ -147,7 +152,7 @@ describe('folder import of videos', () => {
     expect(byName.get('ComfyUI_00003_.flac')).toMatchObject({ kind: 'audio', durationMs: 2000, hasThumb: true });
     // Each job's prompt is the one in the file's tags (the WebM's keys are upper case), searchable.
     for (const item of items) expect(engine.jobs.journal.get(item.jobId)!.prompt).toEqual(prompt);
-    expect(engine.jobs.gallery.count({ search: 'KSampler' })).toBe(3);
+    expect(engine.parts.gallery.count({ search: 'KSampler' })).toBe(3);
     expect(await importFolder(folder, deps)).toMatchObject({ added: 0, known: 3 });
   });
 
@@ -156,9 +161,14 @@ describe('folder import of videos', () => {
     const folder = join(tempDir(), 'kept');
     mkdirSync(folder);
     copyFileSync(join(media, 'clip.mp4'), join(folder, 'clip.mp4'));
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
+    const deps = {
+      journal: engine.jobs.journal,
+      store: engine.jobs.store,
+      uiWorkflows: engine.parts.uiWorkflows,
+      profileId: 'cloud',
+    };
     expect(await importFolder(folder, deps, undefined, 'reference')).toMatchObject({ added: 1 });
-    const [item] = engine.jobs.gallery.page({}).items;
+    const [item] = engine.parts.gallery.page({}).items;
     expect(await engine.jobs.store.has(item!.hash!)).toBe(false); // not copied
     expect(item).toMatchObject({ kind: 'video', hasThumb: true, fps: 24 });
     expect(await engine.media(item!.hash!, 'full')).toMatchObject({ path: join(folder, 'clip.mp4') });

@@ -100,14 +100,19 @@ describe('folder import', () => {
     copyFileSync(join(FIXTURES, 'comfyui-png', 'wan__text_to_video_wan.webp'), join(folder, 'sub', 'b.webp'));
     writeFileSync(join(folder, 'broken.png'), png.subarray(0, 40));
     writeFileSync(join(folder, 'notes.txt'), 'ignored');
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
+    const deps = {
+      journal: engine.jobs.journal,
+      store: engine.jobs.store,
+      uiWorkflows: engine.parts.uiWorkflows,
+      profileId: 'cloud',
+    };
     const progress: number[] = [];
     const first = await importFolder(folder, deps, (done) => progress.push(done));
     expect(first.added).toBe(2);
     expect(first.unreadable.map((u) => u.file)).toEqual(['broken.png']);
     expect(progress).toEqual([1, 2, 3]);
-    expect(engine.jobs.gallery.count({})).toBe(2);
-    expect(engine.jobs.gallery.count({ search: 'KSamplerAdvanced' })).toBe(1);
+    expect(engine.parts.gallery.count({})).toBe(2);
+    expect(engine.parts.gallery.count({ search: 'KSamplerAdvanced' })).toBe(1);
     const again = await importFolder(folder, deps);
     expect(again).toMatchObject({ added: 0, known: 2 });
   });
@@ -120,10 +125,15 @@ describe('folder import', () => {
     const folder = join(tempDir(), 'kept');
     mkdirSync(folder);
     copyFileSync(join(FIXTURES, 'comfyui-png', 'flux__flux_dev_example.png'), join(folder, 'flux.png'));
-    const deps = { journal: engine.jobs.journal, store: engine.jobs.store, uiWorkflows: engine.jobs.uiWorkflows, profileId: 'cloud' };
+    const deps = {
+      journal: engine.jobs.journal,
+      store: engine.jobs.store,
+      uiWorkflows: engine.parts.uiWorkflows,
+      profileId: 'cloud',
+    };
     const summary = await importFolder(folder, deps, undefined, 'reference');
     expect(summary.added).toBe(1);
-    const [item] = engine.jobs.gallery.page({}).items;
+    const [item] = engine.parts.gallery.page({}).items;
     expect(engine.jobs.store.pathOf(item!.hash!)).not.toBe(join(folder, 'flux.png'));
     expect(await engine.jobs.store.has(item!.hash!)).toBe(false); // not copied
     expect(item!.hasThumb).toBe(true);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowCommands } from '../../../electron/engine/commands/workflows';
 import type { JobsModule } from '../../../electron/engine/jobs/module';
+import type { EngineParts } from '../../../electron/engine/parts';
 import { OutputStore, probeMedia } from '../../../electron/engine/store';
-import type { UploadService } from '../../../electron/engine/uploads';
 import { embeddedFromTags, readImageMetadata, readVideoMetadata } from '../../../electron/engine/workflows/metadata';
 import { DeskError } from '../../../shared/errors';
 import { FIXTURES } from '../jobs/journal-helpers';
@@ -132,8 +132,8 @@ describe('workflows.fromImage with a video', () => {
   const commands = () => {
     const store = new OutputStore(join(dir, 'store'));
     const handlers = workflowCommands({
-      jobs: { store } as unknown as JobsModule,
-      uploads: {} as UploadService,
+      jobs: {} as JobsModule,
+      parts: { store } as unknown as EngineParts,
       activeProfileId: () => 'cloud',
       emit: () => undefined,
     });

@@ -59,9 +59,11 @@ export interface ExecNode {
   /** For a PrimitiveNode: where its value is (the layout shows it where it first arrives). */
   primitiveSource: Source | null;
   /** A subgraph instance's widgets, in display order. */
-  widgets: Promoted[];
-  depth: number;
+  widgets: readonly Promoted[];
 }
+
+/** The widgets of every node but a subgraph instance: one shared empty list, not one per node. */
+const NO_WIDGETS: readonly Promoted[] = Object.freeze([]);
 
 export interface Expansion {
   execs: ExecNode[];
@@ -105,7 +107,6 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     kind: ExecKind,
     instance: ExecNode | null,
     excluded: boolean,
-    depth: number,
   ): ExecNode => ({
     id,
     kind,
@@ -119,8 +120,7 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     excluded,
     values: null,
     primitiveSource: null,
-    widgets: [],
-    depth,
+    widgets: NO_WIDGETS,
   });
 
   // Frames of the walk: the nodes of one graph level still to visit.
@@ -129,13 +129,11 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     next: number;
     instance: ExecNode | null;
     prefix: string;
-    /** The definitions open above this level (a subgraph inside itself is a loop). */
-    open: Set<string>;
     excluded: boolean;
     depth: number;
   }
   const stack: Frame[] = [
-    { nodes: graph.root.order, next: 0, instance: null, prefix: '', open: new Set(), excluded: false, depth: 0 },
+    { nodes: graph.root.order, next: 0, instance: null, prefix: '', excluded: false, depth: 0 },
   ];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
@@ -148,7 +146,10 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     const subgraphName = frame.instance?.def?.name;
     const def = graph.subgraphs.get(node.type);
     if (def) {
-      if (frame.open.has(def.id)) {
+      // A definition open above this level (the instances around it, at most LIMITS.nesting) is a loop.
+      let open = frame.instance;
+      while (open && open.def!.id !== def.id) open = open.instance;
+      if (open) {
         fail(
           `Subgraph “${shown(def.name)}” contains itself (through ${placeOf(node, id)}): a subgraph cannot be inside itself.`,
         );
@@ -158,17 +159,14 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
           `Subgraphs are nested more than ${LIMITS.nesting} levels deep at ${placeOf(node, id)}, more than Comfy Desk converts.`,
         );
       }
-      const exec = make(node, id, 'instance', frame.instance, frame.excluded, frame.depth);
+      const exec = make(node, id, 'instance', frame.instance, frame.excluded);
       exec.def = def;
       add(exec);
-      const open = new Set(frame.open);
-      open.add(def.id);
       stack.push({
         nodes: def.scope.order,
         next: 0,
         instance: exec,
         prefix: `${id}:`,
-        open,
         excluded: frame.excluded || node.mode === MODE_NEVER || node.mode === MODE_BYPASS,
         depth: frame.depth + 1,
       });
@@ -182,14 +180,14 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
           `${placeOf(node, id)} is a group node inside a subgraph, which ComfyUI does not support: convert the group node to a subgraph.`,
         );
       }
-      const exec = make(node, id, 'group', frame.instance, frame.excluded, frame.depth);
+      const exec = make(node, id, 'group', frame.instance, frame.excluded);
       exec.groupDef = groupDef;
       add(exec);
       const childExcluded = frame.excluded || node.mode === MODE_NEVER || node.mode === MODE_BYPASS;
       groupDef.nodes.forEach((inner, index) => {
         const childId = `${id}:${index}`;
         const virtual = VIRTUAL_TYPES.has(inner.type);
-        const child = make(inner, childId, virtual ? 'virtual' : 'groupChild', null, childExcluded, frame.depth);
+        const child = make(inner, childId, virtual ? 'virtual' : 'groupChild', null, childExcluded);
         child.group = exec;
         child.groupDef = groupDef;
         child.index = index;
@@ -204,10 +202,10 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
       continue;
     }
     if (VIRTUAL_TYPES.has(node.type)) {
-      add(make(node, id, 'virtual', frame.instance, frame.excluded, frame.depth));
+      add(make(node, id, 'virtual', frame.instance, frame.excluded));
       continue;
     }
-    const exec = make(node, id, 'real', frame.instance, frame.excluded, frame.depth);
+    const exec = make(node, id, 'real', frame.instance, frame.excluded);
     exec.schema = schemaOf(objectInfo, node.type);
     if (!exec.schema) noteMissing(node, id, subgraphName);
     add(exec);

@@ -56,8 +56,9 @@ export interface UiNode {
   type: string;
   title: string | null;
   mode: number;
-  pos: [number, number];
-  size: [number, number];
+  /** Read only: often the file's own array. */
+  pos: readonly [number, number];
+  size: readonly [number, number];
   inputs: UiInput[];
   outputs: UiOutput[];
   /** As saved: an array (the usual form), an object keyed by widget name (some custom nodes), or none. */
@@ -168,11 +169,15 @@ function where(scope: Scope): string {
   return scope.subgraph ? ` in subgraph “${shown(scope.subgraph.name)}”` : '';
 }
 
-/** An id as the frontend keys it (String(id)): a finite number or a short non-empty string. */
+/** A finite number or a short non-empty string. */
+function isId(value: unknown): value is number | string {
+  if (typeof value === 'number') return Number.isFinite(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= LIMITS.nameChars;
+}
+
+/** An id as the frontend keys it (String(id)). */
 function idOf(value: unknown): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
-  if (typeof value === 'string' && value.length > 0 && value.length <= LIMITS.nameChars) return value;
-  return null;
+  return isId(value) ? String(value) : null;
 }
 
 function slotOf(value: unknown): number | null {
@@ -189,8 +194,10 @@ function nameOf(value: unknown): string | null {
   return typeof value === 'string' && value.length <= LIMITS.nameChars ? value : null;
 }
 
-function point(value: unknown): [number, number] {
-  // New files write [x, y]; old ones {"0": x, "1": y}.
+function point(value: unknown): readonly [number, number] {
+  // New files write [x, y], which we keep (no copy per node: nothing writes to it); old ones {"0": x, "1": y}.
+  if (Array.isArray(value) && value.length === 2 && Number.isFinite(value[0]) && Number.isFinite(value[1]))
+    return value as [number, number];
   const x = Array.isArray(value) ? value[0] : isObject(value) ? own(value, '0') : undefined;
   const y = Array.isArray(value) ? value[1] : isObject(value) ? own(value, '1') : undefined;
   return [typeof x === 'number' && Number.isFinite(x) ? x : 0, typeof y === 'number' && Number.isFinite(y) ? y : 0];
@@ -227,38 +234,53 @@ interface Budget {
   links: number;
 }
 
-function parseInputs(value: unknown, at: () => string): UiInput[] {
+/** Link ids as strings, in a list of its exact size (the graph lives through the whole conversion). */
+function idList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  let n = 0;
+  for (const v of value as unknown[]) if (isId(v)) n++;
+  const out = new Array<string>(n);
+  let i = 0;
+  for (const v of value as unknown[]) if (isId(v)) out[i++] = String(v);
+  return out;
+}
+
+function parseInputs(value: unknown, node: UiNode): UiInput[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) fail(`The inputs of ${at()} are not a list.`);
-  const out: UiInput[] = [];
+  if (!Array.isArray(value)) fail(`The inputs of ${placeOf(node)} are not a list.`);
+  // The frontend skips what it cannot read; so do we. Counted first, so the list has its exact size
+  // (pushing into [] reserves 17 places, kept as long as the graph).
+  let n = 0;
+  for (const entry of value as unknown[]) if (isObject(entry)) n++;
+  const out = new Array<UiInput>(n);
+  let i = 0;
   for (const entry of value as unknown[]) {
-    if (!isObject(entry)) continue; // the frontend skips what it cannot read; so do we
+    if (!isObject(entry)) continue;
     const name = nameOf(own(entry, 'name'));
-    if (name === null) fail(`An input of ${at()} has no valid name.`);
+    if (name === null) fail(`An input of ${placeOf(node)} has no valid name.`);
     const link = own(entry, 'link');
     const widget = own(entry, 'widget');
     const label = own(entry, 'label');
-    out.push({
+    out[i++] = {
       name,
       type: typeName(own(entry, 'type')),
       link: link === null || link === undefined ? null : idOf(link),
       widget: isObject(widget) ? nameOf(own(widget, 'name')) : null,
       label: typeof label === 'string' && label.length > 0 ? shown(label, LIMITS.titleChars) : null,
-    });
+    };
   }
   return out;
 }
 
-function parseOutputs(value: unknown, at: () => string): UiOutput[] {
+function parseOutputs(value: unknown, node: UiNode): UiOutput[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) fail(`The outputs of ${at()} are not a list.`);
+  if (!Array.isArray(value)) fail(`The outputs of ${placeOf(node)} are not a list.`);
   return (value as unknown[]).map((entry) => {
     if (!isObject(entry)) return { name: '', type: '*', links: [] };
-    const links = own(entry, 'links');
     return {
       name: nameOf(own(entry, 'name')) ?? '',
       type: typeName(own(entry, 'type')),
-      links: Array.isArray(links) ? links.map(idOf).filter((l): l is string => l !== null) : [],
+      links: idList(own(entry, 'links')),
     };
   });
 }
@@ -308,8 +330,8 @@ function parseNode(entry: unknown, index: number, scope: Scope, budget: Budget, 
     raw: entry,
   };
   if (!type) fail(`${placeOf(node)} has no node type.`);
-  node.inputs = parseInputs(own(entry, 'inputs'), () => placeOf(node));
-  node.outputs = parseOutputs(own(entry, 'outputs'), () => placeOf(node));
+  node.inputs = parseInputs(own(entry, 'inputs'), node);
+  node.outputs = parseOutputs(own(entry, 'outputs'), node);
   const wv = own(entry, 'widgets_values');
   node.widgetsValues = Array.isArray(wv) || isObject(wv) ? wv : null;
   node.proxyWidgets = parseProxyWidgets(own(entry, 'properties'));
@@ -350,7 +372,7 @@ function parseSlots(value: unknown, what: string, at: string): SubgraphSlot[] {
       name,
       type: typeName(own(entry, 'type')),
       label: typeof label === 'string' && label.length > 0 ? shown(label, LIMITS.titleChars) : null,
-      linkIds: Array.isArray(linkIds) ? linkIds.map(idOf).filter((l): l is string => l !== null) : [],
+      linkIds: idList(linkIds),
     };
   });
 }

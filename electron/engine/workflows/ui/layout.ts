@@ -57,7 +57,16 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     return w;
   };
 
+  // The widgets of the node being laid out, copied at its exact size: pushing into each node's own []
+  // would reserve 17 places per node, kept as long as the layout.
+  const found: LayoutWidget[] = [];
   const entry = (e: ExecNode): LayoutNode | null => {
+    found.length = 0;
+    const node = fill(e);
+    if (node) node.widgets = found.slice();
+    return node;
+  };
+  const fill = (e: ExecNode): LayoutNode | null => {
     const sent = sends(e);
     const node: LayoutNode = {
       uiId: e.id,
@@ -65,7 +74,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       title: e.node.title ?? e.def?.name ?? e.schema?.displayName ?? e.node.type,
       classType: e.def?.name ?? e.node.type,
       mode: modeName(e.node.mode),
-      widgets: [],
+      widgets: found, // until entry() puts its copy
     };
     if (e.instance) node.parent = e.instance.id;
     const inactive = e.excluded || e.node.mode === MODE_NEVER || e.node.mode === MODE_BYPASS;
@@ -73,7 +82,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       if (e.node.type !== 'PrimitiveNode') return null;
       const at = e.primitiveSource && flat.keyOfSource.get(e.primitiveSource);
       if (!at) return null;
-      node.widgets.push(widget(at.apiId, at.input, e.node.title, e.primitiveSource!));
+      found.push(widget(at.apiId, at.input, e.node.title, e.primitiveSource!));
       return node;
     }
     if (inactive) return node;
@@ -83,19 +92,19 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
         // Its own value, sent, not fed by a link, a PrimitiveNode or a promoted widget.
         if (e.values!.override(slot.input) || flat.fed.get(e)?.includes(slot.input)) continue;
         if (!Object.hasOwn(flat.prompt[e.id]!.inputs, slot.input)) continue;
-        if (shownByInstance.has(`${e.id}\u0000${slot.input}`)) continue;
-        node.widgets.push(widget(e.id, slot.input, null));
+        if (shownByInstance.size > 0 && shownByInstance.has(`${e.id}\u0000${slot.input}`)) continue;
+        found.push(widget(e.id, slot.input, null));
       }
     } else if (e.kind === 'instance') {
       for (const w of e.widgets) {
         if (w.proxy) {
           const inner = byId.get(`${e.id}:${w.proxy.nodeId}`);
           if (inner && sends(inner) && inner.values?.has(w.proxy.widget)) {
-            node.widgets.push(widget(inner.id, w.proxy.widget, null));
+            found.push(widget(inner.id, w.proxy.widget, null));
           }
         } else {
           const at = w.source && flat.keyOfSource.get(w.source);
-          if (at) node.widgets.push(widget(at.apiId, at.input, w.label ?? w.name, w.source!));
+          if (at) found.push(widget(at.apiId, at.input, w.label ?? w.name, w.source!));
         }
       }
     } else if (e.kind === 'group' && e.groupDef) {
@@ -107,7 +116,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
         const source = child.values?.override(slot.input);
         const at = source && flat.keyOfSource.get(source);
         if (at && source.raw === e.node.raw && source.index === i)
-          node.widgets.push(widget(at.apiId, at.input, null, source));
+          found.push(widget(at.apiId, at.input, null, source));
       });
     }
     return node;
@@ -121,7 +130,11 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       const n = entry(e);
       if (n) out.push(n);
       const inner = children.get(e);
-      if (e.kind === 'instance' && inner) stack.push(...[...inner].sort(byPosition).reverse());
+      if (e.kind === 'instance' && inner) {
+        // Sorted in place (each list is laid out once), pushed last first so the first pops first.
+        inner.sort(byPosition);
+        for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i]!);
+      }
     }
   };
 
@@ -130,7 +143,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   const groups = [...graph.groups].sort((a, b) => a.bounding[1] - b.bounding[1] || a.bounding[0] - b.bounding[0]);
   const members = new Map<UiGroup | null, ExecNode[]>();
   const groupOf = groupIndex(groups);
-  for (const e of [...(children.get(null) ?? [])].sort(byPosition)) {
+  for (const e of (children.get(null) ?? []).sort(byPosition)) {
     const g = groupOf(e);
     const list = members.get(g) ?? [];
     if (list.length === 0) members.set(g, list);
@@ -171,8 +184,10 @@ function groupIndex(groups: UiGroup[]): (e: ExecNode) => UiGroup | null {
     for (let b = band(g.bounding[1]); b <= last; b++) byBand[b]!.push(g);
   }
   return (e) => {
-    const [x, y] = e.node.pos;
-    const [w, h] = e.node.size;
+    const x = e.node.pos[0];
+    const y = e.node.pos[1];
+    const w = e.node.size[0];
+    const h = e.node.size[1];
     const cx = x + w / 2;
     const cy = y - TITLE_HEIGHT + (h + TITLE_HEIGHT) / 2;
     if (!(cy >= top && cy < bottom)) return null;

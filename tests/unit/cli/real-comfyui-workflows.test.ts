@@ -2,9 +2,11 @@
 // unmodified: ../shared/comfyui/start.sh). Needs COMFYUI_GIT_DIR (a git dir holding ComfyUI 0.8.0);
 // without it, or where the server cannot start, the test is skipped with the reason printed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../engine/tmp';
 import { FIXTURES } from '../jobs/journal-helpers';
@@ -121,4 +123,59 @@ describe('saved workflows on a real ComfyUI', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Stored [1-9]\d* output/);
   }, 300_000);
+
+  // "Run any workflow as it was saved": each model-free workflow made into a subgraph (and with a
+  // bypassed node and Reroutes), converted by Comfy Desk, runs on the real server to the same images
+  // as the prompt ComfyUI's own frontend made from it.
+  it("UI workflows converted by Comfy Desk run to the same images as the frontend's prompts", async (ctx) => {
+    if (skipReason) {
+      console.warn(`SKIPPED real ComfyUI test: ${skipReason}`);
+      ctx.skip();
+      return;
+    }
+    const data = tempDir();
+    // load_invert_save reads peer_test.png from the server's input folder.
+    const input = join(work, 'data', 'input', 'peer_test.png');
+    copyFileSync(join(FIXTURES, 'comfyui-png', 'controlnet__input_scribble_example.png'), input);
+    const pixelsOf = async (folder: string) => {
+      const files = readdirSync(folder).filter((f) => f.endsWith('.png'));
+      const hashes = await Promise.all(
+        files.map(async (f) => {
+          const raw = await sharp(join(folder, f)).raw().toBuffer();
+          return createHash('sha256').update(raw).digest('hex');
+        }),
+      );
+      return hashes.sort();
+    };
+    const runTo = async (file: string) => {
+      const out = tempDir();
+      const result = await cli([
+        'run',
+        file,
+        '--server',
+        url!,
+        '--wait',
+        '--timeout',
+        '120',
+        '--out',
+        out,
+        '--data',
+        data,
+      ]);
+      expect(result.stderr, file).not.toMatch(/Error|Usage/);
+      expect(result.status, file).toBe(0);
+      return pixelsOf(out);
+    };
+    for (const name of [
+      'peer_load_invert_save_subgraph',
+      'peer_load_invert_save_bypass_reroute',
+      'peer_empty_blur_scale_save_subgraph',
+      'peer_empty_blur_scale_save_bypass_reroute',
+    ]) {
+      const ours = await runTo(join(FIXTURES, 'ui-to-api-subgraphs', `${name}.workflow.json`));
+      const frontends = await runTo(join(FIXTURES, 'ui-to-api-subgraphs', `${name}.prompt.json`));
+      expect(ours.length, name).toBeGreaterThan(0);
+      expect(ours, name).toEqual(frontends);
+    }
+  }, 600_000);
 });

@@ -101,13 +101,7 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     execs.push(exec);
   };
 
-  const make = (
-    node: UiNode,
-    id: string,
-    kind: ExecKind,
-    instance: ExecNode | null,
-    excluded: boolean,
-  ): ExecNode => ({
+  const make = (node: UiNode, id: string, kind: ExecKind, instance: ExecNode | null, excluded: boolean): ExecNode => ({
     id,
     kind,
     node,
@@ -132,9 +126,7 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     excluded: boolean;
     depth: number;
   }
-  const stack: Frame[] = [
-    { nodes: graph.root.order, next: 0, instance: null, prefix: '', excluded: false, depth: 0 },
-  ];
+  const stack: Frame[] = [{ nodes: graph.root.order, next: 0, instance: null, prefix: '', excluded: false, depth: 0 }];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next >= frame.nodes.length) {

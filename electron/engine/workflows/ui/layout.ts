@@ -115,8 +115,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
         if (!child || !sends(child)) return;
         const source = child.values?.override(slot.input);
         const at = source && flat.keyOfSource.get(source);
-        if (at && source.raw === e.node.raw && source.index === i)
-          found.push(widget(at.apiId, at.input, null, source));
+        if (at && source.raw === e.node.raw && source.index === i) found.push(widget(at.apiId, at.input, null, source));
       });
     }
     return node;

@@ -34,7 +34,7 @@ export interface Flat {
   keyOfSource: Map<Source, { apiId: string; input: string }>;
   /** The other prompt inputs (`apiId.input`) a value feeds past its first: a PrimitiveNode's, a promoted widget's. */
   alsoOfSource: Map<Source, string[]>;
-  /** Per sent node, its inputs fed by a link or a promoted widget (the form shows them elsewhere or not at all). */
+  /** Per sent node, its widgets fed by a link or a shared value (the form shows them elsewhere or not at all). */
   fed: Map<ExecNode, string[]>;
 }
 
@@ -140,6 +140,8 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
 
   // 5. Resolution of links, remembered per state.
   const memo = new Map<string, Resolved>();
+  /** The keys of the walk under way (one list for every walk: resolve() is not re-entered). */
+  const chain: string[] = [];
   const keyOf = (s: State) =>
     s.t === 'in'
       ? `i\u0000${s.exec.id}\u0000${s.link}\u0000${s.type}`
@@ -285,17 +287,21 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   };
 
   const resolve = (start: State, at: () => string): Resolved => {
-    // Most links go straight to a node that runs, in the same graph: answered without the memo.
-    if (start.t === 'in') {
-      const link = start.exec.node.scope.links.get(start.link);
-      const origin = link && direct(start.exec, link);
-      if (origin) return { kind: 'link', origin, slot: link.originSlot };
-    }
     // The states of one walk are marked as open in the memo itself: meeting one again is a loop.
-    const chain: string[] = [];
     let state: State = start;
     let result: Resolved;
+    let open = 0;
     for (;;) {
+      // Most links go straight to a node that runs, in the same graph: answered without the memo (no
+      // key to build, and such a state cannot be part of a loop).
+      if (state.t === 'in') {
+        const link = state.exec.node.scope.links.get(state.link);
+        const origin = link && direct(state.exec, link);
+        if (origin) {
+          result = { kind: 'link', origin, slot: link.originSlot };
+          break;
+        }
+      }
       const key = keyOf(state);
       const known = memo.get(key);
       if (known === OPEN) {
@@ -308,7 +314,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
         break;
       }
       memo.set(key, OPEN);
-      chain.push(key);
+      chain[open++] = key;
       const next = step(state, at);
       if ('t' in next) state = next;
       else {
@@ -316,7 +322,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
         break;
       }
     }
-    for (const k of chain) memo.set(k, result);
+    for (let i = 0; i < open; i++) memo.set(chain[i]!, result);
     return result;
   };
 
@@ -375,8 +381,8 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       if (value === undefined) continue;
       setOwn(inputs, slot.input, wrap(value, e, slot.input));
     }
-    dropped.length = 0;
-    fedHere.length = 0;
+    if (dropped.length > 0) dropped.length = 0; // setting the length costs even when it is 0
+    if (fedHere.length > 0) fedHere.length = 0;
     if (e.kind === 'groupChild') {
       for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
         const first = groupChildInput(e, name, schema.inputs.get(name)?.type ?? '*');
@@ -407,7 +413,10 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     setOwn(prompt, e.id, node);
     sentIds.push(e.id);
     sentNodes.push(node);
-    if (fedHere.length > 0) fed.set(e, fedHere.slice());
+    // Only widgets: the layout asks no other name, and most nodes then need no entry.
+    let fedWidgets: string[] | null = null;
+    for (const name of fedHere) if (e.values!.has(name)) (fedWidgets ??= []).push(name);
+    if (fedWidgets) fed.set(e, fedWidgets);
   }
   for (const { inputs, name, link } of unsent) if (inputs[name] === link) delete inputs[name];
   checkAcyclic(sentIds, sentNodes, byId);

@@ -305,6 +305,9 @@ function parseProxyWidgets(properties: unknown): [string, string][] | null {
   return out;
 }
 
+/** A node's lists until they are read (just after: they need the node for their messages); not one [] per node. */
+const UNREAD: never[] = [];
+
 function parseNode(entry: unknown, index: number, scope: Scope, budget: Budget, at: string): UiNode {
   if (!isObject(entry)) fail(`Node #${index + 1}${at} is not an object.`);
   if (--budget.nodes < 0)
@@ -322,8 +325,8 @@ function parseNode(entry: unknown, index: number, scope: Scope, budget: Budget, 
     mode: typeof mode === 'number' && Number.isInteger(mode) ? mode : MODE_ALWAYS,
     pos: point(own(entry, 'pos')),
     size: point(own(entry, 'size')),
-    inputs: [],
-    outputs: [],
+    inputs: UNREAD,
+    outputs: UNREAD,
     widgetsValues: null,
     proxyWidgets: null,
     scope,

@@ -37,16 +37,17 @@ function byPosition(a: ExecNode, b: ExecNode): number {
 export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, objectInfo: ObjectInfo): WorkflowLayout {
   const { byId } = expansion;
   const children = new Map<ExecNode | null, ExecNode[]>();
-  for (const e of expansion.execs) {
+  // Inner widgets an instance already shows (as a view of them) are not shown twice.
+  const shownByInstance = new Set<string>();
+  // Indexed loops over every node: for-of makes an iterator result per step until V8 optimizes the loop.
+  const execs = expansion.execs;
+  for (let i = 0; i < execs.length; i++) {
+    const e = execs[i]!;
+    for (const w of e.widgets) if (w.proxy) shownByInstance.add(`${e.id}:${w.proxy.nodeId}\u0000${w.proxy.widget}`);
     if (e.group) continue; // a group node's inner nodes are shown through the group node
     const list = children.get(e.instance) ?? [];
     if (list.length === 0) children.set(e.instance, list);
     list.push(e);
-  }
-  // Inner widgets an instance already shows (as a view of them) are not shown twice.
-  const shownByInstance = new Set<string>();
-  for (const e of expansion.execs) {
-    for (const w of e.widgets) if (w.proxy) shownByInstance.add(`${e.id}:${w.proxy.nodeId}\u0000${w.proxy.widget}`);
   }
 
   const widget = (apiId: string, input: string, label: string | null, source?: Source): LayoutWidget => {
@@ -61,7 +62,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   // would reserve 17 places per node, kept as long as the layout.
   const found: LayoutWidget[] = [];
   const entry = (e: ExecNode): LayoutNode | null => {
-    found.length = 0;
+    if (found.length > 0) found.length = 0; // setting the length costs even when it is 0
     const node = fill(e);
     if (node) node.widgets = found.slice();
     return node;
@@ -122,8 +123,9 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   };
 
   // A node, then (for a subgraph instance) its inner nodes by position, depth first without recursion.
+  const stack: ExecNode[] = []; // one for every top node: empty after each
   const emit = (top: ExecNode, out: LayoutNode[]) => {
-    const stack: ExecNode[] = [top];
+    stack.push(top);
     while (stack.length > 0) {
       const e = stack.pop()!;
       const n = entry(e);
@@ -142,7 +144,9 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   const groups = [...graph.groups].sort((a, b) => a.bounding[1] - b.bounding[1] || a.bounding[0] - b.bounding[0]);
   const members = new Map<UiGroup | null, ExecNode[]>();
   const groupOf = groupIndex(groups);
-  for (const e of (children.get(null) ?? []).sort(byPosition)) {
+  const top = (children.get(null) ?? []).sort(byPosition);
+  for (let i = 0; i < top.length; i++) {
+    const e = top[i]!;
     const g = groupOf(e);
     const list = members.get(g) ?? [];
     if (list.length === 0) members.set(g, list);
@@ -153,7 +157,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     const list = members.get(g);
     if (!list) continue;
     const nodes: LayoutNode[] = [];
-    for (const e of list) emit(e, nodes);
+    for (let i = 0; i < list.length; i++) emit(list[i]!, nodes);
     if (nodes.length === 0) continue;
     const section: LayoutSection = { title: g ? g.title : null, nodes };
     if (g?.color) section.color = g.color;

@@ -113,8 +113,7 @@ test('a sweep of cfg × seed makes one batch of exactly the product; a bad value
   await expect(runBar.getByText('6 runs (3 cfg × 2 seed)', { exact: true })).toBeVisible();
 
   // Run: one submission, one batch of six.
-  await runButton.click();
-  await expect(app.getByRole('heading', { name: 'Queue', exact: true, level: 1 })).toBeVisible();
+  await runToQueue(app, runButton);
   await expect.poll(async () => (await invoke(host, 'batches.list', {})).length).toBe(1);
   const [batch] = await invoke(host, 'batches.list', {});
   expect(batch).toMatchObject({

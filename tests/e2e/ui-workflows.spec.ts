@@ -8,7 +8,7 @@ import { readImageMetadata } from '../../electron/engine/workflows/metadata';
 import { makePng } from '../fake-cloud/png';
 import { test, expect } from './fixtures';
 import type { CommandOutput } from '../../shared/contract';
-import { addLocalServer, dropFile, FIXTURES, invoke, runToQueue, shots } from './helpers';
+import { addLocalServer, dropFile, FIXTURES, invoke, runToQueue, showInQueue, shots } from './helpers';
 
 test.use({ cloudOptions: { mode: 'local', stepMs: 10, steps: 2 } });
 
@@ -115,5 +115,6 @@ test('a PNG that carries only the graph opens as its form; a bypassed node is le
   expect(sent['2']).toBeUndefined();
   // What the blur fed takes the canvas straight away.
   expect(sent['7']!.inputs.images).toEqual(['1', 0]);
+  await showInQueue(app);
   await expect(app.getByText('Completed').first()).toBeVisible({ timeout: 30_000 });
 });

@@ -46,7 +46,12 @@ const NO_FILTERS: Omit<GalleryFilters, 'sort' | 'previews'> = {
 };
 
 class GalleryState {
-  items = $state<GalleryItem[]>([]);
+  /**
+   * The loaded outputs, not deeply reactive: a page appended is an array copied, never tens of thousands
+   * of items walked through proxies, and a tile reads plain fields. An item is changed by replacing it
+   * (and the array): `replace`, `patch`.
+   */
+  items = $state.raw<GalleryItem[]>([]);
   total = $state<number | null>(null);
   loading = $state(false);
   done = $state(false);
@@ -95,9 +100,7 @@ class GalleryState {
     }
     this.started = true;
     desk.on('output.changed', (item) => {
-      const index = this.items.findIndex((i) => i.id === item.id);
-      if (index >= 0) this.items[index] = { ...this.items[index]!, ...item };
-      else if (item.state === 'stored') this.scheduleRefresh();
+      if (!this.replace(item.id, () => item) && item.state === 'stored') this.scheduleRefresh();
     });
     void this.reset();
   }
@@ -214,9 +217,22 @@ class GalleryState {
   /** Outputs changed here (a rating, tags): the tiles show it at once, before the engine's events. */
   patch(ids: readonly number[], change: (item: GalleryItem) => Partial<GalleryItem>): void {
     const set = new Set(ids);
-    this.items.forEach((item, i) => {
-      if (set.has(item.id)) this.items[i] = { ...item, ...change(item) };
+    let changed = false;
+    const next = this.items.map((item) => {
+      if (!set.has(item.id)) return item;
+      changed = true;
+      return { ...item, ...change(item) };
     });
+    if (changed) this.items = next;
+  }
+
+  /** One output changed (an event): false when it is not loaded. */
+  private replace(id: number, change: (item: GalleryItem) => Partial<GalleryItem>): boolean {
+    const index = this.items.findIndex((i) => i.id === id);
+    if (index < 0) return false;
+    const item = this.items[index]!;
+    this.items = this.items.with(index, { ...item, ...change(item) });
+    return true;
   }
 
   remove(ids: number[]): void {

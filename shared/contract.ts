@@ -432,7 +432,8 @@ export const commands = {
   'batches.grid': command<{ hash: string; width: number; height: number }>()(v.object({ id: batchId })),
   'sync.run': command<{ imported: number }>()(v.object({ profileId: v.optional(profileId) })),
   'gallery.page': command<GalleryPage>()(galleryQuery),
-  'gallery.count': command<{ count: number }>()(galleryCount),
+  /** `estimated`: an estimate (said as one), where an exact count would visit too many outputs in time. */
+  'gallery.count': command<{ count: number; estimated?: boolean }>()(galleryCount),
   'outputs.favorite': command<void>()(v.object({ ids: outputIds, favorite: v.boolean })),
   /** Removes outputs from the gallery (kept on disk until purged, so it can be undone). */
   'outputs.delete': command<void>()(v.object({ ids: outputIds })),

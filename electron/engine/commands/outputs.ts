@@ -54,7 +54,10 @@ export function outputCommands(
   };
   return {
     'gallery.page': (query) => parts.gallery.page(query),
-    'gallery.count': (filter) => ({ count: parts.gallery.count(filter) }),
+    'gallery.count': (filter) => {
+      const { count, estimated } = parts.gallery.countOf(filter);
+      return estimated ? { count, estimated } : { count };
+    },
     'outputs.favorite': ({ ids, favorite }) => {
       parts.gallery.setFavorite(ids, favorite);
       changed(ids);

@@ -53,6 +53,8 @@ class GalleryState {
    */
   items = $state.raw<GalleryItem[]>([]);
   total = $state<number | null>(null);
+  /** The total is an estimate (a count that would take too long exactly): shown as "about". */
+  totalEstimated = $state(false);
   loading = $state(false);
   done = $state(false);
   error = $state<string | null>(null);
@@ -157,9 +159,10 @@ class GalleryState {
 
   private async count(generation: number): Promise<void> {
     const { sort: _sort, ...filter } = this.query();
-    const { count } = await desk.invoke('gallery.count', filter);
+    const { count, estimated } = await desk.invoke('gallery.count', filter);
     if (generation !== this.generation) return;
     this.total = count;
+    this.totalEstimated = estimated === true;
     // Only when nothing shows: is it because previews are left out? (One more count, on empty views only.)
     const { saved, ...withPreviews } = filter;
     const all = count === 0 && saved ? (await desk.invoke('gallery.count', withPreviews)).count : 0;

@@ -121,3 +121,59 @@ test.describe('run bar', () => {
     await expect(app.getByText('Completed')).toHaveCount(4, { timeout: 30_000 });
   });
 });
+
+test.describe('narrow windows', () => {
+  test.use({ cloudOptions: { mode: 'local', stepMs: 20, steps: 2 } });
+
+  test('4. at 900 px the gallery filters fit one row (the rest in "Filters"), the sidebar folds to icons, and the workflow tabs scroll with a sign of more', async ({
+    app,
+    cloud,
+  }) => {
+    await addLocalServer(app, cloud);
+    await app.getByRole('button', { name: 'Gallery', exact: true }).click();
+    await app.setViewportSize({ width: 900, height: 800 });
+    const sidebar = app.locator('aside.sidebar');
+    await expect.poll(async () => (await sidebar.boundingBox())!.width).toBeLessThan(80);
+    // Folded, each item keeps its name (for screen readers, and as a tooltip).
+    await expect(app.getByRole('button', { name: 'Gallery', exact: true })).toHaveAttribute('title', 'Gallery');
+
+    const toolbar = app.locator('.gallery .toolbar');
+    await expect.poll(async () => (await toolbar.boundingBox())!.height).toBeLessThan(70);
+    const filters = app.getByRole('button', { name: /^Filters/ });
+    await filters.click();
+    const pop = app.getByRole('dialog', { name: 'Filters' });
+    await pop.getByRole('button', { name: 'Favorites' }).click();
+    await pop.getByLabel('Status').selectOption('completed');
+    await expect(filters).toContainText('2');
+    await shots(app, 'gallery-filters-900');
+    await app.keyboard.press('Escape');
+    await expect(pop).toHaveCount(0);
+    await expect.poll(async () => (await toolbar.boundingBox())!.height).toBeLessThan(70);
+
+    // Wide, nothing is folded: every filter in its row, as before.
+    await app.setViewportSize({ width: 1400, height: 800 });
+    await expect(app.getByRole('button', { name: /^Filters/ })).toHaveCount(0);
+    await expect(app.getByRole('button', { name: 'Favorites' })).toHaveAttribute('aria-pressed', 'true');
+    await expect(app.getByLabel('Status')).toHaveValue('completed');
+    await expect.poll(async () => (await sidebar.boundingBox())!.width).toBeGreaterThan(180);
+    await shots(app, 'gallery-1400');
+
+    // Many open workflows: the strip scrolls, and its edge says there is more.
+    await app.setViewportSize({ width: 900, height: 800 });
+    for (const name of ['portrait_study', 'landscape_wide', 'upscale_x4', 'inpaint_face', 'video_loop', 'style_mix']) {
+      await openWorkflow(app, workflowFile(name, loadInvertSave(64, 64)));
+    }
+    const strip = app.getByRole('tablist', { name: 'Open workflows' });
+    expect(await strip.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    // The newest tab is on screen, selected, and the strip fades on the side with more.
+    await expect(strip.getByRole('tab', { name: 'style_mix' })).toBeInViewport({ ratio: 1 });
+    await expect(strip).toHaveAttribute('data-more-left', '');
+    await expect(strip).not.toHaveAttribute('data-more-right', '');
+    await shots(app, 'workflow-tabs-900');
+    await strip.getByRole('tab', { name: 'style_mix' }).focus();
+    await app.keyboard.press('Home');
+    await strip.evaluate((el) => (el.scrollLeft = 0));
+    await expect(strip).toHaveAttribute('data-more-right', '');
+    await expect(strip).not.toHaveAttribute('data-more-left', '');
+  });
+});

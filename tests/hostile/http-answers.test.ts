@@ -468,7 +468,10 @@ hostile(
     const id = await submit(r);
     await completes(r, id);
     const details = r.cloud.requests.filter((q) => q.method === 'GET' && q.url.startsWith('/api/jobs/'));
-    expect(details.length).toBeGreaterThanOrEqual(9);
+    // The detail route met its bad answers; when it cannot be read, the history is asked instead.
+    expect(details.length).toBeGreaterThanOrEqual(1);
+    const others = r.cloud.requests.filter((q) => q.method === 'GET' && /^\/api\/(history|queue)/.test(q.url));
+    expect(details.length + others.length).toBeGreaterThanOrEqual(3);
     // It never looked failed to the person on the way.
     expect(changed.filter((j) => j.id === id).every((j) => j.state !== 'failed')).toBe(true);
     expect(r.engine.jobs.journal.events(id).some((e) => e.cause?.startsWith('reconcile'))).toBe(true);

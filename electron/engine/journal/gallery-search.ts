@@ -2,7 +2,10 @@
 // index job_search) or a tag of the output (its index output_tags_tag). The two are resolved apart:
 // a search that matches little is gathered from both indexes and sorted; one that matches much of
 // the gallery is checked against a set of matching jobs while the gallery's date index is walked
-// (an `OR EXISTS` inside one query keeps SQLite from driving it by the full-text index).
+// (an `OR EXISTS` inside one query keeps SQLite from driving it by the full-text index). For a page
+// in date order, newest first, the matching jobs are read from the newest down only as far as the
+// page reaches (loadNewest, extendTo): a common search's first pages read a few hundred of its
+// matches, not all of them.
 import type { Database } from 'better-sqlite3';
 import { normalizeTag } from '../../../shared/organize';
 
@@ -38,19 +41,88 @@ export interface Probe {
 }
 
 export class GallerySearch {
-  /** The rowids of the jobs the last loaded search matches (see load). */
+  /** The rowids of the jobs the loaded search matches, every one at or above `floor` (see load). */
   private matches = new Set<number>();
+  /** Matches below this rowid are not read yet: gallery_match lets such a job through, unknown. */
+  private floor = -Infinity;
+  /** The search `matches` holds, and the journal's state it was read in (it is kept while both stay). */
+  private loaded: { fts: string; stamp: string } | null = null;
 
-  constructor(private readonly db: Database) {
-    db.function('gallery_match', (rowid: unknown) => (this.matches.has(rowid as number) ? 1 : 0));
+  /** `firstMatches`: how many matching jobs loadNewest reads first (a page of a common search reaches far fewer). */
+  constructor(
+    private readonly db: Database,
+    private readonly firstMatches = 500,
+  ) {
+    // 1 for a matching job, and for a job not known yet (below the floor: the caller checks those).
+    db.function('gallery_match', (rowid: unknown) =>
+      (rowid as number) < this.floor || this.matches.has(rowid as number) ? 1 : 0,
+    );
   }
 
-  /** How many jobs and tagged outputs match, each counted up to `bound` + 1 (no more is read). */
-  probe(terms: SearchTerms, bound: number): Probe {
-    const jobs = this.db
-      .prepare('SELECT COUNT(*) FROM (SELECT rowid FROM job_search WHERE job_search MATCH ? LIMIT ?)')
+  /** Changes when the journal may have: another connection's write, or this one's. */
+  private stamp(): string {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const own = this.db.prepare('SELECT total_changes()').pluck().get() as number;
+    return `${version}:${own}`;
+  }
+
+  /** Whether `matches` holds this search as the journal is now (from the newest down to `floor`). */
+  private holds(terms: SearchTerms): boolean {
+    if (this.loaded?.fts !== terms.fts || this.loaded.stamp !== this.stamp()) return false;
+    return true;
+  }
+
+  /** The lowest rowid whose match is known (every match at or above it is loaded). */
+  get knownFrom(): number {
+    return this.floor;
+  }
+
+  /**
+   * Reads the newest matching jobs (rowid order, which FTS5 streams without reading the rest):
+   * jobs below the last one read are let through by gallery_match until extendTo reads them.
+   */
+  loadNewest(terms: SearchTerms): void {
+    if (this.holds(terms)) return;
+    const rowids = this.db
+      .prepare('SELECT rowid FROM job_search WHERE job_search MATCH ? ORDER BY rowid DESC LIMIT ?')
       .pluck()
-      .get(terms.fts, bound + 1) as number;
+      .all(terms.fts, this.firstMatches) as number[];
+    this.matches = new Set(rowids);
+    this.floor = rowids.length < this.firstMatches ? -Infinity : rowids[rowids.length - 1]!;
+    this.loaded = { fts: terms.fts, stamp: this.stamp() };
+  }
+
+  /** Reads matches further down, each time four times as many, until every one from `rowid` up is known. */
+  extendTo(terms: SearchTerms, rowid: number): void {
+    const next = this.db
+      .prepare('SELECT rowid FROM job_search WHERE job_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?')
+      .pluck();
+    let count = this.firstMatches * 4;
+    while (this.floor > rowid) {
+      const rowids = next.all(terms.fts, this.floor, count) as number[];
+      for (const r of rowids) this.matches.add(r);
+      this.floor = rowids.length < count ? -Infinity : rowids[rowids.length - 1]!;
+      count *= 4;
+    }
+  }
+
+  /**
+   * How many jobs and tagged outputs match, each counted up to `bound` + 1 (no more is read). When
+   * the jobs are `bound` or fewer, they are the loaded search: outputsOf and gathered read them, not
+   * the full-text index again (a search of words that each match much and together few reads long
+   * posting lists to find it).
+   */
+  probe(terms: SearchTerms, bound: number): Probe {
+    const rowids = this.db
+      .prepare('SELECT rowid FROM job_search WHERE job_search MATCH ? LIMIT ?')
+      .pluck()
+      .all(terms.fts, bound + 1) as number[];
+    const jobs = rowids.length;
+    if (jobs <= bound) {
+      this.matches = new Set(rowids);
+      this.floor = -Infinity;
+      this.loaded = { fts: terms.fts, stamp: this.stamp() };
+    }
     const tagged = this.db
       .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM output_tags WHERE tag LIKE ? ESCAPE '\\' LIMIT ?)`)
       .pluck()
@@ -58,31 +130,40 @@ export class GallerySearch {
     return { jobs, tagged };
   }
 
+  /** The matching jobs' rowids as a JSON array (for json_each): a search probe found to match few. */
+  private few(terms: SearchTerms): string {
+    this.load(terms);
+    return JSON.stringify([...this.matches]);
+  }
+
   /** How many shown outputs the jobs a search matches hold: for a search already known to match few. */
   outputsOf(terms: SearchTerms): number {
     return this.db
       .prepare(
-        `SELECT coalesce(SUM(c.shown), 0) FROM job_search s JOIN job_outputs c ON c.job_rowid = s.rowid
-         WHERE job_search MATCH ?`,
+        `SELECT coalesce(SUM(c.shown), 0) FROM job_outputs c
+         WHERE c.job_rowid IN (SELECT value FROM json_each(?))`,
       )
       .pluck()
-      .get(terms.fts) as number;
+      .get(this.few(terms)) as number;
   }
 
   /** The ids of the outputs a search matches, as a subquery: for a search that matches little. */
   gathered(terms: SearchTerms): { sql: string; params: unknown[] } {
     return {
-      sql: `SELECT so.id FROM job_search s JOIN jobs sj ON sj.rowid = s.rowid JOIN outputs so ON so.job_id = sj.id
-              WHERE job_search MATCH ?
+      sql: `SELECT so.id FROM jobs sj JOIN outputs so ON so.job_id = sj.id
+              WHERE sj.rowid IN (SELECT value FROM json_each(?))
             UNION SELECT output_id FROM output_tags WHERE tag LIKE ? ESCAPE '\\'`,
-      params: [terms.fts, terms.tagLike],
+      params: [this.few(terms), terms.tagLike],
     };
   }
 
-  /** Reads the rowids of the matching jobs into memory, for `condition`: a few ms at 50,000 matches. */
+  /** Reads the rowids of every matching job into memory, for `condition`: a few ms at 50,000 matches. */
   load(terms: SearchTerms): void {
+    if (this.holds(terms) && this.floor === -Infinity) return;
     const rowids = this.db.prepare('SELECT rowid FROM job_search WHERE job_search MATCH ?').pluck().all(terms.fts);
     this.matches = new Set(rowids as number[]);
+    this.floor = -Infinity;
+    this.loaded = { fts: terms.fts, stamp: this.stamp() };
   }
 
   /** What a row (outputs o, jobs j) must meet to match a loaded search. */

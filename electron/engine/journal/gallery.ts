@@ -34,9 +34,11 @@ export interface GalleryLimits {
   gather: number;
   /** A count under a common search is exact when the other filters leave at most this many outputs. */
   exact: number;
+  /** A common search's page, newest first, reads this many of its newest matching jobs first (more as it reaches). */
+  firstMatches: number;
 }
 
-const LIMITS: GalleryLimits = { few: 2000, gather: 20_000, exact: 20_000 };
+const LIMITS: GalleryLimits = { few: 2000, gather: 20_000, exact: 20_000, firstMatches: 500 };
 
 /**
  * How a query finds its rows: walking an index in date order (a page stops at its end), or
@@ -79,7 +81,7 @@ function galleryWhere(filter: GalleryFilter): Where {
 
 /** A gallery tile: an output with what the grid and the viewer show of its job. */
 function tileSelect(outputs: string): string {
-  return `SELECT o.*, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name,
+  return `SELECT o.*, j.rowid AS job_rowid, j.profile_id, j.state AS job_state, j.prompt_text, w.name AS workflow_name,
     (SELECT group_concat(t.tag, char(31)) FROM output_tags t WHERE t.output_id = o.id) AS tag_list
   FROM ${outputs} CROSS JOIN jobs j ON j.id = o.job_id JOIN workflows w ON w.id = j.workflow_id`;
 }
@@ -90,6 +92,7 @@ function outputsOf(driver: Driver): string {
 }
 
 type TileRow = OutputRow & {
+  job_rowid: number;
   rating: number | null;
   phash: string | null;
   tag_list: string | null;
@@ -138,7 +141,7 @@ export class GalleryQueries {
   ) {
     this.limits = { ...LIMITS, ...limits };
     this.counts = new GalleryCounts(db);
-    this.search = new GallerySearch(db);
+    this.search = new GallerySearch(db, this.limits.firstMatches);
     // The distance between two perceptual hashes, for "similar images" in SQL.
     db.function('hamming', { deterministic: true }, (a: unknown, b: unknown) =>
       typeof a === 'string' && typeof b === 'string' && a.length === 16 && b.length === 16 ? hammingDistance(a, b) : 64,
@@ -229,25 +232,34 @@ export class GalleryQueries {
    * A search that matches little is a gather driver of its own; one that matches much is loaded
    * (its jobs' rowids) and checked row by row while another driver walks.
    */
-  private planSearch(terms: SearchTerms | null): { driver: Driver | null; check: Where | null } {
-    if (!terms) return { driver: null, check: null };
+  private planSearch(
+    terms: SearchTerms | null,
+    newest = false,
+  ): { driver: Driver | null; check: Where | null; lazy: SearchTerms | null } {
+    if (!terms) return { driver: null, check: null, lazy: null };
     const probe = this.search.probe(terms, this.limits.few);
     if (probe.jobs <= this.limits.few && probe.tagged <= this.limits.few) {
       const gathered = this.search.gathered(terms);
-      return { driver: { kind: 'gather', ...gathered, n: this.search.outputsOf(terms) + probe.tagged }, check: null };
+      return {
+        driver: { kind: 'gather', ...gathered, n: this.search.outputsOf(terms) + probe.tagged },
+        check: null,
+        lazy: null,
+      };
     }
-    this.search.load(terms);
+    // Newest first, the page reads the matches from the newest down only as far as it reaches (page()).
+    if (newest) this.search.loadNewest(terms);
+    else this.search.load(terms);
     const check = this.search.condition(terms);
-    return { driver: null, check: { sql: [check.sql], params: check.params } };
+    return { driver: null, check: { sql: [check.sql], params: check.params }, lazy: newest ? terms : null };
   }
 
   /** The statement of a page: its SQL and parameters (the plan tests read it too). */
-  private pageStatement(input: GalleryQuery): { sql: string; params: unknown[] } {
+  private pageStatement(input: GalleryQuery): { sql: string; params: unknown[]; lazy: SearchTerms | null } {
     const query = this.resolve(input);
     const limit = query.limit ?? 100;
     const newest = (query.sort ?? 'newest') === 'newest';
     const where = galleryWhere(query);
-    const search = this.planSearch(searchTerms(query.search));
+    const search = this.planSearch(searchTerms(query.search), newest);
     const driver = this.driverOf(query, limit, search.driver ? [search.driver] : []);
     // The driver's own ids, and a rare search's when another driver walks.
     const gathers = new Set([driver, search.driver].filter((d): d is Gather => d?.kind === 'gather'));
@@ -270,13 +282,23 @@ export class GalleryQueries {
          WHERE ${where.sql.join(' AND ')}
          ORDER BY o.created_at ${dir}, o.id ${dir} LIMIT ?`,
       params: [...where.params, limit + 1],
+      lazy: search.lazy,
     };
   }
 
   page(query: GalleryQuery): GalleryPage {
     const limit = query.limit ?? 100;
-    const { sql, params } = this.pageStatement(query);
-    const rows = this.db.prepare(sql).all(...params) as TileRow[];
+    const { sql, params, lazy } = this.pageStatement(query);
+    const statement = this.db.prepare(sql);
+    let rows = statement.all(...params) as TileRow[];
+    // A common search read from its newest matches: jobs below what was read came through unknown;
+    // read down to the lowest of them and run the page again (the rows above it are then exact).
+    for (;;) {
+      const below = rows.reduce((low, r) => Math.min(low, r.job_rowid), Infinity);
+      if (!lazy || below >= this.search.knownFrom) break;
+      this.search.extendTo(lazy, below);
+      rows = statement.all(...params) as TileRow[];
+    }
     const more = rows.length > limit;
     const items = rows.slice(0, limit).map(toTile);
     const last = items[items.length - 1];

@@ -116,6 +116,9 @@ describe('gallery counts', () => {
   it.each([
     ['as in the app', {}],
     ['with the limits of a big gallery', { few: 3, gather: 3 }],
+    // A common search's pages read its matches from the newest job down, a few at a time, with the
+    // outputs' dates in no relation to their jobs' order.
+    ['reading a search’s matches two at a time', { few: 3, gather: 3, firstMatches: 2 }],
   ])(
     'match a brute-force count of every filter after random writes, and the pages hold the same outputs (%s)',
     (_name, limits) => {

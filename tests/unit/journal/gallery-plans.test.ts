@@ -98,9 +98,11 @@ describe('gallery plans', () => {
     expect(plan({ minRating: 4 })).toContain('SCAN o USING INDEX outputs_rated');
     for (const query of [{ tags: ['portfolio'] }, { albumId: SEED_ALBUM }, { jobStates: ['failed' as const] }])
       expect(plan(query)).toContain('SEARCH o USING INTEGER PRIMARY KEY (rowid=?)');
-    // A rare search is gathered from the full-text index (and the tags' index), then sorted.
+    // A rare search is gathered from the jobs the full-text index gave (read once, by rowid, with
+    // their outputs by job) and the tags' index, then sorted.
     const rare = plan({ search: 'number1234' }).join('\n');
-    expect(rare).toMatch(/SCAN s VIRTUAL TABLE INDEX/);
+    expect(rare).toMatch(/SEARCH sj USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(rare).toMatch(/SEARCH so USING COVERING INDEX outputs_job \(job_id=\?\)/);
     expect(rare).toMatch(/output_tags USING COVERING INDEX output_tags_tag|USING INDEX output_tags_tag/);
   });
 

@@ -291,11 +291,18 @@ test('a sweep shows as a labelled grid of its images, and its grid saves as one 
   expect(await images.evaluateAll((els) => els.every((el) => (el as HTMLImageElement).naturalWidth > 0))).toBe(true);
   await shots(app, 'batch-view-sweep');
 
-  await view.getByRole('button', { name: 'Save grid image' }).click();
-  const link = view.getByRole('link', { name: /Download grid image \(\d+ × \d+\)/ });
-  await expect(link).toBeVisible();
+  // One click: the grid image is made and its download starts at once.
+  const [saved] = await Promise.all([
+    app.waitForEvent('download'),
+    view.getByRole('button', { name: 'Save grid image' }).click(),
+  ]);
+  expect(saved.suggestedFilename()).toBe('sweep_cfg_seed_sweep_grid.png');
+  const ready = view.getByRole('status', { name: 'Grid image' });
+  await expect(ready).toContainText(/Grid image made \(\d+ × \d+\): downloading sweep_cfg_seed_sweep_grid\.png/);
+  const link = ready.getByRole('link', { name: 'Download again' });
+  await shots(app, 'batch-grid-saved');
   await expect(link).toHaveAttribute('download', 'sweep_cfg_seed_sweep_grid.png');
-  const [, width, height] = /\((\d+) × (\d+)\)/.exec((await link.textContent()) ?? '')!;
+  const [, width, height] = /\((\d+) × (\d+)\)/.exec((await ready.textContent()) ?? '')!;
   const href = (await link.getAttribute('href'))!;
   const png = await app.evaluate(async (url) => {
     const res = await fetch(url);

@@ -212,13 +212,13 @@ test('numbers in the form have the precision of their step', async ({ app, cloud
   ).toHaveText('7.5');
 });
 
-test('the queue header reads "0 on the server · 1 held here"', async ({ app, cloud }) => {
+test('the queue header reads "0 on the server (0 running, 0 waiting) · 1 held here"', async ({ app, cloud }) => {
   await signIn(app, cloud);
   await cloud.close();
   await expect(app.getByRole('alert').filter({ hasText: "You're offline" })).toBeVisible({ timeout: 20_000 });
   await run(app, BASIC);
   await expect(app.getByRole('region', { name: 'Held here' }).getByText(/^Not sent yet/)).toBeVisible();
-  await expect(app.getByText('0 running · 0 on the server · 1 held here', { exact: true })).toBeVisible();
+  await expect(app.getByText('0 on the server (0 running, 0 waiting) · 1 held here', { exact: true })).toBeVisible();
   await shots(app, 'queue-outbox');
 });
 

@@ -62,7 +62,7 @@ test('pause all holds new runs here; the order dragged is the order the server r
   await expect(held.getByRole('listitem', { name: 'Held job first' })).toContainText('Paused');
   await expect(held.getByRole('listitem', { name: 'Held job first' })).toContainText('Comfy Cloud');
   expect(await heldOrder(app)).toEqual(['first', 'second', 'third']);
-  await expect(app.getByText('0 running · 0 on the server · 3 held here', { exact: true })).toBeVisible();
+  await expect(app.getByText('0 on the server (0 running, 0 waiting) · 3 held here', { exact: true })).toBeVisible();
   // Held means held: nothing reached the server.
   await app.waitForTimeout(1000);
   expect(prompts(cloud)).toHaveLength(0);
@@ -415,7 +415,7 @@ test('a 1,000-run sweep arriving at once is one row; a long held list is capped;
   for (let i = 0; i < 230; i++) await submit(host, `single ${i}`);
   await expect(held.getByText('and 31 more held jobs, after these')).toBeVisible({ timeout: 30_000 });
   await expect(held.locator('li[data-key]')).toHaveCount(200);
-  await expect(app.getByText('0 running · 0 on the server · 1230 held here', { exact: true })).toBeVisible();
+  await expect(app.getByText('0 on the server (0 running, 0 waiting) · 1230 held here', { exact: true })).toBeVisible();
   // Still quick to act on: a held job moves to the front at once.
   await held.getByRole('button', { name: 'Actions for single 150' }).click();
   await held.getByRole('menuitem', { name: 'Move to front' }).click();

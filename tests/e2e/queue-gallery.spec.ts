@@ -61,7 +61,9 @@ test.describe('with jobs slow enough to watch', () => {
     await app.getByRole('gridcell').first().click();
     const viewer = app.getByRole('dialog', { name: /Viewer/ });
     await expect(viewer).toBeVisible();
-    await expect(viewer.getByText('masterpiece best quality girl')).toBeVisible();
+    // The prompt, and the same text among the inputs the form shows.
+    await expect(viewer.getByText('masterpiece best quality girl')).toHaveCount(2);
+    await expect(viewer.getByText('masterpiece best quality girl').first()).toBeVisible();
     await expect(viewer.getByRole('cell', { name: 'seed', exact: true })).toBeVisible();
     await app.keyboard.press('ArrowRight');
     await viewer.getByRole('button', { name: 'Favorite' }).click();

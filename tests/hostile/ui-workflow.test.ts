@@ -11,7 +11,7 @@ import {
   writeValuesToUi,
 } from '../../electron/engine/workflows/ui/index';
 import { Graph, realObjectInfo as objectInfo, subgraph, workflow } from '../unit/workflows/ui-builder';
-import { hostile as counted, type HostileClass } from './harness';
+import { hostile as counted } from './harness';
 
 // 'ui-workflow' is this file's class in the suite's summary line (harness.ts lists the classes).
 const hostile = (name: string, fn: () => void, timeout?: number) =>

@@ -14,8 +14,7 @@ import { Graph, realObjectInfo as objectInfo, subgraph, workflow } from '../unit
 import { hostile as counted } from './harness';
 
 // 'ui-workflow' is this file's class in the suite's summary line (harness.ts lists the classes).
-const hostile = (name: string, fn: () => void, timeout?: number) =>
-  counted('ui-workflow', name, fn, timeout);
+const hostile = (name: string, fn: () => void, timeout?: number) => counted('ui-workflow', name, fn, timeout);
 
 type Json = Record<string, unknown>;
 

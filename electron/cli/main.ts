@@ -262,7 +262,8 @@ async function run(
     err,
   );
   if (end.kind !== 'done') {
-    const left = end.jobs.filter((j) => j.state === 'outbox').length;
+    // A job caught mid-send when the time ran out goes back to the outbox if that send fails too.
+    const left = end.jobs.filter((j) => j.state === 'outbox' || j.state === 'submitting').length;
     const lead = end.kind !== 'needs_person' ? '' : spread ? 'Held until you act: ' : 'The server refused: ';
     err.write(`${lead}${engine.redact(end.message)}\n`);
     if (left > 0) {

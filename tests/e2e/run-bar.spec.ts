@@ -2,15 +2,13 @@
 // the same (ComfyUI answers repeats from its cache), and a workflow the server's check flags is
 // sent only after "Run anyway", naming the problem. Through the host, against the fake local server.
 import { test, expect } from './fixtures';
-import { addLocalServer, invoke, loadInvertSave, shots, workflowFile } from './helpers';
+import { addLocalServer, invoke, loadInvertSave, openWorkflow, shots, workflowFile } from './helpers';
 
 test.use({ cloudOptions: { mode: 'local', stepMs: 10, steps: 2 } });
 
 test('several runs of a workflow with no seed: said before running that nothing varies', async ({ app, cloud }) => {
   await addLocalServer(app, cloud);
-  await app.getByRole('button', { name: 'Workflows', exact: true }).click();
-  await app.getByLabel('Workflow file', { exact: true }).setInputFiles(workflowFile('no_seed', loadInvertSave(64, 48)));
-  await expect(app.getByText(/\d+ nodes · checked against the server/)).toBeVisible({ timeout: 15_000 });
+  await openWorkflow(app, workflowFile('no_seed', loadInvertSave(64, 48)));
   const note = app.getByRole('note').filter({ hasText: 'Nothing varies between these' });
   await expect(note).toHaveCount(0);
   await app.getByLabel('Runs').fill('4');

@@ -44,7 +44,8 @@ export function readTrace(name: string): {
   return { messages, prompts };
 }
 
-const WORDS = [
+/** The words seeded prompts are made of (seedGallery here, seedGallerySql in the journal tests). */
+export const WORDS = [
   'red',
   'fox',
   'blue',

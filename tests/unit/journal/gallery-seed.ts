@@ -4,21 +4,7 @@
 // video, every 50th job failed), plus what a person's gallery has: temp previews, favorites,
 // ratings, tags, an album and a few deleted outputs. Every trigger of the journal runs, as in the app.
 import type { Database } from 'better-sqlite3';
-
-const WORDS = [
-  'red',
-  'fox',
-  'blue',
-  'whale',
-  'forest',
-  'castle',
-  'neon',
-  'city',
-  'portrait',
-  'sunset',
-  'robot',
-  'garden',
-];
+import { WORDS } from '../jobs/journal-helpers';
 
 export const SEED_ALBUM = 'bench-album';
 

@@ -8,7 +8,8 @@
 // 2. The Compare view on two 2048×2048 PNGs (noise, imported with import.folder): from pressing
 //    Compare in the selection toolbar to both full-size images loaded, and from pressing Difference
 //    to the share of differing pixels shown; against loading the same two images in a bare <img>
-//    pair on a blank page of the same host (the HTTP cache off for both). Medians of 5.
+//    pair on a blank page of the same host (the HTTP cache off for both). Medians of 5; the cold
+//    figures (`…_first`: nothing of the files in the page yet) are medians of 3, each in a fresh page.
 //
 // The renderer is copied from out/renderer when the benchmark starts; COMFY_DESK_BENCH_RENDERER=<dir>
 // uses another build.
@@ -30,6 +31,8 @@ const IMAGES = 10_000;
 const SCROLL_MS = 8000;
 const EDGE = 2048;
 const REPEATS = 5;
+/** Cold opens (each in a fresh page) behind the `…_first` figures: their median. */
+const COLD = 3;
 
 export async function benchGalleryOrganize(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-gallery-organize-'));
@@ -180,22 +183,30 @@ async function benchCompare(browser: Browser, rendererDir: string, work: string)
   try {
     const summary = await invoke(host, 'import.folder', { path: folder });
     if (summary.added !== 2) throw new Error(`import.folder: ${JSON.stringify(summary)}`);
-    await page.goto(host.url);
-    await page.getByRole('button', { name: 'Gallery', exact: true }).click();
-    const cells = page.getByRole('gridcell');
-    await cells.nth(1).waitFor({ timeout: 60_000 });
-    const compare = page.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Compare' });
-    const select = async (): Promise<void> => {
-      if ((await compare.count()) > 0) return;
-      await cells.nth(0).click({ modifiers: ['Control'] });
-      await cells.nth(1).click({ modifiers: ['Control'] });
-      await compare.waitFor();
-    };
-    await select();
     // Each open loads the full images from the host, as the first open after a run does.
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    const noCache = async (p: typeof page): Promise<void> => {
+      const cdp = await p.context().newCDPSession(p);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    };
+    /** Opens the gallery in `p` and selects the two images; returns a selector for again. */
+    const inGallery = async (p: typeof page): Promise<() => Promise<void>> => {
+      await p.goto(host.url);
+      await p.getByRole('button', { name: 'Gallery', exact: true }).click();
+      const cells = p.getByRole('gridcell');
+      await cells.nth(1).waitFor({ timeout: 60_000 });
+      const compare = p.getByRole('toolbar', { name: 'Selection' }).getByRole('button', { name: 'Compare' });
+      const select = async (): Promise<void> => {
+        if ((await compare.count()) > 0) return;
+        await cells.nth(0).click({ modifiers: ['Control'] });
+        await cells.nth(1).click({ modifiers: ['Control'] });
+        await compare.waitFor();
+      };
+      await select();
+      return select;
+    };
+    await noCache(page);
+    const select = await inGallery(page);
 
     const opens: number[] = [];
     const diffs: number[] = [];
@@ -213,22 +224,36 @@ async function benchCompare(browser: Browser, rendererDir: string, work: string)
       await page.getByRole('dialog', { name: 'Compare outputs' }).waitFor({ state: 'detached' });
     }
     if (errors.length > 0) throw new Error(`the page failed: ${errors.join('; ')}`);
+    // Cold opens: each in a page of its own (a context of its own: nothing of the files in memory).
+    const coldOpens = [opens[0]!];
+    for (let i = 1; i < COLD; i++) {
+      const fresh = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      try {
+        await noCache(fresh);
+        await inGallery(fresh);
+        coldOpens.push((await fresh.evaluate<{ ms: number }>(`(${OPEN_COMPARE})()`)).ms);
+      } finally {
+        await fresh.close();
+      }
+    }
 
     // The same two files in a bare <img> pair on a blank page of the same host (a 404 page: no app).
-    const blank = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const baselines: number[] = [];
-    try {
-      const blankCdp = await blank.context().newCDPSession(blank);
-      await blankCdp.send('Network.enable');
-      await blankCdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-      await blank.goto(host.url); // the host's cookie, then away from the app
-      await blank.goto(`${host.origin}/bench-blank`);
-      for (let i = 0; i < REPEATS; i++) {
-        baselines.push(await blank.evaluate<number>(`(${LOAD_PAIR})(${JSON.stringify(srcs)})`));
+    const pairIn = async (times: number): Promise<number[]> => {
+      const blank = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      try {
+        await noCache(blank);
+        await blank.goto(host.url); // the host's cookie, then away from the app
+        await blank.goto(`${host.origin}/bench-blank`);
+        const ms: number[] = [];
+        for (let i = 0; i < times; i++) ms.push(await blank.evaluate<number>(`(${LOAD_PAIR})(${JSON.stringify(srcs)})`));
+        return ms;
+      } finally {
+        await blank.close();
       }
-    } finally {
-      await blank.close();
-    }
+    };
+    const baselines = await pairIn(REPEATS);
+    const coldPairs = [baselines[0]!];
+    for (let i = 1; i < COLD; i++) coldPairs.push(...(await pairIn(1)));
 
     const open = percentile(opens, 50);
     const diff = percentile(diffs, 50);
@@ -238,12 +263,15 @@ async function benchCompare(browser: Browser, rendererDir: string, work: string)
     report('compare_img_pair_2048_blank_page', base, 'ms', 'n/a', true);
     // The first of each is the cold one (nothing of the files in the page yet); the later ones reuse
     // Blink's memory cache for the same URLs (the HTTP cache is off), the view and the pair alike.
-    report('compare_open_2048_first', opens[0]!, 'ms', '<200', opens[0]! < 200);
-    report('compare_img_pair_2048_first', baselines[0]!, 'ms', 'n/a', true);
+    const coldOpen = percentile(coldOpens, 50);
+    const coldPair = percentile(coldPairs, 50);
+    report('compare_open_2048_first', coldOpen, 'ms', '<200', coldOpen < 200);
+    report('compare_img_pair_2048_first', coldPair, 'ms', 'n/a', true);
+    report('compare_open_first_vs_img_pair_first', coldOpen / Math.max(1, coldPair), 'x', 'n/a', true);
     report('compare_open_vs_img_pair', open / Math.max(1, base), 'x', 'n/a', true);
     report('compare_diff_vs_img_pair', diff / Math.max(1, base), 'x', 'n/a', true);
     console.log(
-      `# compare: opens ${fmt(opens)} ms, differences ${fmt(diffs)} ms, img pair ${fmt(baselines)} ms; shown: "${shown}"`,
+      `# compare: opens ${fmt(opens)} ms (cold ${fmt(coldOpens)}), differences ${fmt(diffs)} ms, img pair ${fmt(baselines)} ms (cold ${fmt(coldPairs)}); shown: "${shown}"`,
     );
   } finally {
     await page.close();

@@ -5,8 +5,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 const root = import.meta.dirname;
 
 export default defineConfig({
-  // Main bundles three Node entry points: the Electron glue, the headless host and the CLI.
-  // They share the engine; only index.js imports electron.
+  // Main bundles three Node entry points: the Electron glue, the headless host and the CLI; they
+  // share the engine; only index.js imports electron. And the journal upgrade's worker thread.
   main: {
     build: {
       outDir: 'out/main',
@@ -19,6 +19,7 @@ export default defineConfig({
           index: resolve(root, 'electron/main/index.ts'),
           host: resolve(root, 'electron/host/main.ts'),
           cli: resolve(root, 'electron/cli/bin.ts'),
+          'journal-upgrade': resolve(root, 'electron/engine/journal/upgrade-worker.ts'),
         },
       },
     },

@@ -20,6 +20,7 @@ import { DeskError } from '../../shared/errors';
 import type { JobSummary } from '../../shared/jobs';
 import { sweepLabel, type SweepAxis } from '../../shared/queue';
 import { Engine } from '../engine/engine';
+import { upgradeLine } from '../engine/journal/upgrade-words';
 import { applyInputs, isUiWorkflow } from '../engine/workflows/api-format';
 import {
   checkFolder,
@@ -130,6 +131,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       monitor: false,
       // Jobs start once the profile and its key are chosen (connecting first would go without the key).
       startJobs: false,
+      // A journal the app's older version wrote is upgraded first: said on stderr, step by step.
+      onUpgrade: (step) => err.write(`${upgradeLine(step)}\n`),
       ...downloadTimingsFromEnv(),
     });
   } catch (e) {

@@ -17,6 +17,7 @@ import { DeskError } from '../../shared/errors';
 import { dispatch } from './dispatch';
 import { ConnectionMonitor } from './connection';
 import { integrityCheck, openJournal, type IntegrityReport } from './journal/db';
+import { upgradeJournal, type UpgradeStep } from './journal/upgrade';
 import { SettingsStore } from './journal/settings';
 import { Logger, Redactor, type LogLevel } from './log';
 import { ensureDataPaths, type DataPaths } from './paths';
@@ -59,6 +60,10 @@ export interface EngineOptions {
   desktop?: DesktopActions;
   /** Set false to open the journal without connecting or resuming jobs (CLI read-only commands). */
   startJobs?: boolean;
+  /** The journal upgrade's worker script (built: journal-upgrade.js beside the entry); absent, it runs in this thread. */
+  upgradeWorker?: string;
+  /** Told as each step of upgrading a journal an older version wrote starts (the shell says so). */
+  onUpgrade?: (step: UpgradeStep) => void;
 }
 
 /** A stored media file, for the desk-media:// protocol and the host's /media/ route. */
@@ -121,6 +126,12 @@ export class Engine {
     const log = new Logger({ dir: paths.logDir, redactor, level: options.logLevel ?? 'info' });
     let journal: Database;
     try {
+      await upgradeJournal(paths.journalPath, {
+        ...(options.nativeDir ? { nativeDir: options.nativeDir } : {}),
+        ...(options.upgradeWorker ? { workerScript: options.upgradeWorker } : {}),
+        ...(options.onUpgrade ? { onStep: options.onUpgrade } : {}),
+        onFallback: (reason) => log.warn('the journal upgrade ran in the main thread', { reason }),
+      });
       journal = openJournal(paths.journalPath, options.nativeDir ? { nativeDir: options.nativeDir } : {});
     } catch (err) {
       log.error('journal open failed', { path: paths.journalPath, error: err });

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine';
+import { upgradeLine } from '../engine/journal/upgrade-words';
 import { startRememberedHost } from './host-state';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   }
   const engine = await Engine.open({
     shell: 'host',
+    upgradeWorker: join(here, 'journal-upgrade.js'),
+    onUpgrade: (step) => console.log(upgradeLine(step)),
     ...(values.data ? { dataDir: values.data } : {}),
     ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
     ...(process.env.COMFY_DESK_KEYCHAIN_SERVICE ? { keychainService: process.env.COMFY_DESK_KEYCHAIN_SERVICE } : {}),

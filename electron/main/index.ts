@@ -14,6 +14,7 @@ import { registerMediaScheme, serveMedia } from './media';
 import { installMenu } from './menu';
 import { notifyFinishedJobs } from './notifications';
 import { lockDownSession, lockNavigation } from './security';
+import { upgradeNotice } from './upgrade-window';
 import { createWindow, revealWindow } from './window';
 import { windowStatePath } from './window-state';
 
@@ -70,20 +71,31 @@ const instance = claimSingleInstance({
 async function start(): Promise<void> {
   await app.whenReady();
   lockDownSession(session.defaultSession);
-  engine = await Engine.open({
-    shell: 'electron',
-    dataDir: process.env.COMFY_DESK_DATA ?? app.getPath('userData'),
-    version: app.getVersion(),
-    nativeDir: electronNativeDir(),
-    desktop: desktopActions(getWindow, join(here, '../../build/icons/256x256.png')),
-    ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
-  });
+  // A journal an older version wrote is upgraded first, in a worker; a long upgrade says so (its
+  // window closes once the app's is open: closing the only window would quit the app).
+  const upgrade = upgradeNotice();
+  try {
+    engine = await Engine.open({
+      shell: 'electron',
+      dataDir: process.env.COMFY_DESK_DATA ?? app.getPath('userData'),
+      version: app.getVersion(),
+      nativeDir: electronNativeDir(),
+      desktop: desktopActions(getWindow, join(here, '../../build/icons/256x256.png')),
+      upgradeWorker: join(here, 'journal-upgrade.js'),
+      onUpgrade: (step) => upgrade.step(step),
+      ...(process.env.COMFY_DESK_CLOUD_URL ? { cloudUrl: process.env.COMFY_DESK_CLOUD_URL } : {}),
+    });
+  } catch (err) {
+    upgrade.close();
+    throw err;
+  }
   serveMedia(engine);
   wireContract(engine, getWindow, pageUrl);
   notifyFinishedJobs(engine, getWindow);
   showJobProgress(engine, getWindow);
   installMenu(getWindow);
   mainWindow = openWindow();
+  upgrade.close();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = openWindow();
   });

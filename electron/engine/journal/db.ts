@@ -14,7 +14,7 @@ export interface OpenJournalOptions {
   busyTimeoutMs?: number;
   readonly?: boolean;
   /** Told before each migration runs: one that rebuilds over a million rows takes seconds, said so. */
-  onMigrate?: (migration: { version: number; name: string }) => void;
+  onMigrate?: (migration: Pick<Migration, 'version' | 'name' | 'says'>) => void;
 }
 
 export interface IntegrityReport {
@@ -78,7 +78,11 @@ function migrate(
 ): void {
   for (const migration of migrations) {
     if (migration.version <= from) continue;
-    onMigrate?.({ version: migration.version, name: migration.name });
+    onMigrate?.({
+      version: migration.version,
+      name: migration.name,
+      ...(migration.says ? { says: migration.says } : {}),
+    });
     db.transaction(() => {
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);

@@ -31,6 +31,7 @@ function countJob(j: 'NEW' | 'OLD', sign: 1 | -1): string {
 export default {
   version: 12,
   name: 'gallery-scale',
+  says: 'Counting the gallery by its filters',
   up(db: Database): void {
     db.exec(`
       -- How many shown outputs have each combination of the filters that have few values: a count

@@ -8,6 +8,7 @@ import { rebuildSearch } from '../jobs';
 export default {
   version: 13,
   name: 'same-as',
+  says: 'Rebuilding the search index',
   up(db: Database): void {
     db.exec(`ALTER TABLE outputs ADD COLUMN same_as INTEGER`);
     rebuildSearch(db);

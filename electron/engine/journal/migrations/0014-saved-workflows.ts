@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3';
 export default {
   version: 14,
   name: 'saved-workflows',
+  says: "Making room for the servers' saved workflows",
   up(db: Database): void {
     db.exec(`
       CREATE TABLE saved_workflows (

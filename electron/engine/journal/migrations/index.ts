@@ -19,6 +19,8 @@ import m0014 from './0014-saved-workflows';
 export interface Migration {
   readonly version: number;
   readonly name: string;
+  /** What it does, in a person's words: said while it runs (one over a million rows takes seconds). */
+  readonly says?: string;
   up(db: Database): void;
 }
 

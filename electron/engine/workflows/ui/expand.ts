@@ -14,6 +14,7 @@ import {
   placeOf,
   shown,
   type GroupNodeDef,
+  type Scope,
   type SubgraphDef,
   type UiGraph,
   type UiNode,
@@ -60,6 +61,8 @@ export interface ExecNode {
   primitiveSource: Source | null;
   /** A subgraph instance's widgets, in display order. */
   widgets: readonly Promoted[];
+  /** For an instance or a group node: the nodes directly inside, by their place in the definition's list. */
+  inner: ExecNode[] | null;
 }
 
 /** The widgets of every node but a subgraph instance: one shared empty list, not one per node. */
@@ -67,8 +70,36 @@ const NO_WIDGETS: readonly Promoted[] = Object.freeze([]);
 
 export interface Expansion {
   execs: ExecNode[];
-  byId: Map<string, ExecNode>;
+  root: Scope;
+  /** The root graph's nodes, by their place in its list. */
+  top: ExecNode[];
   missing: { type: string; title: string; uiId: string; subgraph?: string }[];
+}
+
+// Nodes are found by where they are (a graph, the nodes expanded from it) and their saved id: no
+// expanded id is built to look one up.
+
+/** Node `id` of graph `scope`, whose nodes were expanded into `made` in list order. */
+function pick(scope: Scope, made: readonly ExecNode[], id: string): ExecNode | undefined {
+  const node = scope.nodes.get(id);
+  return node === undefined ? undefined : made[node.index];
+}
+
+/** Node `id` inside subgraph instance `instance`. */
+export function innerNode(instance: ExecNode, id: string): ExecNode | undefined {
+  return pick(instance.def!.scope, instance.inner!, id);
+}
+
+/** Node `id` of the graph `e` is in: its instance's subgraph, else the root graph. */
+export function nodeBeside(expansion: Expansion, e: ExecNode, id: string): ExecNode | undefined {
+  return e.instance ? innerNode(e.instance, id) : pick(expansion.root, expansion.top, id);
+}
+
+/** Whether a saved node id has a colon, the separator of expanded ids (`75:3`). */
+function hasColonIds(graph: UiGraph): boolean {
+  for (const node of graph.root.order) if (node.id.includes(':')) return true;
+  for (const def of graph.subgraphs.values()) for (const node of def.scope.order) if (node.id.includes(':')) return true;
+  return false;
 }
 
 function titleOf(node: UiNode): string {
@@ -78,7 +109,10 @@ function titleOf(node: UiNode): string {
 /** The executable nodes of the graph, depth first in file order, with every missing node type noted. */
 export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
   const execs: ExecNode[] = [];
-  const byId = new Map<string, ExecNode>();
+  const top = new Array<ExecNode>(graph.root.order.length);
+  // Expanded ids are unique by construction (an instance's inner ids are its own id, a colon and
+  // ids unique in its subgraph) unless a saved id has a colon itself: only then are they checked.
+  const ids = hasColonIds(graph) ? new Set<string>() : null;
   const missing: Expansion['missing'] = [];
   const missingSeen = new Set<string>();
   const noteMissing = (node: UiNode, uiId: string, subgraph?: string) => {
@@ -95,9 +129,11 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
         `Expanded, this workflow has more than ${LIMITS.flatNodes.toLocaleString('en')} nodes (its subgraphs are used many times over), more than Comfy Desk converts.`,
       );
     }
-    if (byId.has(exec.id))
-      fail(`Two nodes end up with the id ${shown(exec.id, 60)}: ${placeOf(exec.node, exec.id)} and another.`);
-    byId.set(exec.id, exec);
+    if (ids) {
+      if (ids.has(exec.id))
+        fail(`Two nodes end up with the id ${shown(exec.id, 60)}: ${placeOf(exec.node, exec.id)} and another.`);
+      ids.add(exec.id);
+    }
     execs.push(exec);
   };
 
@@ -115,18 +151,23 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     values: null,
     primitiveSource: null,
     widgets: NO_WIDGETS,
+    inner: null,
   });
 
   // Frames of the walk: the nodes of one graph level still to visit.
   interface Frame {
     nodes: UiNode[];
+    /** The nodes expanded from `nodes`, by place. */
+    made: ExecNode[];
     next: number;
     instance: ExecNode | null;
     prefix: string;
     excluded: boolean;
     depth: number;
   }
-  const stack: Frame[] = [{ nodes: graph.root.order, next: 0, instance: null, prefix: '', excluded: false, depth: 0 }];
+  const stack: Frame[] = [
+    { nodes: graph.root.order, made: top, next: 0, instance: null, prefix: '', excluded: false, depth: 0 },
+  ];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next >= frame.nodes.length) {
@@ -153,9 +194,12 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
       }
       const exec = make(node, id, 'instance', frame.instance, frame.excluded);
       exec.def = def;
+      exec.inner = new Array<ExecNode>(def.scope.order.length);
       add(exec);
+      frame.made[node.index] = exec;
       stack.push({
         nodes: def.scope.order,
+        made: exec.inner,
         next: 0,
         instance: exec,
         prefix: `${id}:`,
@@ -174,7 +218,9 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
       }
       const exec = make(node, id, 'group', frame.instance, frame.excluded);
       exec.groupDef = groupDef;
+      exec.inner = new Array<ExecNode>(groupDef.nodes.length);
       add(exec);
+      frame.made[node.index] = exec;
       const childExcluded = frame.excluded || node.mode === MODE_NEVER || node.mode === MODE_BYPASS;
       groupDef.nodes.forEach((inner, index) => {
         const childId = `${id}:${index}`;
@@ -190,19 +236,19 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
           }
         }
         add(child);
+        exec.inner![index] = child;
       });
       continue;
     }
-    if (VIRTUAL_TYPES.has(node.type)) {
-      add(make(node, id, 'virtual', frame.instance, frame.excluded));
-      continue;
+    const exec = make(node, id, VIRTUAL_TYPES.has(node.type) ? 'virtual' : 'real', frame.instance, frame.excluded);
+    if (exec.kind === 'real') {
+      exec.schema = schemaOf(objectInfo, node.type);
+      if (!exec.schema) noteMissing(node, id, subgraphName);
     }
-    const exec = make(node, id, 'real', frame.instance, frame.excluded);
-    exec.schema = schemaOf(objectInfo, node.type);
-    if (!exec.schema) noteMissing(node, id, subgraphName);
     add(exec);
+    frame.made[node.index] = exec;
   }
-  return { execs, byId, missing };
+  return { execs, root: graph.root, top, missing };
 }
 
 /** Node types the workflow uses that the server lacks, also in subgraph definitions no instance uses. */

@@ -22,7 +22,7 @@ import {
   type UiLink,
   type UiNode,
 } from './graph';
-import type { ExecNode, Expansion, Promoted, Source } from './expand';
+import { innerNode, nodeBeside, type ExecNode, type Expansion, type Promoted, type Source } from './expand';
 import { compileGroup, type CompiledGroup } from './group-node';
 import { defaultOf, NodeValues } from './widgets';
 
@@ -44,8 +44,8 @@ type Resolved =
   | { kind: 'link'; origin: ExecNode; slot: number }
   | { kind: 'drop' };
 
-type State =
-  { t: 'in'; exec: ExecNode; link: string; type: string } | { t: 'out'; exec: ExecNode; slot: number; type: string };
+type OutState = { t: 'out'; exec: ExecNode; slot: number; type: string };
+type State = { t: 'in'; exec: ExecNode; link: string; type: string } | OutState;
 
 const NONE: Resolved = { kind: 'none' };
 const DROP: Resolved = { kind: 'drop' };
@@ -109,9 +109,8 @@ export interface FlattenOptions {
 }
 
 export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: FlattenOptions = {}): Flat {
-  const { execs, byId } = expansion;
-  const lookup = (e: ExecNode, id: string): ExecNode | undefined =>
-    byId.get(e.instance ? `${e.instance.id}:${id}` : id);
+  const { execs } = expansion;
+  const lookup = (e: ExecNode, id: string): ExecNode | undefined => nodeBeside(expansion, e, id);
 
   // 1. Widget values of every real node, from its own widgets_values.
   for (const e of execs) {
@@ -122,7 +121,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   // 2. Subgraph instances' widgets, innermost first (an inner instance's widget can be promoted again).
   for (let i = execs.length - 1; i >= 0; i--) {
     const e = execs[i]!;
-    if (e.kind === 'instance') promote(e, (id) => byId.get(`${e.id}:${id}`));
+    if (e.kind === 'instance') promote(e, (id) => innerNode(e, id));
   }
 
   // 3. Group nodes set their inner nodes' widgets.
@@ -131,21 +130,21 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     if (e.kind !== 'group' || !e.groupDef) continue;
     const compiled = compileGroup(e.groupDef, objectInfo);
     groups.set(e, compiled);
-    applyGroupWidgets(e, compiled, byId);
+    applyGroupWidgets(e, compiled);
   }
 
   // 4. PrimitiveNodes write their value into every widget they feed.
   for (const e of execs)
     if (e.kind === 'virtual' && e.node.type === 'PrimitiveNode' && !e.group) applyPrimitive(e, lookup);
 
-  // 5. Resolution of links, remembered per state.
+  // 5. Resolution of links. Remembered only at the outputs of nodes that pass a value on (Reroutes,
+  // bypassed nodes, subgraph instances, group nodes): every loop and every long chain goes through
+  // them. A link leads to one next state only (an output, or a link one subgraph level up), and the
+  // output of a node that runs is the answer itself.
   const memo = new Map<string, Resolved>();
   /** The keys of the walk under way (one list for every walk: resolve() is not re-entered). */
   const chain: string[] = [];
-  const keyOf = (s: State) =>
-    s.t === 'in'
-      ? `i\u0000${s.exec.id}\u0000${s.link}\u0000${s.type}`
-      : `o\u0000${s.exec.id}\u0000${s.slot}\u0000${s.type}`;
+  const keyOf = (s: OutState) => `${s.exec.id}\u0000${s.slot}\u0000${s.type}`;
 
   /** The answer of a subgraph input k of `inst`: the instance's link, else its promoted widget, else nothing. */
   const throughInstanceInput = (inst: ExecNode, k: number, at: () => string): State | Resolved => {
@@ -166,7 +165,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     const compiled = groups.get(group)!;
     const inner = compiled.internal.get(`${child.index}:${input}`);
     if (inner) {
-      const origin = byId.get(`${group.id}:${inner.origin}`);
+      const origin = group.inner![inner.origin];
       if (!origin) return NONE;
       if (origin.node.type === 'PrimitiveNode') return NONE; // its value is already in the widget
       return { t: 'out', exec: origin, slot: inner.slot, type };
@@ -214,7 +213,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
         fail(
           `${at()} uses output ${s.slot + 1} of group node ${placeOf(e.node, e.id)}, which has only ${compiled.outputs.length} outputs.`,
         );
-      const child = byId.get(`${e.id}:${out.child}`);
+      const child = e.inner![out.child];
       return child ? { t: 'out', exec: child, slot: out.slot, type: s.type } : NONE;
     }
     if (mode === MODE_BYPASS && e.kind !== 'virtual') {
@@ -243,7 +242,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
           link.originSlot,
           () => `Output “${shown(sgOutput.name)}” of subgraph “${shown(def.name)}”`,
         );
-      const inner = byId.get(`${e.id}:${link.originId}`);
+      const inner = innerNode(e, link.originId);
       if (!inner)
         fail(
           `Output “${shown(sgOutput.name)}” of subgraph “${shown(def.name)}” comes from node ${shown(link.originId, 40)}, which is not in it.`,
@@ -292,29 +291,29 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     let result: Resolved;
     let open = 0;
     for (;;) {
-      // Most links go straight to a node that runs, in the same graph: answered without the memo (no
-      // key to build, and such a state cannot be part of a loop).
       if (state.t === 'in') {
+        // Most links go straight to a node that runs, in the same graph.
         const link = state.exec.node.scope.links.get(state.link);
         const origin = link && direct(state.exec, link);
         if (origin) {
           result = { kind: 'link', origin, slot: link.originSlot };
           break;
         }
+      } else if (state.exec.kind !== 'real' || state.exec.node.mode === MODE_BYPASS) {
+        const key = keyOf(state);
+        const known = memo.get(key);
+        if (known === OPEN) {
+          fail(
+            `${at()}: its links go round in a loop (through ${placeOf(state.exec.node, state.exec.id)}), so it never reaches a node that makes a value.`,
+          );
+        }
+        if (known) {
+          result = known;
+          break;
+        }
+        memo.set(key, OPEN);
+        chain[open++] = key;
       }
-      const key = keyOf(state);
-      const known = memo.get(key);
-      if (known === OPEN) {
-        fail(
-          `${at()}: its links go round in a loop (through ${placeOf(state.exec.node, state.exec.id)}), so it never reaches a node that makes a value.`,
-        );
-      }
-      if (known) {
-        result = known;
-        break;
-      }
-      memo.set(key, OPEN);
-      chain[open++] = key;
       const next = step(state, at);
       if ('t' in next) state = next;
       else {
@@ -333,7 +332,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const alsoOfSource = new Map<Source, string[]>();
   const fed = new Map<ExecNode, string[]>();
   const sentNodes: ApiNode[] = [];
-  const sentIds: string[] = [];
+  const sentExecs: ExecNode[] = [];
   // Links to a node that is not sent, removed at the end as the frontend does last (none so far:
   // resolution drops muted nodes itself), so the prompt is not walked again for them.
   const unsent: { inputs: Record<string, unknown>; name: string; link: unknown[] }[] = [];
@@ -411,7 +410,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     }
     const node: ApiNode = { inputs, class_type: schema.type, _meta: { title: e.node.title ?? schema.displayName } };
     setOwn(prompt, e.id, node);
-    sentIds.push(e.id);
+    sentExecs.push(e);
     sentNodes.push(node);
     // Only widgets: the layout asks no other name, and most nodes then need no entry.
     let fedWidgets: string[] | null = null;
@@ -419,7 +418,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     if (fedWidgets) fed.set(e, fedWidgets);
   }
   for (const { inputs, name, link } of unsent) if (inputs[name] === link) delete inputs[name];
-  checkAcyclic(sentIds, sentNodes, byId);
+  checkAcyclic(sentExecs, sentNodes);
   return { prompt, writeBack, keyOfSource, alsoOfSource, fed };
 }
 
@@ -536,7 +535,7 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
   e.widgets = widgets;
 }
 
-function applyGroupWidgets(e: ExecNode, compiled: CompiledGroup, byId: Map<string, ExecNode>): void {
+function applyGroupWidgets(e: ExecNode, compiled: CompiledGroup): void {
   const wv = e.node.widgetsValues;
   const pad = compiled.widgets.map((w) => defaultOf(w.def, w.kind));
   compiled.widgets.forEach((slot, i) => {
@@ -545,7 +544,7 @@ function applyGroupWidgets(e: ExecNode, compiled: CompiledGroup, byId: Map<strin
     const source: Source = { raw: e.node.raw, index: i, pad };
     const targets = compiled.primitiveTargets.get(slot.child) ?? [{ child: slot.child, input: slot.input }];
     for (const t of targets) {
-      const child = byId.get(`${e.id}:${t.child}`);
+      const child = e.inner![t.child];
       if (!child?.values?.has(t.input)) continue;
       child.values.set(t.input, value, source);
     }
@@ -580,11 +579,11 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
 }
 
 /** A prompt whose links go round in a loop never runs; say where, before the server refuses it. */
-function checkAcyclic(ids: string[], nodes: ApiNode[], byId: Map<string, ExecNode>): void {
+function checkAcyclic(execs: ExecNode[], nodes: ApiNode[]): void {
   const index = new Map<string, number>();
-  ids.forEach((id, i) => index.set(id, i));
+  execs.forEach((e, i) => index.set(e.id, i));
   // Edges origin → consumer, as arrays: how many links each node waits for, and who waits for it.
-  const indegree = new Int32Array(ids.length);
+  const indegree = new Int32Array(execs.length);
   const from: number[] = [];
   const to: number[] = [];
   nodes.forEach((node, i) => {
@@ -600,14 +599,14 @@ function checkAcyclic(ids: string[], nodes: ApiNode[], byId: Map<string, ExecNod
       indegree[i]!++;
     }
   });
-  const start = new Int32Array(ids.length + 1);
+  const start = new Int32Array(execs.length + 1);
   for (const f of from) start[f + 1]!++;
-  for (let i = 0; i < ids.length; i++) start[i + 1]! += start[i]!;
-  const next = start.slice(0, ids.length);
+  for (let i = 0; i < execs.length; i++) start[i + 1]! += start[i]!;
+  const next = start.slice(0, execs.length);
   const consumers = new Int32Array(from.length);
   from.forEach((f, k) => (consumers[next[f]!++] = to[k]!));
   const ready: number[] = [];
-  for (let i = 0; i < ids.length; i++) if (indegree[i] === 0) ready.push(i);
+  for (let i = 0; i < execs.length; i++) if (indegree[i] === 0) ready.push(i);
   let done = 0;
   while (ready.length > 0) {
     const i = ready.pop()!;
@@ -617,10 +616,9 @@ function checkAcyclic(ids: string[], nodes: ApiNode[], byId: Map<string, ExecNod
       if (--indegree[c]! === 0) ready.push(c);
     }
   }
-  if (done === ids.length) return;
-  const stuck = ids[indegree.findIndex((n) => n > 0)]!;
-  const e = byId.get(stuck);
+  if (done === execs.length) return;
+  const e = execs[indegree.findIndex((n) => n > 0)]!;
   fail(
-    `The links of this workflow go round in a loop (through ${e ? placeOf(e.node, e.id) : `node ${shown(stuck, 60)}`}): ComfyUI cannot run a node that waits for its own result.`,
+    `The links of this workflow go round in a loop (through ${placeOf(e.node, e.id)}): ComfyUI cannot run a node that waits for its own result.`,
   );
 }

@@ -53,6 +53,8 @@ export interface UiOutput {
 
 export interface UiNode {
   id: string;
+  /** Its place in its graph's node list: where its expanded node is in an instance's `inner`. */
+  index: number;
   type: string;
   title: string | null;
   mode: number;
@@ -320,6 +322,7 @@ function parseNode(entry: unknown, index: number, scope: Scope, budget: Budget, 
   const mode = own(entry, 'mode');
   const node: UiNode = {
     id,
+    index,
     type: type ?? '',
     title: typeof title === 'string' && title.length > 0 ? shown(title, LIMITS.titleChars) : null,
     mode: typeof mode === 'number' && Number.isInteger(mode) ? mode : MODE_ALWAYS,

@@ -16,11 +16,11 @@ import type {
   NodeMode,
   WorkflowLayout,
 } from '../../../../shared/workflow-layout';
-import type { ExecNode, Expansion } from './expand';
+import { innerNode, type ExecNode, type Expansion } from './expand';
 import { sends, type Flat } from './flatten';
 import type { Source } from './widgets';
 import { compileGroup } from './group-node';
-import { fail, MODE_BYPASS, MODE_NEVER, type UiGraph, type UiGroup } from './graph';
+import { fail, MODE_BYPASS, MODE_NEVER, type SubgraphDef, type UiGraph, type UiGroup, type UiNode } from './graph';
 import type { ObjectInfo } from '../validate';
 
 const TITLE_HEIGHT = 30;
@@ -30,25 +30,31 @@ export function modeName(mode: number): NodeMode {
   return mode === MODE_NEVER ? 'mute' : mode === MODE_BYPASS ? 'bypass' : 'always';
 }
 
-function byPosition(a: ExecNode, b: ExecNode): number {
-  return a.node.pos[1] - b.node.pos[1] || a.node.pos[0] - b.node.pos[0];
+function byPosition(a: UiNode, b: UiNode): number {
+  return a.pos[1] - b.pos[1] || a.pos[0] - b.pos[0];
 }
 
 export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, objectInfo: ObjectInfo): WorkflowLayout {
-  const { byId } = expansion;
-  const children = new Map<ExecNode | null, ExecNode[]>();
   // Inner widgets an instance already shows (as a view of them) are not shown twice.
   const shownByInstance = new Set<string>();
   // Indexed loops over every node: for-of makes an iterator result per step until V8 optimizes the loop.
   const execs = expansion.execs;
   for (let i = 0; i < execs.length; i++) {
     const e = execs[i]!;
+    if (e.kind !== 'instance') continue;
     for (const w of e.widgets) if (w.proxy) shownByInstance.add(`${e.id}:${w.proxy.nodeId}\u0000${w.proxy.widget}`);
-    if (e.group) continue; // a group node's inner nodes are shown through the group node
-    const list = children.get(e.instance) ?? [];
-    if (list.length === 0) children.set(e.instance, list);
-    list.push(e);
   }
+  // An instance's inner nodes by position: the same order in every instance of a subgraph, so sorted once.
+  const innerOrders = new Map<SubgraphDef, number[]>();
+  const innerOrder = (def: SubgraphDef): number[] => {
+    let order = innerOrders.get(def);
+    if (!order) {
+      const nodes = def.scope.order;
+      order = nodes.map((_, i) => i).sort((a, b) => byPosition(nodes[a]!, nodes[b]!));
+      innerOrders.set(def, order);
+    }
+    return order;
+  };
 
   const widget = (apiId: string, input: string, label: string | null, source?: Source): LayoutWidget => {
     const w: LayoutWidget = { input, key: `${apiId}.${input}` };
@@ -99,7 +105,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
     } else if (e.kind === 'instance') {
       for (const w of e.widgets) {
         if (w.proxy) {
-          const inner = byId.get(`${e.id}:${w.proxy.nodeId}`);
+          const inner = innerNode(e, w.proxy.nodeId);
           if (inner && sends(inner) && inner.values?.has(w.proxy.widget)) {
             found.push(widget(inner.id, w.proxy.widget, null));
           }
@@ -112,7 +118,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       const compiled = compileGroup(e.groupDef, objectInfo);
       compiled.widgets.forEach((slot, i) => {
         if (slot.kind !== 'value') return;
-        const child = byId.get(`${e.id}:${slot.child}`);
+        const child = e.inner![slot.child];
         if (!child || !sends(child)) return;
         const source = child.values?.override(slot.input);
         const at = source && flat.keyOfSource.get(source);
@@ -130,11 +136,10 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       const e = stack.pop()!;
       const n = entry(e);
       if (n) out.push(n);
-      const inner = children.get(e);
-      if (e.kind === 'instance' && inner) {
-        // Sorted in place (each list is laid out once), pushed last first so the first pops first.
-        inner.sort(byPosition);
-        for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i]!);
+      if (e.kind === 'instance') {
+        // Pushed last first, so the first pops first.
+        const order = innerOrder(e.def!);
+        for (let i = order.length - 1; i >= 0; i--) stack.push(e.inner![order[i]!]!);
       }
     }
   };
@@ -144,7 +149,8 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
   const groups = [...graph.groups].sort((a, b) => a.bounding[1] - b.bounding[1] || a.bounding[0] - b.bounding[0]);
   const members = new Map<UiGroup | null, ExecNode[]>();
   const groupOf = groupIndex(groups);
-  const top = (children.get(null) ?? []).sort(byPosition);
+  // A group node's inner nodes are not here: they are shown through the group node.
+  const top = expansion.top.slice().sort((a, b) => byPosition(a.node, b.node));
   for (let i = 0; i < top.length; i++) {
     const e = top[i]!;
     const g = groupOf(e);

@@ -387,14 +387,15 @@ const valueSlotCache = new WeakMap<NodeSchema, Map<string, number>>();
 
 /** Input name → its value slot's index, per node type. */
 function valueSlots(schema: NodeSchema): Map<string, number> {
-  let map = valueSlotCache.get(schema);
-  if (!map) {
-    map = new Map();
-    schema.slots.forEach((slot, i) => {
-      if (slot.kind === 'value' && !map!.has(slot.input)) map!.set(slot.input, i);
-    });
-    valueSlotCache.set(schema, map);
+  const known = valueSlotCache.get(schema);
+  if (known) return known;
+  // A loop, not a closure: a closure over the map would cost a context at every call, hit or not.
+  const map = new Map<string, number>();
+  for (let i = 0; i < schema.slots.length; i++) {
+    const slot = schema.slots[i]!;
+    if (slot.kind === 'value' && !map.has(slot.input)) map.set(slot.input, i);
   }
+  valueSlotCache.set(schema, map);
   return map;
 }
 

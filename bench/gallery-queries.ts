@@ -3,7 +3,8 @@
 // timed many times (p95). Each figure is printed per size with its goal, and its growth from 100,000
 // to 1,000,000 as a figure of its own: an index-driven query costs about the same at both, one that
 // scans grows tenfold, on any machine. Also the seed's time, opening the journal and the engine's RSS
-// (in a fresh process, bench/gallery-open.ts), and the keyset page against OFFSET in the same run.
+// (in a fresh process, bench/gallery-open.ts), and the keyset page against OFFSET in the same run;
+// and "similar images" within 12 bits.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,9 @@ const GOALS: Record<string, { at1m: number; growth: boolean }> = {
   page_favorites_images_saved_p95: { at1m: 10, growth: true },
   workflows_p95: { at1m: 20, growth: true },
   page_deep_p95: { at1m: 5, growth: true },
+  // Not in the table: look-alikes within 12 bits (the window's default), through the index
+  // of the hash's quarters; its candidates grow with the gallery, so no growth goal.
+  similar_p95: { at1m: 20, growth: false },
 };
 
 function p95(times: number[]): number {
@@ -63,6 +67,11 @@ export function measureGallery(db: Database): Figures {
     repeat(60, () => gallery.page({ limit: 100, favorites: true, kinds: ['image'], saved: true })),
   );
   figures.workflows_p95 = p95(repeat(40, () => gallery.workflows()));
+  const images = db
+    .prepare('SELECT id FROM outputs WHERE phash IS NOT NULL ORDER BY id DESC LIMIT 40')
+    .pluck()
+    .all() as number[];
+  figures.similar_p95 = p95(repeat(40, (i) => gallery.similar(images[i % images.length]!, 60, 12)));
   return figures;
 }
 

@@ -17,6 +17,7 @@ import { DeskError } from '../../../shared/errors';
 import { normalizeTag, type SimilarItem } from '../../../shared/organize';
 import { hammingDistance } from '../store/thumbs';
 import { GalleryCounts, isCubeFilter, marks } from './gallery-counts';
+import { similarQuery } from './similar';
 import { GallerySearch, searchTerms, type SearchTerms } from './gallery-search';
 import { toOutput, toSummary, type JobJournal, type OutputRow } from './jobs';
 
@@ -411,13 +412,8 @@ export class GalleryQueries {
       { phash: string | null } | undefined;
     if (!own) throw new DeskError('not_found', `There is no output ${outputId}.`);
     if (!own.phash) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT id, hamming(phash, ?) AS distance FROM outputs
-         WHERE phash IS NOT NULL AND phash <> '' AND deleted_at IS NULL AND id <> ? AND hamming(phash, ?) <= ?
-         ORDER BY distance, id DESC LIMIT ?`,
-      )
-      .all(own.phash, outputId, own.phash, maxDistance, limit) as { id: number; distance: number }[];
+    const { sql, params } = similarQuery(own.phash, outputId, maxDistance, limit);
+    const rows = this.db.prepare(sql).all(...params) as { id: number; distance: number }[];
     return rows.flatMap((r) => {
       const tile = this.tile(r.id);
       return tile ? [{ ...tile, distance: r.distance }] : [];

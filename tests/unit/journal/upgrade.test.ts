@@ -79,8 +79,8 @@ describe('a journal version 11 wrote', () => {
     expect(upgradeLine(steps[0]!)).toBe(
       `Upgrading the journal (500 outputs), step 1 of ${later.length}: Counting the gallery by its filters…`,
     );
-    // The last step says what it does too.
-    expect(steps.find((s) => s.step === later.length)!.says).toBe("Making room for the servers' saved workflows");
+    // The later steps say what they do too.
+    expect(steps.map((s) => s.says)).toContain("Making room for the servers' saved workflows");
     expect(pendingUpgrade(path).pending).toEqual([]);
     expect(countAll(path)).toBe(shown);
     // Done once: nothing more is told.

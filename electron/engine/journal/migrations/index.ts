@@ -15,6 +15,7 @@ import m0011 from './0011-ui-workflows';
 import m0012 from './0012-gallery-scale';
 import m0013 from './0013-same-as';
 import m0014 from './0014-saved-workflows';
+import m0015 from './0015-similar-index';
 
 export interface Migration {
   readonly version: number;
@@ -39,4 +40,5 @@ export const migrations: readonly Migration[] = [
   m0012,
   m0013,
   m0014,
+  m0015,
 ];

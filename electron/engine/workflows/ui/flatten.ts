@@ -18,6 +18,7 @@ import {
   placeOf,
   shown,
   SUBGRAPH_INPUT_ID,
+  type SubgraphSlot,
   type UiInput,
   type UiLink,
   type UiNode,
@@ -92,6 +93,17 @@ function wrap(value: unknown, exec: ExecNode, input: string): unknown {
   return Array.isArray(value) ? { __value__: value } : value;
 }
 
+/** How a person finds a prompt input, in a message. */
+function inputPlace(e: ExecNode, input: string): string {
+  return `Input “${shown(input)}” of ${placeOf(e.node, e.id)}`;
+}
+
+function noSubgraphInput(what: string, inst: ExecNode, k: number): never {
+  fail(
+    `${what} comes from input ${k + 1} of subgraph “${shown(inst.def!.name)}”, which has only ${inst.def!.inputs.length} inputs.`,
+  );
+}
+
 /** The saved input of this name, the linked one if the file has it twice. */
 function savedInput(node: UiNode, name: string): UiInput | undefined {
   let found: UiInput | undefined;
@@ -121,7 +133,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   // 2. Subgraph instances' widgets, innermost first (an inner instance's widget can be promoted again).
   for (let i = execs.length - 1; i >= 0; i--) {
     const e = execs[i]!;
-    if (e.kind === 'instance') promote(e, (id) => innerNode(e, id));
+    if (e.kind === 'instance') promote(e);
   }
 
   // 3. Group nodes set their inner nodes' widgets.
@@ -146,16 +158,11 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const chain: string[] = [];
   const keyOf = (s: OutState) => `${s.exec.id}\u0000${s.slot}\u0000${s.type}`;
 
-  /** The answer of a subgraph input k of `inst`: the instance's link, else its promoted widget, else nothing. */
-  const throughInstanceInput = (inst: ExecNode, k: number, at: () => string): State | Resolved => {
-    const sgInput = inst.def!.inputs[k];
-    if (!sgInput)
-      fail(
-        `${at()} comes from input ${k + 1} of subgraph “${shown(inst.def!.name)}”, which has only ${inst.def!.inputs.length} inputs.`,
-      );
+  /** The answer of subgraph input `sgInput` of `inst`: the instance's link, else its promoted widget, else nothing. */
+  const throughInstanceInput = (inst: ExecNode, sgInput: SubgraphSlot): State | Resolved => {
     const outer = savedInput(inst.node, sgInput.name);
     if (outer?.link != null) return { t: 'in', exec: inst, link: outer.link, type: sgInput.type };
-    const widget = inst.widgets.find((w) => w.name === sgInput.name && !w.proxy);
+    const widget = widgetNamed(inst.widgets, sgInput.name, false);
     return widget ? { kind: 'value', value: widget.value, source: widget.source } : NONE;
   };
 
@@ -178,14 +185,17 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     return { t: 'in', exec: group, link: outer.link, type: outer.type };
   };
 
-  const step = (s: State, at: () => string): State | Resolved => {
+  // `asker` and `asked`: the prompt input being resolved, named in messages.
+  const step = (s: State, asker: ExecNode, asked: string): State | Resolved => {
     const e = s.exec;
     if (s.t === 'in') {
       const scope = e.node.scope;
       const link = scope.links.get(s.link);
-      if (!link) fail(`${at()} uses link ${shown(s.link, 40)}, which is not in the workflow.`);
+      if (!link) fail(`${inputPlace(asker, asked)} uses link ${shown(s.link, 40)}, which is not in the workflow.`);
       if (link.originId === SUBGRAPH_INPUT_ID && e.instance) {
-        return throughInstanceInput(e.instance, link.originSlot, () => `Link ${shown(link.id, 40)}`);
+        const sgInput = e.instance.def!.inputs[link.originSlot];
+        if (!sgInput) noSubgraphInput(`Link ${shown(link.id, 40)}`, e.instance, link.originSlot);
+        return throughInstanceInput(e.instance, sgInput);
       }
       const origin = lookup(e, link.originId);
       if (!origin) {
@@ -211,7 +221,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       const out = compiled.outputs[s.slot];
       if (!out)
         fail(
-          `${at()} uses output ${s.slot + 1} of group node ${placeOf(e.node, e.id)}, which has only ${compiled.outputs.length} outputs.`,
+          `${inputPlace(asker, asked)} uses output ${s.slot + 1} of group node ${placeOf(e.node, e.id)}, which has only ${compiled.outputs.length} outputs.`,
         );
       const child = e.inner![out.child];
       return child ? { t: 'out', exec: child, slot: out.slot, type: s.type } : NONE;
@@ -230,18 +240,18 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       const sgOutput = def.outputs[s.slot];
       if (!sgOutput)
         fail(
-          `${at()} uses output ${s.slot + 1} of ${placeOf(e.node, e.id)}, whose subgraph has only ${def.outputs.length} outputs.`,
+          `${inputPlace(asker, asked)} uses output ${s.slot + 1} of ${placeOf(e.node, e.id)}, whose subgraph has only ${def.outputs.length} outputs.`,
         );
       if (mode === MODE_NEVER) return DROP;
       const first = sgOutput.linkIds[0];
       const link = first === undefined ? undefined : def.scope.links.get(first);
       if (!link) return NONE;
-      if (link.originId === SUBGRAPH_INPUT_ID)
-        return throughInstanceInput(
-          e,
-          link.originSlot,
-          () => `Output “${shown(sgOutput.name)}” of subgraph “${shown(def.name)}”`,
-        );
+      if (link.originId === SUBGRAPH_INPUT_ID) {
+        const sgInput = def.inputs[link.originSlot];
+        if (!sgInput)
+          noSubgraphInput(`Output “${shown(sgOutput.name)}” of subgraph “${shown(def.name)}”`, e, link.originSlot);
+        return throughInstanceInput(e, sgInput);
+      }
       const inner = innerNode(e, link.originId);
       if (!inner)
         fail(
@@ -265,7 +275,9 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       (outputs.length > 0 && s.slot >= outputs.length) ||
       (outputs.length === 0 && s.slot >= Math.max(1, e.node.outputs.length))
     ) {
-      fail(`${at()} uses output ${s.slot + 1} of ${placeOf(e.node, e.id)}, which has only ${outputs.length} outputs.`);
+      fail(
+        `${inputPlace(asker, asked)} uses output ${s.slot + 1} of ${placeOf(e.node, e.id)}, which has only ${outputs.length} outputs.`,
+      );
     }
     return { kind: 'link', origin: e, slot: s.slot };
   };
@@ -285,7 +297,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       : undefined;
   };
 
-  const resolve = (start: State, at: () => string): Resolved => {
+  const resolve = (start: State, asker: ExecNode, asked: string): Resolved => {
     // The states of one walk are marked as open in the memo itself: meeting one again is a loop.
     let state: State = start;
     let result: Resolved;
@@ -304,7 +316,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
         const known = memo.get(key);
         if (known === OPEN) {
           fail(
-            `${at()}: its links go round in a loop (through ${placeOf(state.exec.node, state.exec.id)}), so it never reaches a node that makes a value.`,
+            `${inputPlace(asker, asked)}: its links go round in a loop (through ${placeOf(state.exec.node, state.exec.id)}), so it never reaches a node that makes a value.`,
           );
         }
         if (known) {
@@ -314,7 +326,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
         memo.set(key, OPEN);
         chain[open++] = key;
       }
-      const next = step(state, at);
+      const next = step(state, asker, asked);
       if ('t' in next) state = next;
       else {
         result = next;
@@ -368,8 +380,6 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       fedHere.push(name);
     } else putLink(inputs, name, r.origin, r.slot);
   };
-  // Made only for a link that is not direct: a closure per input would be garbage.
-  const inputAt = (e: ExecNode, name: string) => () => `Input “${shown(name)}” of ${placeOf(e.node, e.id)}`;
   for (const e of execs) {
     if (!sends(e)) continue;
     const schema = e.schema!;
@@ -385,7 +395,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     if (e.kind === 'groupChild') {
       for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
         const first = groupChildInput(e, name, schema.inputs.get(name)?.type ?? '*');
-        put(e, inputs, name, 't' in first ? resolve(first, inputAt(e, name)) : first);
+        put(e, inputs, name, 't' in first ? resolve(first, e, name) : first);
       }
     } else {
       for (const input of e.node.inputs) {
@@ -397,7 +407,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
           continue;
         }
         const type = schema.inputs.get(input.name)?.type ?? input.type;
-        put(e, inputs, input.name, resolve({ t: 'in', exec: e, link: input.link, type }, inputAt(e, input.name)));
+        put(e, inputs, input.name, resolve({ t: 'in', exec: e, link: input.link, type }, e, input.name));
       }
     }
     // Widgets that kept their value: it came from the node itself, a PrimitiveNode or the group node.
@@ -454,7 +464,8 @@ function outputType(e: ExecNode, slot: number): string {
  * them, adds views of inner widgets (`["69", "seed"]`), and sets the `["-1", name]` ones again from
  * the value at the same position.
  */
-function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void {
+function promote(e: ExecNode): void {
+  // Loops rather than find() or forEach() with closures, as this runs for every instance.
   const def = e.def!;
   const raw = e.node.raw;
   const base: Promoted[] = [];
@@ -462,9 +473,9 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
     for (const linkId of sgInput.linkIds) {
       const link = def.scope.links.get(linkId);
       if (!link) continue; // a dangling id only logs "Link not found" in the frontend
-      const node = inner(link.targetId);
+      const node = innerNode(e, link.targetId);
       if (!node) continue;
-      const target = node.node.inputs.find((i) => i.link === linkId);
+      const target = linkedInput(node.node, linkId);
       if (!target?.widget) continue;
       let value: unknown;
       let has = false;
@@ -472,7 +483,7 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
         value = node.values.get(target.widget);
         has = true;
       } else if (node.kind === 'instance') {
-        const w = node.widgets.find((x) => x.name === target.widget && !x.proxy);
+        const w = widgetNamed(node.widgets, target.widget, false);
         if (w) {
           value = w.value;
           has = true;
@@ -485,12 +496,10 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
   }
   const wv = e.node.widgetsValues;
   if (Array.isArray(wv)) {
-    base.forEach((w, i) => {
-      if (i < wv.length) {
-        w.value = wv[i];
-        w.source = { raw, index: i };
-      }
-    });
+    for (let i = 0; i < base.length && i < wv.length; i++) {
+      base[i]!.value = wv[i];
+      base[i]!.source = { raw, index: i };
+    }
   }
   const parsed = e.node.proxyWidgets;
   let widgets = base;
@@ -498,41 +507,63 @@ function promote(e: ExecNode, inner: (id: string) => ExecNode | undefined): void
     const fresh: Promoted[] = [];
     for (const [nodeId, widget] of parsed) {
       if (nodeId === '-1') {
-        const w = base.find((x) => x.name === widget);
+        const w = widgetNamed(base, widget, false);
         if (w) fresh.push(w);
       } else {
-        const target = inner(nodeId);
+        const target = innerNode(e, nodeId);
         let value: unknown;
         let source: Source | null = null;
         if (target?.values?.has(widget)) {
           value = target.values.get(widget);
           source = target.values.source(widget) ?? null;
         } else if (target?.kind === 'instance') {
-          const w = target.widgets.find((x) => x.name === widget);
+          const w = widgetNamed(target.widgets, widget, true);
           value = w?.value;
           source = w?.source ?? null;
         }
         fresh.push({ name: `${nodeId}: ${widget}`, label: null, value, source, proxy: { nodeId, widget } });
       }
     }
-    widgets = [...base.filter((w) => !parsed.some(([, name]) => w.name === name)), ...fresh];
+    // The widgets proxyWidgets does not name keep their place, before those it names.
+    widgets = [];
+    for (const w of base) if (!proxyNames(parsed, w.name)) widgets.push(w);
+    for (const w of fresh) widgets.push(w);
     if (Array.isArray(wv)) {
-      wv.forEach((v, i) => {
-        const entry = parsed[i];
-        if (!entry || entry[0] !== '-1') return;
-        const w = widgets.find((x) => x.name === entry[1]);
-        if (v !== null && w) {
-          w.value = v;
+      for (let i = 0; i < wv.length && i < parsed.length; i++) {
+        const entry = parsed[i]!;
+        if (entry[0] !== '-1') continue;
+        const w = widgetNamed(widgets, entry[1], true);
+        if (wv[i] !== null && w) {
+          w.value = wv[i];
           w.source = { raw, index: i };
         }
-      });
+      }
     }
   }
   // Values the file does not hold yet are written after the last one it has.
-  for (const w of widgets)
-    if (!w.source && !w.proxy)
-      w.source = { raw, index: Array.isArray(wv) ? Math.max(wv.length, widgets.indexOf(w)) : widgets.indexOf(w) };
+  for (let i = 0; i < widgets.length; i++) {
+    const w = widgets[i]!;
+    if (!w.source && !w.proxy) w.source = { raw, index: Array.isArray(wv) ? Math.max(wv.length, i) : i };
+  }
   e.widgets = widgets;
+}
+
+/** Whether a proxyWidgets list names this widget. */
+function proxyNames(parsed: [string, string][], name: string): boolean {
+  for (const entry of parsed) if (entry[1] === name) return true;
+  return false;
+}
+
+/** The first widget of this name; `views` false skips the views of inner widgets. */
+function widgetNamed(widgets: readonly Promoted[], name: string, views: boolean): Promoted | undefined {
+  for (const w of widgets) if (w.name === name && (views || !w.proxy)) return w;
+  return undefined;
+}
+
+/** The input of `node` that link `linkId` goes into. */
+function linkedInput(node: UiNode, linkId: string): UiInput | undefined {
+  for (const input of node.inputs) if (input.link === linkId) return input;
+  return undefined;
 }
 
 function applyGroupWidgets(e: ExecNode, compiled: CompiledGroup): void {
@@ -563,13 +594,13 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
     if (!link) continue; // the frontend warns and goes on
     const target = lookup(e, link.targetId);
     if (!target) continue;
-    const input = target.node.inputs.find((i) => i.link === linkId);
+    const input = linkedInput(target.node, linkId);
     const widget = input?.widget;
     if (!widget) continue;
     if (target.values?.has(widget)) {
       target.values.set(widget, value, source);
     } else if (target.kind === 'instance') {
-      const w = target.widgets.find((x) => x.name === widget && !x.proxy);
+      const w = widgetNamed(target.widgets, widget, false);
       if (w) {
         w.value = value;
         w.source = source;
@@ -581,39 +612,45 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
 /** A prompt whose links go round in a loop never runs; say where, before the server refuses it. */
 function checkAcyclic(execs: ExecNode[], nodes: ApiNode[]): void {
   const index = new Map<string, number>();
-  execs.forEach((e, i) => index.set(e.id, i));
-  // Edges origin → consumer, as arrays: how many links each node waits for, and who waits for it.
+  for (let i = 0; i < execs.length; i++) index.set(execs[i]!.id, i);
+  // Edges origin → consumer, in arrays of a size counted first (no growing arrays: this runs on every node).
+  let bound = 0;
+  for (const node of nodes) for (const name in node.inputs) if (isLinkValue(node.inputs[name])) bound++;
+  const from = new Int32Array(bound);
+  const to = new Int32Array(bound);
   const indegree = new Int32Array(execs.length);
-  const from: number[] = [];
-  const to: number[] = [];
-  nodes.forEach((node, i) => {
-    const inputs = node.inputs;
+  let edges = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const inputs = nodes[i]!.inputs;
     // for-in, not Object.values: no array per node.
     for (const name in inputs) {
       const v = inputs[name];
-      if (!Array.isArray(v) || v.length !== 2 || !Object.hasOwn(inputs, name)) continue;
+      if (!isLinkValue(v) || !Object.hasOwn(inputs, name)) continue;
       const origin = index.get(String(v[0]));
       if (origin === undefined) continue;
-      from.push(origin);
-      to.push(i);
+      from[edges] = origin;
+      to[edges++] = i;
       indegree[i]!++;
     }
-  });
+  }
+  // Each node's consumers, one run per node.
   const start = new Int32Array(execs.length + 1);
-  for (const f of from) start[f + 1]!++;
+  for (let k = 0; k < edges; k++) start[from[k]! + 1]!++;
   for (let i = 0; i < execs.length; i++) start[i + 1]! += start[i]!;
   const next = start.slice(0, execs.length);
-  const consumers = new Int32Array(from.length);
-  from.forEach((f, k) => (consumers[next[f]!++] = to[k]!));
-  const ready: number[] = [];
-  for (let i = 0; i < execs.length; i++) if (indegree[i] === 0) ready.push(i);
+  const consumers = new Int32Array(edges);
+  for (let k = 0; k < edges; k++) consumers[next[from[k]!]!++] = to[k]!;
+  // Nodes whose inputs are all ready, as a stack (each node enters it once).
+  const ready = new Int32Array(execs.length);
+  let waiting = 0;
+  for (let i = 0; i < execs.length; i++) if (indegree[i] === 0) ready[waiting++] = i;
   let done = 0;
-  while (ready.length > 0) {
-    const i = ready.pop()!;
+  while (waiting > 0) {
+    const i = ready[--waiting]!;
     done++;
     for (let k = start[i]!; k < start[i + 1]!; k++) {
       const c = consumers[k]!;
-      if (--indegree[c]! === 0) ready.push(c);
+      if (--indegree[c]! === 0) ready[waiting++] = c;
     }
   }
   if (done === execs.length) return;
@@ -621,4 +658,8 @@ function checkAcyclic(execs: ExecNode[], nodes: ApiNode[]): void {
   fail(
     `The links of this workflow go round in a loop (through ${placeOf(e.node, e.id)}): ComfyUI cannot run a node that waits for its own result.`,
   );
+}
+
+function isLinkValue(v: unknown): v is unknown[] {
+  return Array.isArray(v) && v.length === 2;
 }

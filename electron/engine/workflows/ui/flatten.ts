@@ -25,6 +25,7 @@ import {
 } from './graph';
 import { innerNode, nodeBeside, type ExecNode, type Expansion, type Promoted, type Source } from './expand';
 import { compileGroup, type CompiledGroup } from './group-node';
+import { Scratch } from './scratch';
 import { defaultOf, NodeValues } from './widgets';
 
 export interface Flat {
@@ -350,8 +351,8 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const unsent: { inputs: Record<string, unknown>; name: string; link: unknown[] }[] = [];
   // The node being built: inputs a link dropped, inputs fed by a link or a shared value. Lists
   // reused from node to node, as nodes have a few inputs and a Set each would be garbage.
-  const dropped: string[] = [];
-  const fedHere: string[] = [];
+  const dropped = new Scratch<string>();
+  const fedHere = new Scratch<string>();
   const claim = (apiId: string, input: string, source: Source | null | undefined) => {
     if (!source) return;
     if (keyOfSource.has(source)) {
@@ -390,8 +391,8 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       if (value === undefined) continue;
       setOwn(inputs, slot.input, wrap(value, e, slot.input));
     }
-    if (dropped.length > 0) dropped.length = 0; // setting the length costs even when it is 0
-    if (fedHere.length > 0) fedHere.length = 0;
+    dropped.clear();
+    fedHere.clear();
     if (e.kind === 'groupChild') {
       for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
         const first = groupChildInput(e, name, schema.inputs.get(name)?.type ?? '*');
@@ -424,7 +425,10 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     sentNodes.push(node);
     // Only widgets: the layout asks no other name, and most nodes then need no entry.
     let fedWidgets: string[] | null = null;
-    for (const name of fedHere) if (e.values!.has(name)) (fedWidgets ??= []).push(name);
+    for (let i = 0; i < fedHere.size; i++) {
+      const name = fedHere.get(i);
+      if (e.values!.has(name)) (fedWidgets ??= []).push(name);
+    }
     if (fedWidgets) fed.set(e, fedWidgets);
   }
   for (const { inputs, name, link } of unsent) if (inputs[name] === link) delete inputs[name];

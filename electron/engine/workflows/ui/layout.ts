@@ -20,10 +20,13 @@ import { innerNode, type ExecNode, type Expansion } from './expand';
 import { sends, type Flat } from './flatten';
 import type { Source } from './widgets';
 import { compileGroup } from './group-node';
+import { Scratch } from './scratch';
 import { fail, MODE_BYPASS, MODE_NEVER, type SubgraphDef, type UiGraph, type UiGroup, type UiNode } from './graph';
 import type { ObjectInfo } from '../validate';
 
 const TITLE_HEIGHT = 30;
+/** A node's widgets while they are being found (frozen: never written to). */
+const UNSET = Object.freeze([]) as unknown as LayoutWidget[];
 const MAX_GROUPS = 1_000;
 
 export function modeName(mode: number): NodeMode {
@@ -66,11 +69,11 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
 
   // The widgets of the node being laid out, copied at its exact size: pushing into each node's own []
   // would reserve 17 places per node, kept as long as the layout.
-  const found: LayoutWidget[] = [];
+  const found = new Scratch<LayoutWidget>();
   const entry = (e: ExecNode): LayoutNode | null => {
-    if (found.length > 0) found.length = 0; // setting the length costs even when it is 0
+    found.clear();
     const node = fill(e);
-    if (node) node.widgets = found.slice();
+    if (node) node.widgets = found.copy();
     return node;
   };
   const fill = (e: ExecNode): LayoutNode | null => {
@@ -81,7 +84,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
       title: e.node.title ?? e.def?.name ?? e.schema?.displayName ?? e.node.type,
       classType: e.def?.name ?? e.node.type,
       mode: modeName(e.node.mode),
-      widgets: found, // until entry() puts its copy
+      widgets: UNSET, // until entry() puts its own list
     };
     if (e.instance) node.parent = e.instance.id;
     const inactive = e.excluded || e.node.mode === MODE_NEVER || e.node.mode === MODE_BYPASS;

@@ -41,6 +41,8 @@ export interface Promoted {
 export interface ExecNode {
   /** The id in the prompt (and the UI path: `75:3`). */
   id: string;
+  /** Its place in `Expansion.execs`. */
+  order: number;
   kind: ExecKind;
   node: UiNode;
   schema: NodeSchema | null;
@@ -134,11 +136,13 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
         fail(`Two nodes end up with the id ${shown(exec.id, 60)}: ${placeOf(exec.node, exec.id)} and another.`);
       ids.add(exec.id);
     }
+    exec.order = execs.length;
     execs.push(exec);
   };
 
   const make = (node: UiNode, id: string, kind: ExecKind, instance: ExecNode | null, excluded: boolean): ExecNode => ({
     id,
+    order: -1,
     kind,
     node,
     schema: null,

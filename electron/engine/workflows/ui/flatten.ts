@@ -344,8 +344,9 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const keyOfSource = new Map<Source, { apiId: string; input: string }>();
   const alsoOfSource = new Map<Source, string[]>();
   const fed = new Map<ExecNode, string[]>();
-  const sentNodes: ApiNode[] = [];
-  const sentExecs: ExecNode[] = [];
+  /** Links between sent nodes (places in `execs`), for the loop check. */
+  const edgeFrom: number[] = [];
+  const edgeTo: number[] = [];
   // Links to a node that is not sent, removed at the end as the frontend does last (none so far:
   // resolution drops muted nodes itself), so the prompt is not walked again for them.
   const unsent: { inputs: Record<string, unknown>; name: string; link: unknown[] }[] = [];
@@ -353,6 +354,10 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   // reused from node to node, as nodes have a few inputs and a Set each would be garbage.
   const dropped = new Scratch<string>();
   const fedHere = new Scratch<string>();
+  // The links put into the node being built: those it still holds at the end, from a sent node, are edges.
+  const linkNames = new Scratch<string>();
+  const linkValues = new Scratch<unknown[]>();
+  const linkOrigins = new Scratch<ExecNode>();
   const claim = (apiId: string, input: string, source: Source | null | undefined) => {
     if (!source) return;
     if (keyOfSource.has(source)) {
@@ -368,6 +373,9 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     const link = [origin.id, slot];
     setOwn(inputs, name, link);
     fedHere.push(name);
+    linkNames.push(name);
+    linkValues.push(link);
+    linkOrigins.push(origin);
     if (!sends(origin)) unsent.push({ inputs, name, link });
   };
   const put = (e: ExecNode, inputs: Record<string, unknown>, name: string, r: Resolved) => {
@@ -393,6 +401,9 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     }
     dropped.clear();
     fedHere.clear();
+    linkNames.clear();
+    linkValues.clear();
+    linkOrigins.clear();
     if (e.kind === 'groupChild') {
       for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
         const first = groupChildInput(e, name, schema.inputs.get(name)?.type ?? '*');
@@ -421,8 +432,14 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     }
     const node: ApiNode = { inputs, class_type: schema.type, _meta: { title: e.node.title ?? schema.displayName } };
     setOwn(prompt, e.id, node);
-    sentExecs.push(e);
-    sentNodes.push(node);
+    // Its links that stay, from a node that is sent: the edges the loop check follows.
+    for (let k = 0; k < linkValues.size; k++) {
+      const origin = linkOrigins.get(k);
+      if (sends(origin) && inputs[linkNames.get(k)] === linkValues.get(k)) {
+        edgeFrom.push(origin.order);
+        edgeTo.push(e.order);
+      }
+    }
     // Only widgets: the layout asks no other name, and most nodes then need no entry.
     let fedWidgets: string[] | null = null;
     for (let i = 0; i < fedHere.size; i++) {
@@ -432,7 +449,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     if (fedWidgets) fed.set(e, fedWidgets);
   }
   for (const { inputs, name, link } of unsent) if (inputs[name] === link) delete inputs[name];
-  checkAcyclic(sentExecs, sentNodes);
+  checkAcyclic(execs, edgeFrom, edgeTo);
   return { prompt, writeBack, keyOfSource, alsoOfSource, fed };
 }
 
@@ -614,40 +631,21 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
 }
 
 /** A prompt whose links go round in a loop never runs; say where, before the server refuses it. */
-function checkAcyclic(execs: ExecNode[], nodes: ApiNode[]): void {
-  const index = new Map<string, number>();
-  for (let i = 0; i < execs.length; i++) index.set(execs[i]!.id, i);
-  // Edges origin → consumer, in arrays of a size counted first (no growing arrays: this runs on every node).
-  let bound = 0;
-  for (const node of nodes) for (const name in node.inputs) if (isLinkValue(node.inputs[name])) bound++;
-  const from = new Int32Array(bound);
-  const to = new Int32Array(bound);
-  const indegree = new Int32Array(execs.length);
-  let edges = 0;
-  for (let i = 0; i < nodes.length; i++) {
-    const inputs = nodes[i]!.inputs;
-    // for-in, not Object.values: no array per node.
-    for (const name in inputs) {
-      const v = inputs[name];
-      if (!isLinkValue(v) || !Object.hasOwn(inputs, name)) continue;
-      const origin = index.get(String(v[0]));
-      if (origin === undefined) continue;
-      from[edges] = origin;
-      to[edges++] = i;
-      indegree[i]!++;
-    }
-  }
+function checkAcyclic(execs: ExecNode[], from: number[], to: number[]): void {
+  const n = execs.length;
+  const indegree = new Int32Array(n);
+  for (const t of to) indegree[t]!++;
   // Each node's consumers, one run per node.
-  const start = new Int32Array(execs.length + 1);
-  for (let k = 0; k < edges; k++) start[from[k]! + 1]!++;
-  for (let i = 0; i < execs.length; i++) start[i + 1]! += start[i]!;
-  const next = start.slice(0, execs.length);
-  const consumers = new Int32Array(edges);
-  for (let k = 0; k < edges; k++) consumers[next[from[k]!]!++] = to[k]!;
+  const start = new Int32Array(n + 1);
+  for (const f of from) start[f + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const next = start.slice(0, n);
+  const consumers = new Int32Array(from.length);
+  for (let k = 0; k < from.length; k++) consumers[next[from[k]!]!++] = to[k]!;
   // Nodes whose inputs are all ready, as a stack (each node enters it once).
-  const ready = new Int32Array(execs.length);
+  const ready = new Int32Array(n);
   let waiting = 0;
-  for (let i = 0; i < execs.length; i++) if (indegree[i] === 0) ready[waiting++] = i;
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) ready[waiting++] = i;
   let done = 0;
   while (waiting > 0) {
     const i = ready[--waiting]!;
@@ -657,13 +655,9 @@ function checkAcyclic(execs: ExecNode[], nodes: ApiNode[]): void {
       if (--indegree[c]! === 0) ready[waiting++] = c;
     }
   }
-  if (done === execs.length) return;
-  const e = execs[indegree.findIndex((n) => n > 0)]!;
+  if (done === n) return;
+  const e = execs[indegree.findIndex((d) => d > 0)]!;
   fail(
     `The links of this workflow go round in a loop (through ${placeOf(e.node, e.id)}): ComfyUI cannot run a node that waits for its own result.`,
   );
-}
-
-function isLinkValue(v: unknown): v is unknown[] {
-  return Array.isArray(v) && v.length === 2;
 }

@@ -15,6 +15,7 @@ import {
   LIMITS,
   MODE_BYPASS,
   MODE_NEVER,
+  outputLinks,
   placeOf,
   shown,
   SUBGRAPH_INPUT_ID,
@@ -609,7 +610,7 @@ function applyPrimitive(e: ExecNode, lookup: (e: ExecNode, id: string) => ExecNo
   const value = wv[0];
   const source: Source = { raw: e.node.raw, index: 0 };
   e.primitiveSource = source;
-  const links = e.node.outputs[0]?.links ?? [];
+  const links = outputLinks(e.node, 0);
   for (const linkId of links) {
     const link = e.node.scope.links.get(linkId);
     if (!link) continue; // the frontend warns and goes on

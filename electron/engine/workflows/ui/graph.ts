@@ -45,10 +45,10 @@ export interface UiInput {
   label: string | null;
 }
 
+/** An output slot. Its links are read from the file only when followed (outputLinks): few are. */
 export interface UiOutput {
   name: string;
   type: string;
-  links: string[];
 }
 
 export interface UiNode {
@@ -278,13 +278,16 @@ function parseOutputs(value: unknown, node: UiNode): UiOutput[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) fail(`The outputs of ${placeOf(node)} are not a list.`);
   return (value as unknown[]).map((entry) => {
-    if (!isObject(entry)) return { name: '', type: '*', links: [] };
-    return {
-      name: nameOf(own(entry, 'name')) ?? '',
-      type: typeName(own(entry, 'type')),
-      links: idList(own(entry, 'links')),
-    };
+    if (!isObject(entry)) return { name: '', type: '*' };
+    return { name: nameOf(own(entry, 'name')) ?? '', type: typeName(own(entry, 'type')) };
   });
+}
+
+/** The ids of the links leaving output `slot` of `node`, as saved. */
+export function outputLinks(node: UiNode, slot: number): string[] {
+  const outputs = own(node.raw, 'outputs');
+  const entry: unknown = Array.isArray(outputs) ? outputs[slot] : undefined;
+  return isObject(entry) ? idList(own(entry, 'links')) : [];
 }
 
 function parseProxyWidgets(properties: unknown): [string, string][] | null {

@@ -42,7 +42,12 @@ export function openJournal(path: string, options: OpenJournalOptions = {}): DB 
     const binding = join(options.nativeDir, 'better_sqlite3.node');
     if (existsSync(binding)) dbOptions.nativeBinding = binding;
   }
-  const db = new Database(path, dbOptions);
+  let db: DB;
+  try {
+    db = new Database(path, dbOptions);
+  } catch (err) {
+    throw journalOpenError(path, err);
+  }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     if (!options.readonly) db.pragma('journal_mode = WAL');
@@ -62,8 +67,31 @@ export function openJournal(path: string, options: OpenJournalOptions = {}): DB 
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw journalOpenError(path, err);
   }
+}
+
+/**
+ * What SQLite says when the journal can't be opened, in words a person can act on: a file that is
+ * not a journal (or is damaged), or one that can't be read or written. Anything else is kept as it is.
+ */
+export function journalOpenError(path: string, err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  const sqlite = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+    return new DeskError(
+      'conflict',
+      `The journal (${path}) is not a Comfy Desk journal, or it is damaged (SQLite: ${sqlite}). It was left as it is: ` +
+        'move it aside and Comfy Desk starts a new one (the files in the store are kept).',
+    );
+  if (/^SQLITE_(IOERR|CANTOPEN|READONLY|PERM|AUTH|FULL)/.test(code))
+    return new DeskError(
+      'conflict',
+      `The journal (${path}) can't be read or written (SQLite: ${sqlite}). Check that it is a file this user may read ` +
+        'and write, on a disk that is there and not full.',
+    );
+  return err;
 }
 
 export function userVersion(db: DB): number {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { migrations as allMigrations, type Migration } from './migrations/index';
-import { openJournal, userVersion } from './db';
+import { journalOpenError, openJournal, userVersion } from './db';
 
 /** One step of an upgrade, told as it starts. */
 export interface UpgradeStep {
@@ -40,11 +40,12 @@ export function pendingUpgrade(
 ): { pending: Migration[]; outputs: number } {
   if (!existsSync(path)) return { pending: [], outputs: 0 };
   const binding = nativeDir ? join(nativeDir, 'better_sqlite3.node') : undefined;
-  const db = new Database(path, {
-    readonly: true,
-    ...(binding && existsSync(binding) ? { nativeBinding: binding } : {}),
-  });
+  let db: Database.Database | null = null;
   try {
+    db = new Database(path, {
+      readonly: true,
+      ...(binding && existsSync(binding) ? { nativeBinding: binding } : {}),
+    });
     const version = userVersion(db);
     const pending = migrations.filter((m) => m.version > version);
     if (pending.length === 0) return { pending, outputs: 0 };
@@ -53,8 +54,10 @@ export function pendingUpgrade(
       ? ((db.prepare('SELECT max(rowid) FROM outputs').pluck().get() as number | null) ?? 0)
       : 0;
     return { pending, outputs };
+  } catch (err) {
+    throw journalOpenError(path, err);
   } finally {
-    db.close();
+    db?.close();
   }
 }
 

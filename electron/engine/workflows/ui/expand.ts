@@ -53,8 +53,6 @@ export interface ExecNode {
   /** For a group node and its children: the group node's compiled definition. */
   group: ExecNode | null;
   groupDef: GroupNodeDef | null;
-  /** For a group child: its index in the group's definition. */
-  index: number;
   /** Left out whatever its own mode: inside a muted or bypassed subgraph instance or group node. */
   excluded: boolean;
   /** Widget values (real nodes), after primitives and group nodes applied theirs. */
@@ -150,7 +148,6 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
     def: null,
     group: null,
     groupDef: null,
-    index: -1,
     excluded,
     values: null,
     primitiveSource: null,
@@ -232,7 +229,6 @@ export function expand(graph: UiGraph, objectInfo: ObjectInfo): Expansion {
         const child = make(inner, childId, virtual ? 'virtual' : 'groupChild', null, childExcluded);
         child.group = exec;
         child.groupDef = groupDef;
-        child.index = index;
         if (!virtual) {
           child.schema = schemaOf(objectInfo, inner.type);
           if (!child.schema) {

@@ -172,14 +172,14 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
   const groupChildInput = (child: ExecNode, input: string, type: string): State | Resolved => {
     const group = child.group!;
     const compiled = groups.get(group)!;
-    const inner = compiled.internal.get(`${child.index}:${input}`);
+    const inner = compiled.internal.get(`${child.node.index}:${input}`);
     if (inner) {
       const origin = group.inner![inner.origin];
       if (!origin) return NONE;
       if (origin.node.type === 'PrimitiveNode') return NONE; // its value is already in the widget
       return { t: 'out', exec: origin, slot: inner.slot, type };
     }
-    const j = compiled.inputs.findIndex((g) => g.child === child.index && g.input === input);
+    const j = compiled.inputs.findIndex((g) => g.child === child.node.index && g.input === input);
     if (j === -1) return NONE;
     const groupInputs = group.node.inputs;
     const outer = groupInputs.find((i) => i.name === compiled.inputs[j]!.name) ?? groupInputs[j];
@@ -265,7 +265,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
       // A Reroute passes its input on; a PrimitiveNode or a Note has none (its value is already in place).
       if (e.group)
         return e.node.type === 'Reroute'
-          ? groupChildInput(e, groups.get(e.group)!.slotNames.get(e.index)?.[0] ?? '', s.type)
+          ? groupChildInput(e, groups.get(e.group)!.slotNames.get(e.node.index)?.[0] ?? '', s.type)
           : NONE;
       const input = e.node.inputs[s.slot];
       return input?.link != null ? { t: 'in', exec: e, link: input.link, type: s.type } : NONE;
@@ -406,7 +406,7 @@ export function flatten(expansion: Expansion, objectInfo: ObjectInfo, options: F
     linkValues.clear();
     linkOrigins.clear();
     if (e.kind === 'groupChild') {
-      for (const name of groups.get(e.group!)!.slotNames.get(e.index) ?? []) {
+      for (const name of groups.get(e.group!)!.slotNames.get(e.node.index) ?? []) {
         const first = groupChildInput(e, name, schema.inputs.get(name)?.type ?? '*');
         put(e, inputs, name, 't' in first ? resolve(first, e, name) : first);
       }

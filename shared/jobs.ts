@@ -167,6 +167,15 @@ export interface OutputItem {
   createdAt: number;
 }
 
+/**
+ * What a run made, as a person takes it away: its saved outputs; a PreviewImage's temporary files
+ * only where it saved nothing (the journal orders a run's outputs the same way: SAVED_FIRST).
+ */
+export function keptOutputs<T extends Pick<OutputItem, 'type'>>(outputs: readonly T[]): T[] {
+  const saved = outputs.filter((o) => o.type !== 'temp');
+  return saved.length > 0 ? saved : [...outputs];
+}
+
 /** A gallery cell: an output with what the grid and the lightbox show about its job. */
 export interface GalleryItem extends OutputItem {
   /** The server its job ran on. */

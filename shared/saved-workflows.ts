@@ -101,3 +101,13 @@ export const savedWorkflowPath: Validator<string> = {
     return value;
   },
 };
+
+/**
+ * The name a workflow file gives its workflow: the file's name without its folder, its extension
+ * and the `.workflow` / `.api` / `_api` that exports add (`portrait.workflow.json` is "portrait").
+ */
+export function workflowNameOfFile(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? '';
+  const name = base.replace(/\.(json|png|webp|mp4|webm)$/i, '').replace(/(\.workflow|\.api|_api)$/i, '');
+  return name || 'workflow';
+}

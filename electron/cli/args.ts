@@ -7,7 +7,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_WORKFLOW_BYTES } from '../../shared/contract';
 import { DeskError } from '../../shared/errors';
-import { savedPathProblem, toSavedPath } from '../../shared/saved-workflows';
+import { savedPathProblem, toSavedPath, workflowNameOfFile } from '../../shared/saved-workflows';
 import {
   MAX_BATCH_RUNS,
   MAX_SWEEP_AXES,
@@ -146,8 +146,10 @@ export function parseCommandLine(argv: string[]): Args {
   try {
     parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    // node:util names the option ("Unknown option '--foo'"); that is the message a person needs.
-    throw new UsageError((err as Error).message);
+    // node:util names the option ("Unknown option '--foo'"), then goes on about positionals: the
+    // first sentence is the message a person needs.
+    const message = (err as Error).message;
+    throw new UsageError(message.split(/(?<=\.) (?=To specify)/)[0]!.replace(/\.?$/, '.'));
   }
   const v = parsed.values;
   const kind = v.kind === undefined ? undefined : oneOf(v.kind, ['cloud', 'local'] as const, '--kind');
@@ -426,11 +428,8 @@ export async function planRun(args: Args): Promise<RunPlan> {
   const source = await readWorkflowSource(file);
   const images = await readImages(args.raw.image, args.raw.mask);
   if (args.out !== undefined) await checkOutFolder(args.out);
-  const name = (file ?? 'workflow')
-    .split(/[\\/]/)
-    .pop()!
-    .replace(/\.(json|png|webp|mp4|webm)$/i, '');
-  const plan: RunPlan = { name: name || 'workflow', workflow: null, ui: source.ui, sets: {}, images, sweep: [] };
+  const name = workflowNameOfFile(file ?? 'workflow');
+  const plan: RunPlan = { name, workflow: null, ui: source.ui, sets: {}, images, sweep: [] };
   return source.prompt ? completePlan(args, plan, parseWorkflow(source.prompt)) : plan;
 }
 

@@ -17,7 +17,7 @@
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeskError } from '../../shared/errors';
-import type { JobSummary } from '../../shared/jobs';
+import { keptOutputs, type JobSummary } from '../../shared/jobs';
 import { sweepLabel, type SweepAxis } from '../../shared/queue';
 import { Engine } from '../engine/engine';
 import { upgradeLine } from '../engine/journal/upgrade-words';
@@ -321,8 +321,9 @@ async function run(
   writeHeld(end.held, out);
   await writeStored(engine, ended, out);
   if (args.out !== undefined) {
-    const copied = await copyOutputs(engine, ended, args.out);
-    out.write(`Copied ${copied.length} output(s) to ${args.out}\n`);
+    const { copied, previews } = await copyOutputs(engine, ended, args.out);
+    const left = previews > 0 ? ` (${previews} temporary preview${previews === 1 ? '' : 's'} left out)` : '';
+    out.write(`Copied ${copied.length} output(s) to ${args.out}${left}\n`);
     for (const path of copied) out.write(`  ${path}\n`);
   }
   if (args.grid !== undefined && batchId) {
@@ -436,26 +437,34 @@ async function chooseProfile(engine: Engine, args: Args): Promise<string> {
   return (await chooseProfiles(engine, { ...args, servers: [] }))[0]!;
 }
 
-async function copyOutputs(engine: Engine, jobIds: string[], dir: string): Promise<string[]> {
+/** Copies what each run made (keptOutputs) to `dir`; says how many previews it left out. */
+async function copyOutputs(
+  engine: Engine,
+  jobIds: string[],
+  dir: string,
+): Promise<{ copied: string[]; previews: number }> {
   await mkdir(dir, { recursive: true });
   const taken = new Set<string>();
   const copied: string[] = [];
+  let previews = 0;
   // Files the person takes away are theirs, made as any new file of theirs is (not the store's 0600).
   const mode = 0o666 & ~process.umask();
   for (const jobId of jobIds) {
-    for (const output of engine.jobs.journal.outputs(jobId)) {
-      if (output.state !== 'stored' || !output.hash) continue;
+    const stored = engine.jobs.journal.outputs(jobId).filter((o) => o.state === 'stored' && o.hash);
+    const kept = keptOutputs(stored);
+    previews += stored.length - kept.length;
+    for (const output of kept) {
       // The server's filename is only a suggestion: never a path, never overwriting another output.
-      const name = safeOutputName(output.filename, output.hash, taken);
+      const name = safeOutputName(output.filename, output.hash!, taken);
       const target = join(dir, name);
-      const source = await engine.jobs.store.locate(output.hash);
+      const source = await engine.jobs.store.locate(output.hash!);
       if (!source) continue; // imported in place and since moved: nothing to copy
       await copyFile(source, target);
       await chmod(target, mode);
       copied.push(target);
     }
   }
-  return copied;
+  return { copied, previews };
 }
 
 function describeError(job: JobSummary): string {

@@ -69,7 +69,7 @@ export async function writeStored(engine: Engine, jobIds: string[], out: NodeJS.
     for (const output of engine.jobs.journal.outputs(jobId)) {
       if (output.state !== 'stored' || !output.hash) continue;
       const path = await engine.jobs.store.locate(output.hash);
-      if (path) lines.push(`  ${output.filename}: ${path}\n`);
+      if (path) lines.push(`  ${output.filename}${output.type === 'temp' ? ' (preview)' : ''}: ${path}\n`);
     }
   }
   if (lines.length > 0) out.write(`Stored ${lines.length} output(s):\n${lines.join('')}`);

@@ -103,8 +103,8 @@ test('an open workflow keeps its values, image and mask through leaving, reloadi
 
   // A second workflow opens in a tab of its own; the first is shown again.
   await openWorkflow(app, BASIC);
-  await expect(tabs.getByRole('tab')).toHaveText(['fofr-sd15_inpainting', 'comfyui-basic_api_example.api']);
-  await expect(tabs.getByRole('tab', { name: 'comfyui-basic_api_example.api' })).toHaveAttribute(
+  await expect(tabs.getByRole('tab')).toHaveText(['fofr-sd15_inpainting', 'comfyui-basic_api_example']);
+  await expect(tabs.getByRole('tab', { name: 'comfyui-basic_api_example' })).toHaveAttribute(
     'aria-selected',
     'true',
   );
@@ -174,12 +174,12 @@ test('an open workflow keeps its values, image and mask through leaving, reloadi
 
     // Closing a tab: the next one is shown, and it stays closed after a reload.
     await tabs.getByRole('button', { name: 'Close fofr-sd15_inpainting' }).click();
-    await expect(tabs.getByRole('tab')).toHaveText(['comfyui-basic_api_example.api']);
-    await expect(app.getByRole('heading', { name: 'comfyui-basic_api_example.api' })).toBeVisible();
+    await expect(tabs.getByRole('tab')).toHaveText(['comfyui-basic_api_example']);
+    await expect(app.getByRole('heading', { name: 'comfyui-basic_api_example' })).toBeVisible();
     await app.reload();
     await expect(app.getByRole('navigation')).toBeVisible();
     await workflows(app);
-    await expect(tabs.getByRole('tab')).toHaveText(['comfyui-basic_api_example.api']);
+    await expect(tabs.getByRole('tab')).toHaveText(['comfyui-basic_api_example']);
     await expect(app.getByRole('region', { name: 'KSampler (node 3)' }).getByLabel('steps')).toHaveValue('20');
   } finally {
     await app.goto('about:blank');

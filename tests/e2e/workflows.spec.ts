@@ -145,7 +145,7 @@ test('the library keeps workflows: save, rename, duplicate, delete, open and run
   await app.getByRole('button', { name: 'Save to library' }).click();
   await expect(app.getByText('Added to the library.')).toBeVisible();
   const library = app.getByRole('region', { name: 'Library' });
-  const card = library.getByRole('listitem', { name: 'Saved workflow comfyui-basic_api_example.api' });
+  const card = library.getByRole('listitem', { name: 'Saved workflow comfyui-basic_api_example' });
   await expect(card).toContainText('not run yet');
 
   await card.getByRole('button', { name: 'Rename' }).click();

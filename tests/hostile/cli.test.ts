@@ -96,7 +96,11 @@ describe('local mistakes: exit 2, a clear message, nothing sent, nothing journal
   // Each command names the fake cloud (where it can), so "nothing sent" is something that could fail.
   type Case = [string, (w: ReturnType<typeof workspace>, server: string) => string[], RegExp];
   const cases: Case[] = [
-    ['an unknown option', (w, s) => ['run', w.file, '--server', s, '--frobnicate'], /Unknown option '--frobnicate'/],
+    [
+      'an unknown option',
+      (w, s) => ['run', w.file, '--server', s, '--frobnicate'],
+      /^Unknown option '--frobnicate'\.\n/m,
+    ],
     ['an unknown command', (w, s) => ['launch', w.file, '--server', s], /Unknown command "launch"/],
     ['--server that is not an address', (w) => ['run', w.file, '--server', 'notaurl'], /not an address/],
     ['--server that is not http', (w) => ['run', w.file, '--server', 'ftp://x.org'], /only http/],
@@ -836,6 +840,34 @@ describe('help, and where the outputs are', () => {
       expect(stored![2]!.startsWith(w.data)).toBe(true);
       expect(readFileSync(stored![2]!).subarray(1, 4).toString()).toBe('PNG');
       expect(result.stdout).toMatch(new RegExp(`Copied 1 output\\(s\\) to ${out}\\n {2}${out}/`));
+    },
+    60_000,
+  );
+
+  hostile(
+    'cli',
+    '--out takes what a run saved: its PreviewImage is listed as a preview, left out of the copies, and said so',
+    async () => {
+      const cloud = await startCloud();
+      const workflow = {
+        '1': { class_type: 'EmptyImage', inputs: { width: 64, height: 64, batch_size: 1, color: 255 } },
+        '2': { class_type: 'PreviewImage', inputs: { images: ['1', 0] } },
+        '3': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'kept' } },
+      };
+      const w = workspace(workflow);
+      const out = join(w.data, 'renders');
+      const result = await cli(['run', w.file, '--server', cloud.url, '--out', out, '--data', w.data], {
+        COMFY_API_KEY: cloud.apiKey,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/Stored 2 output\(s\):\n/);
+      expect(result.stdout).toMatch(/ \(preview\): /);
+      expect(result.stdout).toMatch(
+        new RegExp(`Copied 1 output\\(s\\) to ${out} \\(1 temporary preview left out\\)\n`),
+      );
+      const files = readdirSync(out);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^kept/);
     },
     60_000,
   );

@@ -38,14 +38,20 @@ function byPosition(a: UiNode, b: UiNode): number {
 }
 
 export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, objectInfo: ObjectInfo): WorkflowLayout {
-  // Inner widgets an instance already shows (as a view of them) are not shown twice.
-  const shownByInstance = new Set<string>();
+  // Inner widgets an instance already shows (as a view of them) are not shown twice: by inner node.
+  const shownByInstance = new Map<ExecNode, string[]>();
   // Indexed loops over every node: for-of makes an iterator result per step until V8 optimizes the loop.
   const execs = expansion.execs;
   for (let i = 0; i < execs.length; i++) {
     const e = execs[i]!;
     if (e.kind !== 'instance') continue;
-    for (const w of e.widgets) if (w.proxy) shownByInstance.add(`${e.id}:${w.proxy.nodeId}\u0000${w.proxy.widget}`);
+    for (const w of e.widgets) {
+      const inner = w.proxy && innerNode(e, w.proxy.nodeId);
+      if (!inner) continue;
+      const shown = shownByInstance.get(inner);
+      if (shown) shown.push(w.proxy!.widget);
+      else shownByInstance.set(inner, [w.proxy!.widget]);
+    }
   }
   // An instance's inner nodes by position: the same order in every instance of a subgraph, so sorted once.
   const innerOrders = new Map<SubgraphDef, number[]>();
@@ -102,7 +108,7 @@ export function buildLayout(graph: UiGraph, expansion: Expansion, flat: Flat, ob
         // Its own value, sent, not fed by a link, a PrimitiveNode or a promoted widget.
         if (e.values!.override(slot.input) || flat.fed.get(e)?.includes(slot.input)) continue;
         if (!Object.hasOwn(flat.prompt[e.id]!.inputs, slot.input)) continue;
-        if (shownByInstance.size > 0 && shownByInstance.has(`${e.id}\u0000${slot.input}`)) continue;
+        if (shownByInstance.get(e)?.includes(slot.input)) continue;
         found.push(widget(e.id, slot.input, null));
       }
     } else if (e.kind === 'instance') {

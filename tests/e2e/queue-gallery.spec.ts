@@ -176,7 +176,7 @@ test('filter by workflow; a gallery image becomes the input of another workflow;
   await expect(app.getByText('Completed')).toBeVisible({ timeout: 30_000 });
   await app.getByRole('button', { name: 'Gallery', exact: true }).click();
   await app.getByRole('combobox', { name: 'Workflow' }).focus();
-  await app.getByRole('combobox', { name: 'Workflow' }).selectOption({ label: 'comfyui-basic_api_example.api (1)' });
+  await app.getByRole('combobox', { name: 'Workflow' }).selectOption({ label: 'comfyui-basic_api_example (1)' });
   await expect(app.getByText('1 item')).toBeVisible();
 
   await app.getByRole('gridcell').first().click();

@@ -245,7 +245,8 @@ async function benchCompare(browser: Browser, rendererDir: string, work: string)
         await blank.goto(host.url); // the host's cookie, then away from the app
         await blank.goto(`${host.origin}/bench-blank`);
         const ms: number[] = [];
-        for (let i = 0; i < times; i++) ms.push(await blank.evaluate<number>(`(${LOAD_PAIR})(${JSON.stringify(srcs)})`));
+        for (let i = 0; i < times; i++)
+          ms.push(await blank.evaluate<number>(`(${LOAD_PAIR})(${JSON.stringify(srcs)})`));
         return ms;
       } finally {
         await blank.close();

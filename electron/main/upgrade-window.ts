@@ -60,8 +60,9 @@ function openWindow(): BrowserWindow {
     backgroundColor: '#111318',
     show: true,
     webPreferences: {
-      // A static page: nothing in it runs.
+      // A static page: nothing in it runs, and a middle-click opens nothing.
       javascript: false,
+      disableBlinkFeatures: 'Auxclick',
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

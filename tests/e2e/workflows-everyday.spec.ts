@@ -104,10 +104,7 @@ test('an open workflow keeps its values, image and mask through leaving, reloadi
   // A second workflow opens in a tab of its own; the first is shown again.
   await openWorkflow(app, BASIC);
   await expect(tabs.getByRole('tab')).toHaveText(['fofr-sd15_inpainting', 'comfyui-basic_api_example']);
-  await expect(tabs.getByRole('tab', { name: 'comfyui-basic_api_example' })).toHaveAttribute(
-    'aria-selected',
-    'true',
-  );
+  await expect(tabs.getByRole('tab', { name: 'comfyui-basic_api_example' })).toHaveAttribute('aria-selected', 'true');
   await inpaint.click();
   await expect(sampler.getByLabel('steps')).toHaveValue('33');
 

@@ -98,7 +98,8 @@ export function nodeBeside(expansion: Expansion, e: ExecNode, id: string): ExecN
 /** Whether a saved node id has a colon, the separator of expanded ids (`75:3`). */
 function hasColonIds(graph: UiGraph): boolean {
   for (const node of graph.root.order) if (node.id.includes(':')) return true;
-  for (const def of graph.subgraphs.values()) for (const node of def.scope.order) if (node.id.includes(':')) return true;
+  for (const def of graph.subgraphs.values())
+    for (const node of def.scope.order) if (node.id.includes(':')) return true;
   return false;
 }
 

@@ -24,7 +24,8 @@ export function upgradeNotice(delayMs = UPGRADE_WINDOW_DELAY_MS): UpgradeNotice 
 
   const show = (step: UpgradeStep): void => {
     if (!win || win.isDestroyed()) win = openWindow();
-    void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(upgradePage(step))}`);
+    // The next step's page replaces this one; the load it cuts short rejects (ERR_ABORTED): not an error.
+    win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(upgradePage(step))}`).catch(() => undefined);
   };
 
   return {

@@ -99,7 +99,7 @@ test('jobs run from the command line beside the open window appear in its queue 
 });
 
 test.describe('with jobs slow enough to watch', () => {
-  test.use({ cloudOptions: { stepMs: 120, steps: 8 } });
+  test.use({ cloudOptions: { stepMs: 200, steps: 10 } }); // long enough to sample, also on a loaded CI box
 
   test('"node N of M" names the node at work, never the one after it', async ({ app, cloud }) => {
     await signIn(app, cloud);

@@ -1,16 +1,13 @@
 // The upgrade window's page (upgrade-window.ts): what is happening, the step, a moving bar. Static
 // HTML, light or dark as the system is; every text in it is escaped.
 import type { UpgradeStep } from '../engine/journal/upgrade';
-import { upgradeLine } from '../engine/journal/upgrade-words';
+import { escapeMarkup } from '../../shared/markup';
+import { upgradeLine, upgradeSize } from '../engine/journal/upgrade-words';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 export function upgradePage(step: UpgradeStep): string {
-  const size = step.outputs > 0 ? ` (${step.outputs.toLocaleString('en-US')} outputs)` : '';
+  const size = upgradeSize(step);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
@@ -27,9 +24,9 @@ export function upgradePage(step: UpgradeStep): string {
   @keyframes slide { from { transform: translateX(-100%); } to { transform: translateX(290%); } }
   @media (prefers-reduced-motion: reduce) { .bar::after { animation: none; width: ${Math.round((100 * (step.step - 0.5)) / step.of)}%; } }
 </style></head>
-<body><main role="status" aria-label="${escapeHtml(upgradeLine(step))}">
-  <h1>Upgrading your gallery${escapeHtml(size)}</h1>
-  <p>Step ${step.step} of ${step.of}: ${escapeHtml(step.says)}. This happens once; everything is kept.</p>
+<body><main role="status" aria-label="${escapeMarkup(upgradeLine(step))}">
+  <h1>Upgrading your gallery${escapeMarkup(size)}</h1>
+  <p>Step ${step.step} of ${step.of}: ${escapeMarkup(step.says)}. This happens once; everything is kept.</p>
   <div class="bar" aria-hidden="true"></div>
 </main></body></html>`;
 }

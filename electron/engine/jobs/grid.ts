@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import sharp, { type OverlayOptions } from 'sharp';
 import { DeskError } from '../../../shared/errors';
+import { escapeMarkup } from '../../../shared/markup';
 import { sweepLabel, type SweepAxis, type SweepCell } from '../../../shared/queue';
 import type { OutputStore, StoredFile } from '../store';
 
@@ -105,7 +106,7 @@ export async function renderSweepGrid(
   const { cell: size } = layout;
   const labels = layout.labels.map(
     (l) =>
-      `<text x="${l.x}" y="${l.y}" text-anchor="${l.anchor}" dominant-baseline="middle" font-family="sans-serif" font-size="16" fill="${ink}">${escapeXml(l.text)}</text>`,
+      `<text x="${l.x}" y="${l.y}" text-anchor="${l.anchor}" dominant-baseline="middle" font-family="sans-serif" font-size="16" fill="${ink}">${escapeMarkup(l.text)}</text>`,
   );
   // A run without an image yet (or one that failed) is an empty square: the grid keeps its shape.
   const empty = cells
@@ -135,8 +136,4 @@ export async function renderSweepGrid(
     .toBuffer();
   const stored = await store.ingest(Readable.from([png]));
   return { ...stored, width: layout.width, height: layout.height };
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
